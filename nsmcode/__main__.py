@@ -1,0 +1,3 @@
+from nsmcode.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""The command line: a thin layer over the library that owns output and exit codes.
+
+Exit codes: 0 clean, 1 findings, 2 usage or input error. Heavy modules (sqlglot, jinja2,
+engines) are imported inside the commands that need them, so `nsmcode --help` and `--version`
+stay fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from nsmcode import __version__
+from nsmcode.diagnostics import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Exit(enum.IntEnum):
+    CLEAN = 0
+    FINDINGS = 1
+    INPUT_ERROR = 2
+    INTERNAL_ERROR = 70
+
+
+def report_errors(func: F) -> F:
+    """Turn input errors into located diagnostics and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(diagnostic.render(), err=True)
+            count = len(exc.diagnostics)
+            click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was written.", err=True)
+            sys.exit(Exit.INPUT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+project_option = click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder holding nsmcode.yaml.",
+)
+
+# Command name -> "module:attribute". Modules are imported only when their command runs (or help
+# is listed), so the start-up path of `nsmcode --version` imports click and nothing heavy.
+COMMANDS = {
+    "init": "nsmcode.commands.basics:init",
+    "validate": "nsmcode.commands.validate:validate",
+    "rules": "nsmcode.commands.validate:rules",
+    "schema": "nsmcode.commands.basics:schema",
+    "compile": "nsmcode.commands.compile:compile_command",
+    "query": "nsmcode.commands.run:query",
+    "okr": "nsmcode.commands.run:okr",
+    "kpi": "nsmcode.commands.run:kpi",
+    "docs": "nsmcode.commands.docs:docs",
+    "analyze": "nsmcode.commands.analyze:analyze",
+    "import": "nsmcode.commands.importer:import_group",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # command not built yet
+                return None
+            raise
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nsmcode")
+def main() -> None:
+    """nsmcode: your North Star Metric, inputs, KPIs and OKRs as code."""

@@ -1,0 +1,528 @@
+"""Spec v1: the pydantic models every definition file is validated against.
+
+The models are the single source of truth for the YAML format: `nsmcode schema` generates the JSON
+Schema from them and docs/spec.md documents them field by field. They are frozen and forbid unknown
+keys so that a typo is an error, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SPEC_VERSION = 1
+
+Name = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        max_length=128,
+        description="An identifier: letters, digits and underscores, not starting with a digit.",
+    ),
+]
+Period = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-(Q[1-4]|H[12]|(0[1-9]|1[0-2]))$|^\d{4}$",
+        description="A planning period: 2026-Q1, 2026-H1, 2026-03 or 2026.",
+    ),
+]
+Duration = Annotated[
+    str,
+    Field(
+        pattern=r"^[1-9][0-9]{0,3} (day|days|week|weeks)$",
+        description="A window such as '7 days' or '4 weeks'.",
+    ),
+]
+
+
+def duration_days(value: str) -> int:
+    """Length of a Duration in days ('4 weeks' -> 28)."""
+    number, unit = value.split()
+    return int(number) * (7 if unit.startswith("week") else 1)
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a Period ('2026-Q1' -> 2026-01-01, 2026-03-31)."""
+    year = int(period[:4])
+    rest = period[5:]
+    if not rest:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if rest.startswith("Q"):
+        first_month = 3 * (int(rest[1]) - 1) + 1
+        months = 3
+    elif rest.startswith("H"):
+        first_month = 6 * (int(rest[1]) - 1) + 1
+        months = 6
+    else:
+        first_month, months = int(rest), 1
+    start = dt.date(year, first_month, 1)
+    end_month = first_month + months
+    end = (
+        dt.date(year + 1, 1, 1) if end_month > 12 else dt.date(year, end_month, 1)
+    ) - dt.timedelta(days=1)
+    return start, end
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Enumerations
+
+
+class Grain(str, enum.Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class Role(str, enum.Enum):
+    NORTH_STAR = "north_star"
+    INPUT = "input"
+    KPI = "kpi"
+    GUARDRAIL = "guardrail"
+    PLAIN = "plain"
+
+
+class Category(str, enum.Enum):
+    DX = "dx"
+    PRODUCT = "product"
+    GROWTH = "growth"
+
+
+class Measures(str, enum.Enum):
+    """What a metric measures: value delivered (outcome) or effort spent (activity)."""
+
+    OUTCOME = "outcome"
+    ACTIVITY = "activity"
+
+
+class Direction(str, enum.Enum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class ColumnType(str, enum.Enum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+
+
+class Semantic(str, enum.Enum):
+    IDENTIFIER = "identifier"
+    CURRENCY = "currency"
+    ENVIRONMENT = "environment"
+    TEST_FLAG = "test_flag"
+    INTERNAL_FLAG = "internal_flag"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    OFF = "off"
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources
+
+
+class Column(Spec):
+    name: Name
+    """Column name in the table or select."""
+    type: ColumnType
+    """Logical type; the compiler casts and compares with it in mind."""
+    semantic: Semantic | None = None
+    """What the column means to the rule pack: `currency` marks money, `environment` and
+    `test_flag`/`internal_flag` mark traffic that is not real usage."""
+    description: str | None = None
+
+
+class Entity(Spec):
+    name: Name
+    """The entity's name (account, user, ...), shared across sources."""
+    column: Name
+    """The column that holds its key in this source."""
+
+
+class Join(Spec):
+    """A many-to-one join: each row of this source matches at most one row of `source`."""
+
+    source: Name
+    """The source joined to."""
+    column: Name
+    """The column of this source holding the foreign key."""
+    key: Name | None = None
+    """The joined source's key column; defaults to `column`."""
+
+
+class Source(Spec):
+    name: Name
+    description: str | None = None
+    table: str | None = Field(default=None, max_length=512)
+    """Warehouse table, optionally schema-qualified (`analytics.api_calls`)."""
+    select: str | None = None
+    """A single SQL SELECT, instead of `table`."""
+    time_column: Name | None = None
+    """The event time; required for metrics with a grain."""
+    entities: tuple[Entity, ...] = ()
+    columns: tuple[Column, ...] = ()
+    """Every column metrics, qualifiers and dimensions may use."""
+    dimensions: tuple[Name, ...] = ()
+    """Columns metrics may be segmented by."""
+    joins: tuple[Join, ...] = ()
+    financial: bool = False
+    """True for money-movement sources (invoices, payments): never the base of a north star."""
+
+    @model_validator(mode="after")
+    def _table_or_select(self) -> Source:
+        if (self.table is None) == (self.select is None):
+            raise ValueError("give exactly one of `table` or `select`")
+        return self
+
+
+# ----------------------------------------------------------------------------------------------
+# Qualifiers
+
+
+class Qualifier(Spec):
+    name: Name
+    condition: str = Field(min_length=1)
+    """A boolean SQL expression over the columns of the metric's source and its joins."""
+    reason: str = Field(min_length=1)
+    """Why the filter exists: what gaming or noise it keeps out."""
+    description: str | None = None
+
+
+# ----------------------------------------------------------------------------------------------
+# Calculations (a discriminated union on `type`)
+
+
+class Count(Spec):
+    type: Literal["count"]
+
+
+class CountDistinct(Spec):
+    type: Literal["count_distinct"]
+    columns: tuple[Name, ...] = Field(min_length=1)
+    """One or more columns; several columns count distinct combinations."""
+
+
+class Sum(Spec):
+    type: Literal["sum"]
+    column: Name
+
+
+class Average(Spec):
+    type: Literal["average"]
+    column: Name
+
+
+class Min(Spec):
+    type: Literal["min"]
+    column: Name
+
+
+class Max(Spec):
+    type: Literal["max"]
+    column: Name
+
+
+class Ratio(Spec):
+    type: Literal["ratio"]
+    numerator: Name
+    """A metric name."""
+    denominator: Name
+    """A metric name; periods where it is 0 give NULL, never an error."""
+
+
+class Derived(Spec):
+    type: Literal["derived"]
+    expression: str = Field(min_length=1)
+    """Arithmetic over other metrics' names, e.g. `paid_accounts / active_accounts * 100`."""
+
+
+class Cumulative(Spec):
+    type: Literal["cumulative"]
+    metric: Name
+    """An additive metric (count or sum) to accumulate."""
+    window: Duration | None = None
+    """A rolling window ('28 days'); omit both this and `period_to_date` for an all-time total."""
+    period_to_date: Grain | None = None
+    """Restart the total at each period (month-to-date, quarter-to-date)."""
+
+    @model_validator(mode="after")
+    def _one_window(self) -> Cumulative:
+        if self.window is not None and self.period_to_date is not None:
+            raise ValueError("give at most one of `window` or `period_to_date`")
+        return self
+
+
+class Conversion(Spec):
+    type: Literal["conversion"]
+    base: Name
+    """The metric whose events start the clock (e.g. signups)."""
+    conversion: Name
+    """The metric whose events count as converting (e.g. production API calls)."""
+    entity: Name
+    """The entity followed from base to conversion; both sources must declare it."""
+    within: Duration
+    """How long after the base event a conversion still counts."""
+
+
+class PeriodOverPeriod(Spec):
+    type: Literal["period_over_period"]
+    metric: Name
+    periods: int = Field(default=1, ge=1, le=520)
+    """How many grain periods back to compare with."""
+    comparison: Literal["ratio", "difference"] = "ratio"
+    """`ratio`: (current - previous) / previous; `difference`: current - previous."""
+
+
+class Retention(Spec):
+    type: Literal["retention"]
+    cohort: Name
+    """The metric whose events put an entity into a cohort (its first event's period)."""
+    activity: Name
+    """The metric whose events count as retained activity."""
+    entity: Name
+    offset: int = Field(default=1, ge=1, le=520)
+    """Retained = active exactly `offset` grain periods after the cohort period."""
+
+
+Calculation = Annotated[
+    Count
+    | CountDistinct
+    | Sum
+    | Average
+    | Min
+    | Max
+    | Ratio
+    | Derived
+    | Cumulative
+    | Conversion
+    | PeriodOverPeriod
+    | Retention,
+    Field(discriminator="type"),
+]
+
+AGGREGATIONS = ("count", "count_distinct", "sum", "average", "min", "max")
+
+
+# ----------------------------------------------------------------------------------------------
+# Metrics
+
+
+class Suppression(Spec):
+    rule: str = Field(pattern=r"^[A-Z]+[0-9]+$")
+    """The rule code to silence for this definition."""
+    reason: str = Field(min_length=1)
+    """Why the finding does not apply here; required."""
+
+
+class Target(Spec):
+    value: float
+    direction: Direction
+    due: dt.date
+
+
+class Metric(Spec):
+    name: Name
+    label: str | None = None
+    """Human name; defaults to the name with underscores as spaces."""
+    role: Role = Role.PLAIN
+    category: Category | None = None
+    """For inputs: which lever it is (DX, product or growth)."""
+    drives: Name | None = None
+    """For inputs: the metric it drives; defaults to the north star."""
+    guards: Name | None = None
+    """For guardrails: the metric it counterbalances; defaults to the north star."""
+    measures: Measures | None = None
+    """Declared nature: `outcome` (value delivered) or `activity` (effort spent)."""
+    description: str | None = None
+    value: str | None = None
+    """The value statement: why this number going up means customers get more value."""
+    owner: str | None = None
+    source: Name | None = None
+    """Required for aggregations (count, sum, ...); other calculations build on metrics."""
+    calculation: Calculation
+    qualifiers: tuple[Name, ...] = ()
+    """Anti-gaming filters applied before aggregating."""
+    filter: str | None = None
+    """An extra boolean SQL condition, for filters not worth naming."""
+    grain: Grain | None = None
+    entity: Name | None = None
+    """The entity this metric is about (account, user, ...)."""
+    segments: tuple[Name, ...] = ()
+    """Dimensions the metric may be broken down by."""
+    target: Target | None = None
+    suppress: tuple[Suppression, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+# ----------------------------------------------------------------------------------------------
+# Funnels, teams and KPIs, OKRs
+
+
+class Funnel(Spec):
+    name: Name
+    description: str | None = None
+    entity: Name
+    steps: tuple[Name, ...] = Field(min_length=2)
+    """Metric names, in order."""
+    within: Duration | None = None
+    suppress: tuple[Suppression, ...] = ()
+
+
+class Kpi(Spec):
+    metric: Name
+    target: float | None = None
+    direction: Direction | None = None
+    due: dt.date | None = None
+    baseline: float | None = None
+
+
+class Team(Spec):
+    name: Name
+    description: str | None = None
+    owner: str | None = None
+    company: bool = False
+    """True for the company-level KPI set (5-8 KPIs) rather than a team's (5-10)."""
+    kpis: tuple[Kpi, ...] = ()
+    suppress: tuple[Suppression, ...] = ()
+
+
+class KeyResult(Spec):
+    description: str | None = None
+    metric: Name
+    baseline: float | None = None
+    target: float | None = None
+    direction: Direction | None = None
+    due: dt.date | None = None
+
+
+class Okr(Spec):
+    name: Name
+    objective: str = Field(min_length=1)
+    owner: str | None = None
+    period: Period
+    key_results: tuple[KeyResult, ...] = ()
+    suppress: tuple[Suppression, ...] = ()
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        period_bounds(value)
+        return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Files
+
+
+class DefinitionFile(Spec):
+    """One YAML file under a definitions folder; any section may be split across any files."""
+
+    version: Literal[1] = 1
+    sources: tuple[Source, ...] = ()
+    qualifiers: tuple[Qualifier, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    funnels: tuple[Funnel, ...] = ()
+    teams: tuple[Team, ...] = ()
+    okrs: tuple[Okr, ...] = ()
+
+
+class RuleOverride(Spec):
+    rule: str = Field(pattern=r"^[A-Z]+[0-9]+$")
+    severity: Severity
+    """`error`, `warning`, `info` or `off`."""
+    reason: str = Field(min_length=1)
+
+
+class RulesConfig(Spec):
+    overrides: tuple[RuleOverride, ...] = ()
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    """Numbers rules use, e.g. `min_inputs: 3`; see `nsmcode rules`."""
+
+
+class Connection(Spec):
+    type: Literal["duckdb", "postgres", "sqlite", "dbapi"]
+    database: str | None = None
+    """DuckDB/SQLite file (default in-memory); PostgreSQL database name."""
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password_env: Name | None = None
+    """Environment variable holding the password: never write a secret in the file."""
+    dsn_env: Name | None = None
+    """Environment variable holding a full connection string."""
+    module: str | None = None
+    """For `dbapi`: the DB-API driver module to import."""
+    tables: dict[str, str] = Field(default_factory=dict)
+    """DuckDB only: table name -> CSV or Parquet file (relative to the project) to read it from."""
+
+
+class Analysis(Spec):
+    outcome: Name | None = None
+    """The lagging outcome metric (revenue or retention) the north star should lead."""
+    retention_entity: Name | None = None
+    """The entity whose retention tests the north star."""
+
+
+Dialect = Literal[
+    "duckdb",
+    "postgres",
+    "snowflake",
+    "bigquery",
+    "redshift",
+    "databricks",
+    "spark",
+    "trino",
+    "clickhouse",
+    "mysql",
+    "sqlite",
+    "tsql",
+]
+DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
+
+
+class ProjectFile(Spec):
+    """`nsmcode.yaml` at the project root."""
+
+    version: Literal[1]
+    """The spec version; 1 today."""
+    name: str = Field(min_length=1)
+    description: str | None = None
+    paths: tuple[str, ...] = ("metrics",)
+    """Folders, relative to the project file, searched recursively for `*.yml`/`*.yaml`."""
+    dialect: Dialect = "duckdb"
+    """The dialect `query` and `analyze` run in."""
+    targets: tuple[Dialect, ...] = DIALECTS
+    """Dialects `compile` writes."""
+    rules: RulesConfig = RulesConfig()
+    connection: str | None = None
+    """Name of the entry of `connections` to run on; default embedded DuckDB."""
+    connections: dict[str, Connection] = Field(default_factory=dict)
+    analysis: Analysis = Analysis()
+
+    @field_validator("paths")
+    @classmethod
+    def _relative(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for path in value:
+            if path.startswith("/") or re.search(r"(^|[\\/])\.\.([\\/]|$)", path):
+                raise ValueError(f"path {path!r} must stay inside the project folder")
+        return value

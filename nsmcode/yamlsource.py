@@ -1,0 +1,177 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+ruamel.yaml composes the document into nodes (which carry line and column); we build plain Python
+values from them ourselves so that duplicate keys, unknown tags and alias bombs become located
+diagnostics instead of exceptions, and nothing is ever constructed from a tag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from nsmcode.diagnostics import Diagnostic, Span
+
+Path = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 5_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+@dataclass
+class Document:
+    """A parsed file: its plain value and the span of every value and every mapping key."""
+
+    file: str
+    value: Any = None
+    values: dict[Path, Span] = field(default_factory=dict)
+    keys: dict[Path, Span] = field(default_factory=dict)
+
+    def span(self, path: Path, *, key: bool = False) -> Span:
+        """The span of `path`, or of its nearest located ancestor."""
+        table = self.keys if key else self.values
+        for i in range(len(path), -1, -1):
+            found = table.get(path[:i]) or self.values.get(path[:i])
+            if found is not None:
+                return found
+        return Span(self.file, 1, 1)
+
+
+class _Builder:
+    def __init__(self, doc: Document, yaml: YAML) -> None:
+        self.doc = doc
+        self.yaml = yaml
+        self.nodes = 0
+        self.problems: list[Diagnostic] = []
+
+    def span(self, node: Node) -> Span:
+        mark = node.start_mark
+        return Span(self.doc.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(self.span(node))
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(self.span(node))
+        self.doc.values[path] = self.span(node)
+        if node.tag not in _STANDARD_TAGS:
+            self.problems.append(
+                Diagnostic(
+                    "E010",
+                    f"YAML tag {node.tag!r} is not allowed",
+                    self.span(node),
+                    "remove the tag: definitions are plain maps, lists, strings and numbers",
+                )
+            )
+            return None
+        if isinstance(node, MappingNode):
+            result: dict[str, Any] = {}
+            seen: dict[str, Span] = {}
+            for key_node, value_node in node.value:
+                key_span = self.span(key_node)
+                if not isinstance(key_node, ScalarNode):
+                    self.problems.append(
+                        Diagnostic("E004", "a key must be a plain string", key_span)
+                    )
+                    continue
+                key = str(key_node.value)
+                if key in seen:
+                    self.problems.append(
+                        Diagnostic(
+                            "E002",
+                            f"duplicate key {key!r} (first defined at line {seen[key].line})",
+                            key_span,
+                            "remove one of the two: YAML keeps only one of them",
+                        )
+                    )
+                    continue
+                seen[key] = key_span
+                key_path: Path = (*path, key)
+                self.doc.keys[key_path] = key_span
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self.yaml.constructor.construct_object(node, deep=True)
+        if isinstance(value, dt.datetime) and value.time() == dt.time() and "T" not in node.value:
+            return value.date()
+        return value
+
+
+class _TooBig(Exception):
+    def __init__(self, span: Span) -> None:
+        self.span = span
+
+
+class _TooDeep(_TooBig):
+    pass
+
+
+def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
+    """Parse one YAML document; return it with every problem found (never raises)."""
+    doc = Document(file)
+    if len(text) > MAX_FILE_BYTES:
+        return doc, [
+            Diagnostic(
+                "E009",
+                f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                Span(file, 1, 1),
+                "split the definitions across several files",
+            )
+        ]
+    text = text.removeprefix("\ufeff")
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        nodes = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
+        problem = exc.problem or exc.context or "invalid YAML"
+        tabs = "\t" in problem or "tab" in problem
+        hint = "YAML does not allow tabs for indentation" if tabs else None
+        return doc, [Diagnostic("E001", f"YAML syntax error: {problem}", span, hint)]
+    except YAMLError as exc:
+        return doc, [Diagnostic("E001", f"YAML syntax error: {exc}", Span(file))]
+    except RecursionError:
+        return doc, [Diagnostic("E010", f"nesting deeper than {MAX_DEPTH} levels", Span(file))]
+    if len(nodes) > 1:
+        second = nodes[1]
+        return doc, [
+            Diagnostic(
+                "E001",
+                "a definition file holds one YAML document, found several",
+                Span(file, second.start_mark.line + 1, second.start_mark.column + 1),
+                "remove the '---' separator or split the file",
+            )
+        ]
+    if not nodes or nodes[0] is None:
+        doc.value = {}
+        return doc, []
+    builder = _Builder(doc, yaml)
+    try:
+        doc.value = builder.build(nodes[0], ())
+    except _TooDeep as exc:
+        return doc, [Diagnostic("E010", f"nesting deeper than {MAX_DEPTH} levels", exc.span)]
+    except _TooBig as exc:
+        return doc, [
+            Diagnostic(
+                "E010",
+                f"document expands to more than {MAX_NODES} values (anchors and aliases?)",
+                exc.span,
+                "write the values out or reduce alias use: expansion is capped to stay safe",
+            )
+        ]
+    except (YAMLError, ValueError) as exc:
+        return doc, [Diagnostic("E004", f"invalid value: {exc}", Span(file))]
+    return doc, builder.problems

@@ -1,0 +1,41 @@
+"""Shared fixtures: the example project, a CLI runner, and helpers to write throwaway projects."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "metrics"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+WriteProject = Callable[..., Path]
+
+
+@pytest.fixture
+def write_project(tmp_path: Path) -> WriteProject:
+    """Write a project: `files` maps relative paths to YAML text (dedented)."""
+
+    def write(files: dict[str, str], project_yaml: str | None = None) -> Path:
+        root = tmp_path / "project"
+        root.mkdir(exist_ok=True)
+        (root / "nsmcode.yaml").write_text(
+            textwrap.dedent(project_yaml or "version: 1\nname: test\npaths: [metrics]\n")
+        )
+        (root / "metrics").mkdir(exist_ok=True)
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return root
+
+    return write
