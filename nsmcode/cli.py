@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +80,24 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A bug in nsmcode is reported in one line with exit code 70, never a traceback dump;
+        NSMCODE_DEBUG=1 shows the traceback for a bug report."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("NSMCODE_DEBUG"):
+                raise
+            click.echo(
+                f"nsmcode: internal error: {type(exc).__name__}: {exc}\n"
+                "  this is a bug in nsmcode, not in your definitions; rerun with NSMCODE_DEBUG=1 "
+                "and report the traceback",
+                err=True,
+            )
+            ctx.exit(Exit.INTERNAL_ERROR)
 
     @staticmethod
     def _load(name: str) -> click.Command | None:
