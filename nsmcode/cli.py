@@ -118,5 +118,13 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nsmcode")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print only results, findings and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print more detail about what is done.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """nsmcode: your North Star Metric, inputs, KPIs and OKRs as code."""
+    from nsmcode.console import Console
+
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    ctx.obj = Console(quiet=quiet, verbose=verbose)

@@ -1,0 +1,258 @@
+"""Terminal output: colour only for people, quiet and verbose modes, progress for long jobs.
+
+Colour goes to a terminal and nowhere else: never into a pipe, a file or a CI log, and never
+when `NO_COLOR` is set (https://no-color.org). `FORCE_COLOR` asks for colour anyway (NO_COLOR
+wins). The global `--quiet` / `--verbose` options of `nsmcode` are kept in one `Console` on the
+click context; commands fetch it with `current()` and print through it.
+
+Only click, os and sys are imported here: this module is on the start-up path of every command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TypeVar
+
+import click
+
+from nsmcode.diagnostics import Diagnostic, Severity
+
+T = TypeVar("T")
+
+# Environment variables set by CI services; their logs are not terminals even when a pty is used.
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "TF_BUILD", "JENKINS_URL")
+
+_SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() not in ("", "0", "false", "no")
+
+
+def in_ci(environ: Mapping[str, str] | None = None) -> bool:
+    """True when running under a CI service."""
+    env = os.environ if environ is None else environ
+    return any(_truthy(env.get(name)) for name in CI_VARIABLES)
+
+
+def wants_colour(stream: IO[str] | None, environ: Mapping[str, str] | None = None) -> bool:
+    """Should text written to `stream` carry ANSI colour?
+
+    NO_COLOR (any non-empty value) always wins; FORCE_COLOR asks for colour anywhere; otherwise
+    only a real terminal outside CI, and not a `TERM=dumb` one, gets colour.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if _truthy(env.get("FORCE_COLOR")):
+        return True
+    if in_ci(env) or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+@dataclass
+class Console:
+    """Where a command's messages go, and how much of them.
+
+    - `result()` is the command's product (a report, a table): always printed, to stdout.
+    - `info()` is a progress note ("wrote 12 files"): hidden by --quiet, to stderr.
+    - `detail()` is for --verbose only, to stderr.
+    - `warn()` / `error()` / `diagnostic()` always go to stderr, quiet or not.
+    """
+
+    quiet: bool = False
+    verbose: bool = False
+    out: IO[str] | None = None
+    err: IO[str] | None = None
+    environ: Mapping[str, str] | None = field(default=None, repr=False)
+
+    def _stream(self, err: bool) -> IO[str]:
+        chosen = self.err if err else self.out
+        if chosen is not None:
+            return chosen
+        return sys.stderr if err else sys.stdout
+
+    def colour(self, err: bool = False) -> bool:
+        return wants_colour(self._stream(err), self.environ)
+
+    def style(self, text: str, err: bool = False, **styles: object) -> str:
+        """`text` with click styles (fg=..., bold=...) when the stream shows colour."""
+        if not self.colour(err):
+            return text
+        return click.style(text, **styles)  # type: ignore[arg-type]
+
+    def _echo(self, text: str, err: bool) -> None:
+        click.echo(text, file=self._stream(err), color=self.colour(err))
+
+    def result(self, text: str) -> None:
+        self._echo(text, err=False)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self._echo(text, err=True)
+
+    def success(self, text: str) -> None:
+        if not self.quiet:
+            self._echo(self.style(text, err=True, fg="green"), err=True)
+
+    def detail(self, text: str) -> None:
+        if self.verbose and not self.quiet:
+            self._echo(self.style(text, err=True, dim=True), err=True)
+
+    def warn(self, text: str) -> None:
+        self._echo(self.style("warning: ", err=True, fg="yellow", bold=True) + text, err=True)
+
+    def error(self, text: str) -> None:
+        self._echo(self.style("error: ", err=True, fg="red", bold=True) + text, err=True)
+
+    def diagnostic(self, diagnostic: Diagnostic) -> None:
+        """A located finding: `file:line:col: CODE message` plus its hint, code coloured."""
+        where = f"{diagnostic.span}: " if diagnostic.span else ""
+        colour = _SEVERITY_COLOURS.get(diagnostic.severity, "red")
+        code = self.style(diagnostic.code, err=True, fg=colour, bold=True)
+        text = f"{where}{code} {diagnostic.message}"
+        if diagnostic.hint:
+            text += "\n  " + self.style("hint:", err=True, fg="cyan") + f" {diagnostic.hint}"
+        self._echo(text, err=True)
+
+    def progress(
+        self, items: Sequence[T] | Iterable[T], label: str, *, length: int | None = None
+    ) -> Progress[T]:
+        """Iterate over `items` with a progress bar on a terminal (see `Progress`)."""
+        return Progress(items, label, self, length=length)
+
+
+class Progress(Iterator[T]):
+    """A progress bar for long jobs such as compiling many metrics for many dialects.
+
+    Drawn on stderr only when it is a terminal outside CI and --quiet is off, and only once the
+    job has run for `delay` seconds, so quick runs print nothing. Elsewhere it is a plain
+    iterator; with --verbose each item is logged on its own line instead.
+
+        for metric in current().progress(names, "compiling"):
+            ...
+    """
+
+    WIDTH = 28
+
+    def __init__(
+        self,
+        items: Sequence[T] | Iterable[T],
+        label: str,
+        console: Console,
+        *,
+        length: int | None = None,
+        delay: float = 0.3,
+    ) -> None:
+        self._items = iter(items)
+        self.label = label
+        self.console = console
+        self.length = length if length is not None else _length(items)
+        self.delay = delay
+        self.done = 0
+        self.started = time.monotonic()
+        self.drawn = False
+        stream = console._stream(err=True)
+        self.enabled = (
+            not console.quiet
+            and not in_ci(console.environ)
+            and bool(getattr(stream, "isatty", lambda: False)())
+        )
+        self._stream = stream
+
+    def __iter__(self) -> Progress[T]:
+        return self
+
+    def __next__(self) -> T:
+        try:
+            item = next(self._items)
+        except StopIteration:
+            self.finish()
+            raise
+        if self.console.verbose and not self.enabled:
+            count = f"{self.done + 1}/{self.length}" if self.length else f"{self.done + 1}"
+            self.console.detail(f"{self.label} {count}: {item}")
+        self.done += 1
+        self.draw(str(item))
+        return item
+
+    def draw(self, current: str = "") -> None:
+        if not self.enabled:
+            return
+        if not self.drawn and time.monotonic() - self.started < self.delay:
+            return
+        self.drawn = True
+        self._stream.write("\r\x1b[2K" + self.line(current))
+        self._stream.flush()
+
+    def line(self, current: str = "") -> str:
+        """One rendering of the bar: `label [#######-------]  12/40  name`."""
+        if self.length:
+            filled = self.WIDTH * min(self.done, self.length) // self.length
+            bar = "[" + "#" * filled + "-" * (self.WIDTH - filled) + "]"
+            count = f"{self.done:>{len(str(self.length))}}/{self.length}"
+        else:
+            bar, count = "", str(self.done)
+        text = " ".join(part for part in (self.label, bar, count, current) if part)
+        return text[:120]
+
+    def finish(self) -> None:
+        if self.enabled and self.drawn:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+            self.drawn = False
+
+    def __enter__(self) -> Progress[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+
+def _length(items: object) -> int | None:
+    try:
+        return len(items)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def current() -> Console:
+    """The Console of the running command (set up by `nsmcode --quiet/--verbose`).
+
+    Outside a command (library use, tests calling a command object directly) a default Console
+    is returned, so callers never need to check.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        found = ctx.find_object(Console)
+        if found is not None:
+            return found
+    return Console()
+
+
+def is_quiet() -> bool:
+    return current().quiet
+
+
+def is_verbose() -> bool:
+    return current().verbose
+
+
+__all__ = [
+    "Console",
+    "Progress",
+    "current",
+    "in_ci",
+    "is_quiet",
+    "is_verbose",
+    "wants_colour",
+]
