@@ -6,7 +6,9 @@ round trip rather than one error at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,17 +130,21 @@ def _label(value: Any, loc: tuple[Any, ...]) -> str:
             parts.append(str(part))
         elif not isinstance(part, int) and not _calculation_by_tag(part):
             parts.append(str(part))
-    return ".".join(parts) or "document"
+    return ".".join(parts)
 
 
 def validation_diagnostics(
     exc: ValidationError, doc: Document, model: type[BaseModel]
 ) -> list[Diagnostic]:
-    """Turn pydantic errors into located diagnostics with hints."""
+    """Turn pydantic errors into located diagnostics with hints, in the user's words."""
     out: list[Diagnostic] = []
+    suggested: set[tuple[tuple[str | int, ...], str]] = set()
+    missing: list[tuple[tuple[str | int, ...], str, Diagnostic]] = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path, _ = _data_path(doc.value, loc)
+        if any(path[: len(r)] == r for r in doc.refused):
+            continue  # already reported as a refused tag or merge key
         where = _label(doc.value, loc)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -151,45 +157,156 @@ def validation_diagnostics(
                 if close
                 else (f"allowed keys: {', '.join(choices)}" if choices else None)
             )
+            parent = path[:-1] if path and path[-1] == key else path
+            if close:
+                suggested.add((parent, close[0]))
             out.append(
-                Diagnostic("E003", f"unknown key {key!r}", doc.span((*path, key), key=True), hint)
+                Diagnostic("E003", f"unknown key {key!r}", doc.span((*parent, key), key=True), hint)
             )
         elif kind == "missing":
-            field = loc[-1]
-            out.append(
-                Diagnostic(
-                    "E005",
-                    f"missing required field {field!r} in {_label(doc.value, loc[:-1])}",
-                    doc.span(path),
-                    f"add `{field}:`",
-                )
+            field = str(loc[-1])
+            owner_label = _label(doc.value, loc[:-1])
+            diagnostic = Diagnostic(
+                "E005",
+                f"missing required field {field!r} "
+                + (f"in {owner_label}" if owner_label else "at the top of the file"),
+                doc.span(path),
+                f"add `{field}:`",
             )
+            missing.append((path, field, diagnostic))
         elif kind == "union_tag_invalid":
             ctx = err.get("ctx", {})
+            tags = _quoted(str(ctx.get("expected_tags", "")))
             out.append(
                 Diagnostic(
                     "E004",
-                    f"unknown calculation type {ctx.get('tag')!r}",
+                    f"{where}: unknown calculation type {ctx.get('tag')!r}",
                     doc.span((*path, "type")),
-                    f"use one of: {ctx.get('expected_tags')}",
+                    _choose(str(ctx.get("tag")), tags),
                 )
             )
         elif kind == "union_tag_not_found":
             out.append(
                 Diagnostic(
                     "E005",
-                    "missing required field 'type' in calculation",
+                    f"missing required field 'type' in {where}",
                     doc.span(path),
-                    "add `type:` (count, count_distinct, sum, average, min, max, ratio, derived, "
-                    "cumulative, conversion, period_over_period, retention)",
+                    f"add `type:`, one of: {', '.join(_CALCULATION_TYPES)}",
                 )
             )
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            value = err.get("input")
-            shown = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) else ""
-            out.append(Diagnostic("E004", f"{where}: {message}{shown}", doc.span(path), None))
+            message, hint = _explain(err, loc)
+            where = f"{where}: " if where else ""
+            out.append(Diagnostic("E004", f"{where}{message}", doc.span(path), hint))
+    # `colum:` gives both "unknown key 'colum'" (did you mean 'column'?) and "missing 'column'":
+    # the first says it all
+    out += [d for path, field, d in missing if (path, field) not in suggested]
     return out
+
+
+_CALCULATION_TYPES = tuple(
+    cls.model_fields["type"].annotation.__args__[0]
+    for cls in models.Calculation.__origin__.__args__  # type: ignore[attr-defined]
+)
+_PATTERNS = (
+    ("day|days", "a valid duration", "write a number and a unit, e.g. '7 days' or '4 weeks'"),
+    ("Q[1-4]", "a valid period", "write 2026, 2026-H1, 2026-Q1 or 2026-03"),
+    (
+        "[A-Z]+[0-9]+",
+        "a valid rule code",
+        "rule codes look like NSM001; `nsmcode rules` lists them",
+    ),
+    (
+        "[A-Za-z_]",
+        "a valid name",
+        "use letters, digits and underscores, not starting with a digit (e.g. weekly_signups)",
+    ),
+)
+
+
+def _quoted(expected: str) -> list[str]:
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _choose(got: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(got, choices, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(choices)}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return " (the value is empty)"
+    if isinstance(value, (str, int, float, bool, dt.date)):
+        return f" (got {value!r})" if not isinstance(value, dt.date) else f" (got {value})"
+    if isinstance(value, list):
+        return " (got a list)"
+    if isinstance(value, dict):
+        return " (got a mapping)"
+    return ""
+
+
+def _explain(err: Any, loc: tuple[Any, ...]) -> tuple[str, str | None]:
+    """Pydantic's error for a bad value, reworded for someone editing YAML, with a fix hint."""
+    kind: str = err["type"]
+    ctx: dict[str, Any] = err.get("ctx") or {}
+    value = err.get("input")
+    got = _shown(value)
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if kind in ("enum", "literal_error"):
+        choices = _quoted(str(ctx.get("expected", "")))
+        if field == "version":
+            return f"unsupported spec version{got}", "write `version: 1`"
+        return f"{value!r} is not one of: {', '.join(choices)}", _choose(str(value), choices)
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list{got}", "write a list: `[a, b]`, or one `- item` per line"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
+        hint = (
+            "write a mapping, e.g. `calculation: {type: count}`"
+            if field == "calculation"
+            else "write `key: value` pairs indented under it"
+        )
+        return f"expected a mapping{got}", hint
+    if kind.startswith("bool"):
+        return f"expected true or false{got}", "write true or false, without quotes"
+    if kind.startswith(("int", "float")):
+        what = "a whole number" if kind.startswith("int") else "a number"
+        return f"expected {what}{got}", "write a plain number, without quotes or units"
+    if kind.startswith(("date", "datetime")):
+        return f"expected a date{got}", "write a date as YYYY-MM-DD, e.g. 2026-12-31"
+    if kind == "string_type":
+        hint = (
+            "fill in a value or remove the key"
+            if value is None
+            else "quote the value: YAML reads it as a number or a date"
+            if isinstance(value, (int, float, dt.date))
+            else "write a single text value"
+        )
+        return f"expected text{got}", hint
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        for marker, what, hint in _PATTERNS:
+            if marker in pattern:
+                return f"{value!r} is not {what}", hint
+        return f"{value!r} has the wrong format", None
+    if kind == "string_too_short":
+        return "must not be empty", "write a value, or remove the key if it is optional"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters", "shorten it"
+    if kind == "too_short":
+        n = ctx.get("min_length")
+        return f"needs at least {n} item{'s' if n != 1 else ''}{got}", f"list {n} or more"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limits = {
+            "ge": "{} or more",
+            "le": "{} or less",
+            "gt": "more than {}",
+            "lt": "less than {}",
+        }
+        bounds = [limits[k].format(v) for k, v in ctx.items() if k in limits]
+        return err["msg"].replace("Input should be", "must be") + got, f"use {bounds[0]}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    extra = got if isinstance(value, (str, int, float)) else ""
+    return message + extra, (str(ctx["hint"]) if ctx.get("hint") else None)
 
 
 def validate_document(
@@ -202,6 +319,7 @@ def validate_document(
                 "E004",
                 "the file must be a mapping of sections (sources:, metrics:, ...)",
                 doc.span(()),
+                "start with a section name, e.g. `metrics:`, and list the definitions under it",
             )
         ]
     try:

@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 SPEC_VERSION = 1
 
@@ -66,6 +67,11 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
         dt.date(year + 1, 1, 1) if end_month > 12 else dt.date(year, end_month, 1)
     ) - dt.timedelta(days=1)
     return start, end
+
+
+def invalid(message: str, hint: str, **context: str) -> PydanticCustomError:
+    """A validation error whose fix hint the loader shows next to it."""
+    return PydanticCustomError("invalid_definition", message, {"hint": hint, **context})
 
 
 class Spec(BaseModel):
@@ -187,7 +193,10 @@ class Source(Spec):
     @model_validator(mode="after")
     def _table_or_select(self) -> Source:
         if (self.table is None) == (self.select is None):
-            raise ValueError("give exactly one of `table` or `select`")
+            raise invalid(
+                "give exactly one of `table` or `select`",
+                "`table:` names a warehouse table; `select:` is a SQL query to use instead",
+            )
         return self
 
 
@@ -264,7 +273,11 @@ class Cumulative(Spec):
     @model_validator(mode="after")
     def _one_window(self) -> Cumulative:
         if self.window is not None and self.period_to_date is not None:
-            raise ValueError("give at most one of `window` or `period_to_date`")
+            raise invalid(
+                "give at most one of `window` or `period_to_date`",
+                "`window` is a rolling total, `period_to_date` restarts each period; "
+                "omit both for an all-time total",
+            )
         return self
 
 
@@ -524,5 +537,9 @@ class ProjectFile(Spec):
     def _relative(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for path in value:
             if path.startswith("/") or re.search(r"(^|[\\/])\.\.([\\/]|$)", path):
-                raise ValueError(f"path {path!r} must stay inside the project folder")
+                raise invalid(
+                    "path {path} must stay inside the project folder",
+                    "write a folder relative to nsmcode.yaml, e.g. `definitions`",
+                    path=repr(path),
+                )
         return value

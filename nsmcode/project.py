@@ -285,7 +285,17 @@ class _Checker:
             self.metric(name)
         for name, funnel in self.p.funnels.items():
             for i, step in enumerate(funnel.steps):
-                self.ref("funnel", name, "metric", step, "steps", i)
+                if not self.ref("funnel", name, "metric", step, "steps", i):
+                    continue
+                source = self.p.metrics[step].source
+                if source in self.p.sources and not self.p.entity_column(source, funnel.entity):
+                    self.error(
+                        "E007",
+                        f"funnel {name!r}: source {source!r} (of step {step!r}) declares no "
+                        f"entity {funnel.entity!r}",
+                        self.p.span("funnel", name, "steps", i),
+                        f"add `entities: [{{name: {funnel.entity}, column: ...}}]` to the source",
+                    )
         if not self.problems:
             self.cycles()
 
@@ -304,12 +314,23 @@ class _Checker:
                     "E006",
                     f"column {col.name!r} is declared twice in source {name!r}",
                     self.p.span("source", name, "columns", i),
+                    "keep one declaration per column",
                 )
             seen.add(col.name)
         for i, join in enumerate(src.joins):
             self.column("source", name, name, join.column, "joins", i, "column")
-            if self.ref("source", name, "source", join.source, "joins", i, "source"):
-                self.column("source", name, join.source, join.key or join.column, "joins", i, "key")
+            if not self.ref("source", name, "source", join.source, "joins", i, "source"):
+                continue
+            if join.key is not None:
+                self.column("source", name, join.source, join.key, "joins", i, "key")
+            elif join.column not in self.p.columns(join.source):
+                self.error(
+                    "E007",
+                    f"join to {join.source!r}: source {join.source!r} has no column "
+                    f"{join.column!r} (the key defaults to `column`)",
+                    self.p.span("source", name, "joins", i),
+                    f"add `key:` naming the key column of {join.source!r}",
+                )
 
     def metric(self, name: str) -> None:
         m = self.p.metrics[name]
@@ -351,13 +372,16 @@ class _Checker:
             if target is not None:
                 self.ref("metric", name, "metric", target, attr)
         if isinstance(calc, (models.Conversion, models.Retention)):
+            checked: set[str] = set()
             for ref in metric_references(calc):
                 base = self.p.metrics.get(ref)
                 if (
                     base
                     and base.source in self.p.sources
+                    and base.source not in checked
                     and self.p.entity_column(base.source, calc.entity) is None
                 ):
+                    checked.add(base.source)
                     self.error(
                         "E007",
                         f"metric {name!r}: source {base.source!r} (of {ref!r}) declares no "

@@ -36,6 +36,9 @@ class Document:
     value: Any = None
     values: dict[Path, Span] = field(default_factory=dict)
     keys: dict[Path, Span] = field(default_factory=dict)
+    refused: set[Path] = field(default_factory=set)
+    """Values dropped because of a located problem (a tag, a merge key): schema errors about them
+    would only repeat it."""
 
     def span(self, path: Path, *, key: bool = False) -> Span:
         """The span of `path`, or of its nearest located ancestor."""
@@ -66,14 +69,16 @@ class _Builder:
             raise _TooDeep(self.span(node))
         self.doc.values[path] = self.span(node)
         if node.tag not in _STANDARD_TAGS:
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
             self.problems.append(
                 Diagnostic(
                     "E010",
-                    f"YAML tag {node.tag!r} is not allowed",
+                    f"YAML tag {tag!r} is not allowed",
                     self.span(node),
                     "remove the tag: definitions are plain maps, lists, strings and numbers",
                 )
             )
+            self.doc.refused.add(path)
             return None
         if isinstance(node, MappingNode):
             result: dict[str, Any] = {}
@@ -82,10 +87,27 @@ class _Builder:
                 key_span = self.span(key_node)
                 if not isinstance(key_node, ScalarNode):
                     self.problems.append(
-                        Diagnostic("E004", "a key must be a plain string", key_span)
+                        Diagnostic(
+                            "E004",
+                            "a key must be a plain string",
+                            key_span,
+                            "write `name: value`; a '?' or a list or map used as a key is not "
+                            "allowed",
+                        )
                     )
                     continue
                 key = str(key_node.value)
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(
+                        Diagnostic(
+                            "E010",
+                            "YAML merge keys ('<<') are not allowed",
+                            key_span,
+                            "write the keys out; an alias (*name) of a whole value still works",
+                        )
+                    )
+                    self.doc.refused.add(path)
+                    continue
                 if key in seen:
                     self.problems.append(
                         Diagnostic(
@@ -103,10 +125,55 @@ class _Builder:
             return result
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self.yaml.constructor.construct_object(node, deep=True)
+        try:
+            value = self.yaml.constructor.construct_object(node, deep=True)
+        except (YAMLError, ValueError):
+            # an impossible date such as 2026-02-30: keep the text so validation reports it
+            # where it is, with the field's expectations
+            return str(node.value)
         if isinstance(value, dt.datetime) and value.time() == dt.time() and "T" not in node.value:
             return value.date()
         return value
+
+
+_OPENED = {
+    "flow mapping": ("{...} mapping", "is the closing '}' missing?"),
+    "flow sequence": ("[...] list", "is the closing ']' missing?"),
+    "quoted scalar": ("quoted string", "is the closing quote missing?"),
+    "block mapping": ("mapping", "is the indentation consistent?"),
+    "block collection": ("list", "is the indentation consistent?"),
+}
+
+
+def _syntax_error(exc: MarkedYAMLError, file: str) -> Diagnostic:
+    """A located E001 whose hint points at the construct left open, or at the tab."""
+    mark = exc.problem_mark or exc.context_mark
+    span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
+    problem = exc.problem or exc.context or "invalid YAML"
+    hint: str | None = None
+    if "'\\t'" in problem:
+        problem = "found a tab character"
+        hint = "indent with spaces: YAML does not allow tabs for indentation"
+    elif "mapping values are not allowed" in problem:
+        problem = "found ':' where a plain value was expected"
+        hint = (
+            "quote a value that contains ': ' (description: 'a: b'), or fix this line's indentation"
+        )
+    elif "undefined alias" in problem:
+        hint = "define the anchor (&name) before the alias (*name) that uses it"
+    elif "cannot start any token" in problem:
+        hint = "quote the value: '@' and '`' are reserved at the start of a YAML value"
+    if problem.startswith("expected <block end>"):
+        problem = "this line does not line up with the lines above it"
+    problem = problem.replace("'<stream end>'", "the end of the file")
+    problem = problem.replace("found unexpected end of stream", "the file ends too early")
+    if hint is None and exc.context and exc.context_mark and exc.context.startswith("while "):
+        what = exc.context.split(" a ", 1)[-1]
+        mark = exc.context_mark
+        name, check = _OPENED.get(what, (what, "is the indentation consistent?"))
+        hint = f"check the {name} that starts at line {mark.line + 1}, column {mark.column + 1}: "
+        hint += check
+    return Diagnostic("E001", f"YAML syntax error: {problem}", span, hint)
 
 
 class _TooBig(Exception):
@@ -135,12 +202,7 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
     try:
         nodes = list(yaml.compose_all(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file)
-        problem = exc.problem or exc.context or "invalid YAML"
-        tabs = "\t" in problem or "tab" in problem
-        hint = "YAML does not allow tabs for indentation" if tabs else None
-        return doc, [Diagnostic("E001", f"YAML syntax error: {problem}", span, hint)]
+        return doc, [_syntax_error(exc, file)]
     except YAMLError as exc:
         return doc, [Diagnostic("E001", f"YAML syntax error: {exc}", Span(file))]
     except RecursionError:
