@@ -1,0 +1,76 @@
+"""`import`: bring definitions from other tools into nsmcode (dbt MetricFlow today)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nsmcode.cli import Exit, report_errors
+from nsmcode.models import DIALECTS
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Import metric definitions from other tools."""
+
+
+@import_group.command(name="dbt")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write nsmcode.yaml and definitions/ into (existing files are never "
+    "overwritten).",
+)
+@click.option("--name", default=None, help="Project name (default: the dbt project's name).")
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default="duckdb",
+    show_default=True,
+    help="SQL dialect of the dbt expressions and of the new project.",
+)
+@click.option("--schema", default=None, help="Schema to qualify the tables with (analytics).")
+@click.option("--dry-run", is_flag=True, help="Print the YAML instead of writing files.")
+@report_errors
+def dbt(
+    path: Path, out: Path, name: str | None, dialect: str, schema: str | None, dry_run: bool
+) -> None:
+    """Translate dbt semantic models and metrics under PATH into an nsmcode project.
+
+    PATH is a dbt project folder (holding dbt_project.yml), any folder, or one YAML file.
+    Everything that cannot be carried over is reported with its dbt file:line:col and the exit
+    code is 1; unreadable input exits 2 and writes nothing.
+    """
+    from nsmcode.console import current
+    from nsmcode.dbt_import import import_dbt
+
+    console = current()
+    result = import_dbt(path, name=name, dialect=dialect, schema=schema)
+    console.detail(f"read {len(result.files)} dbt files: {', '.join(result.files)}")
+    if dry_run:
+        for rel, text in result.rendered().items():
+            console.result(f"# --- {rel}\n{text}")
+    else:
+        for written in result.write(out):
+            console.info(f"created {written}")
+    summary = f"{len(result.sources)} sources and {len(result.metrics)} metrics imported"
+    for problem in result.problems:
+        console.diagnostic(problem)
+    if result.problems:
+        count = len(result.problems)
+        console.warn(
+            f"{summary}; {count} thing{'s' if count != 1 else ''} not carried over (listed above)"
+        )
+        sys.exit(Exit.FINDINGS)
+    console.success(f"{summary}; everything carried over")
+    if not dry_run:
+        console.info(
+            f"next: mark your North Star (role: north_star) and run "
+            f"`nsmcode validate --project {out}`"
+        )

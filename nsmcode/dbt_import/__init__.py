@@ -1,0 +1,118 @@
+"""Import dbt MetricFlow semantic models and metrics as an nsmcode project.
+
+    result = import_dbt(Path("my_dbt_project"))
+    result.problems        # what was not carried over, located in the dbt files
+    result.write(Path("metrics"))
+
+The mapping is documented in docs/dbt.md. Nothing is dropped silently: every dbt feature without
+an nsmcode equivalent becomes a `D1xx` diagnostic with the dbt file:line:col.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nsmcode.dbt_import.filters import Context, Reference
+from nsmcode.dbt_import.metrics import MetricTranslator
+from nsmcode.dbt_import.reader import read_dbt
+from nsmcode.dbt_import.semantic import Builder, not_carried
+from nsmcode.dbt_import.writer import definition_file, project_file, write_files
+from nsmcode.diagnostics import Diagnostic, Span
+
+__all__ = ["ImportResult", "import_dbt"]
+
+Definitions = list[tuple[dict[str, Any], Span]]
+
+
+@dataclass
+class ImportResult:
+    name: str
+    dialect: str
+    files: list[str]
+    sources: Definitions
+    metrics: Definitions
+    problems: list[Diagnostic]
+    """Everything not carried over (warnings located in the dbt files), sorted."""
+
+    def rendered(self) -> dict[str, str]:
+        """The project's files: relative path -> YAML text."""
+        count = len(self.files)
+        header = (
+            f"# Imported by `nsmcode import dbt` from {count} dbt file{'s' if count != 1 else ''};"
+            "\n# each definition names the dbt file:line it came from."
+        )
+        out = {
+            "nsmcode.yaml": project_file(
+                self.name, f"Metrics imported from the dbt project {self.name}.", self.dialect
+            ),
+            "definitions/sources.yaml": definition_file(header, {"sources": self.sources}),
+        }
+        if self.metrics:
+            out["definitions/metrics.yaml"] = definition_file(header, {"metrics": self.metrics})
+        return out
+
+    def write(self, out: Path) -> list[Path]:
+        """Write the project under `out`; raises InputError (nothing written) on any clash."""
+        return write_files(out, self.rendered())
+
+
+def _qualify(builder: Builder) -> Any:
+    def qualify(ref: Reference, ctx: Context) -> str:
+        """Columns of joined sources are written `source.column`; the metric's own unqualified."""
+        if ref.model is ctx.model:
+            return ref.column
+        return f"{ref.model.name}.{ref.column}"
+
+    return qualify
+
+
+def import_dbt(
+    path: Path, *, name: str | None = None, dialect: str = "duckdb", schema: str | None = None
+) -> ImportResult:
+    """Read a dbt project (or folder, or file) and translate it; nothing is written.
+
+    Raises InputError when the input cannot be read at all (exit 2).
+    """
+    dbt = read_dbt(path)
+    builder = Builder(schema)
+    for loc in dbt.semantic_models:
+        builder.add(loc)
+    translator = MetricTranslator(builder, dbt.metrics, dialect, _qualify(builder))
+    translator.run()
+    # measures marked create_metric: true are metrics in dbt too
+    for measure in builder.measures.values():
+        if measure.loc.get("create_metric") is True:
+            translator.measure_metric(measure.name, (), measure.name, measure.loc.span())
+    metrics = sorted(
+        translator.out.values(), key=lambda item: (item[1].file, item[1].line, item[0]["name"])
+    )
+    problems = [*builder.problems, *translator.problems]
+    for loc in dbt.saved_queries:
+        problems.append(
+            not_carried(
+                "D111",
+                f"saved query {loc.name!r} is not carried over; use `nsmcode query` instead",
+                loc.span("name"),
+            )
+        )
+    for loc in dbt.latest_spec_models:
+        problems.append(
+            not_carried(
+                "D111",
+                f"model {loc.name!r}: semantic models written inside `models:` (the dbt 1.12 "
+                "spec) are not read yet; only top-level `semantic_models:` are",
+                loc.span("semantic_model", key=True),
+            )
+        )
+    project_name = name or dbt.project_name or path.resolve().name
+    unique = {(d.code, d.message, d.span): d for d in problems}
+    return ImportResult(
+        project_name,
+        dialect,
+        dbt.files,
+        builder.source_definitions(),
+        metrics,
+        sorted(unique.values(), key=Diagnostic.sort_key),
+    )

@@ -1,0 +1,193 @@
+"""MetricFlow Jinja filters -> plain SQL conditions over a source and its joins.
+
+`{{ Dimension('customer__country') }} = 'US'` names a dimension through the entity path that
+reaches it from the measure's semantic model; here it becomes the column reference nsmcode
+resolves (`customers.country`). Supported: `Dimension(name[, entity_path=[...]])` with
+`.grain(g)` / `.date_part(p)`, `TimeDimension(name[, grain[, date_part_name=...]])`,
+`Entity(name[, entity_path=[...]])`, and `metric_time`. Metric filters (`Metric(...)`) and any
+other Jinja have no plain-SQL equivalent and are reported.
+
+The Jinja inside `{{ }}` is read with Python's `ast` (never evaluated): it is a call chain of
+string literals, which is all MetricFlow allows there.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nsmcode.dbt_import.semantic import Builder, SemanticModel
+
+_JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_GRAINS = ("day", "week", "month", "quarter", "year", "hour", "minute", "second")
+_DATE_PARTS = ("year", "quarter", "month", "week", "day", "dow", "doy", "hour", "minute")
+
+
+class FilterError(Exception):
+    """A filter that cannot be written as plain SQL; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    model: SemanticModel
+    column: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a filter applies: the base model, read along one time dimension."""
+
+    builder: Builder
+    model: SemanticModel
+    time_dimension: str | None
+    qualify: Callable[[Reference, Context], str]
+
+
+def translate(text: str, ctx: Context, dialect: str) -> str:
+    """Replace every `{{ ... }}` in `text` with SQL; check the result parses."""
+    if "{%" in text or "{#" in text:
+        raise FilterError("Jinja statements ({% %}) and comments have no plain-SQL equivalent")
+
+    def replace(match: re.Match[str]) -> str:
+        return _call(match.group(1).strip(), ctx)
+
+    sql = _JINJA.sub(replace, text).strip()
+    if "{{" in sql or "}}" in sql:
+        raise FilterError("unbalanced Jinja braces")
+    _check_sql(sql, dialect)
+    return sql
+
+
+def _check_sql(sql: str, dialect: str) -> None:
+    import sqlglot
+
+    try:
+        sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid SQL"
+        raise FilterError(f"the translated condition is not valid SQL: {first}") from exc
+
+
+def _literal(node: ast.expr, what: str) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    raise FilterError(f"{what} must be a quoted string")
+
+
+def _string_list(node: ast.expr, what: str) -> list[str]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(item, what) for item in node.elts]
+    raise FilterError(f"{what} must be a list of quoted strings")
+
+
+def _call(source: str, ctx: Context) -> str:
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError as exc:
+        raise FilterError(f"cannot read `{{{{ {source} }}}}`") from exc
+    modifiers: list[tuple[str, list[ast.expr]]] = []
+    while isinstance(tree, ast.Call) and isinstance(tree.func, ast.Attribute) and not tree.keywords:
+        modifiers.insert(0, (tree.func.attr, tree.args))
+        tree = tree.func.value
+    if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)):
+        raise FilterError(f"`{{{{ {source} }}}}` is not a Dimension, TimeDimension or Entity")
+    kind = tree.func.id
+    if kind == "Metric":
+        raise FilterError("metric filters (`Metric(...)`) have no plain-SQL equivalent")
+    if kind not in ("Dimension", "TimeDimension", "Entity") or not tree.args:
+        raise FilterError(f"`{kind}(...)` is not a filter nsmcode can translate")
+    name = _literal(tree.args[0], f"the name in {kind}(...)")
+    grain: str | None = None
+    date_part: str | None = None
+    entity_path: list[str] = []
+    if kind == "TimeDimension" and len(tree.args) > 1:
+        grain = _literal(tree.args[1], "the grain in TimeDimension(...)")
+    for keyword in tree.keywords:
+        if keyword.arg == "entity_path":
+            entity_path = _string_list(keyword.value, "entity_path")
+        elif keyword.arg in ("time_granularity_name", "grain"):
+            grain = _literal(keyword.value, keyword.arg)
+        elif keyword.arg == "date_part_name":
+            date_part = _literal(keyword.value, keyword.arg)
+        else:
+            raise FilterError(f"`{keyword.arg}=` in {kind}(...) is not supported")
+    for method, args in modifiers:
+        if method == "grain" and len(args) == 1:
+            grain = _literal(args[0], ".grain(...)")
+        elif method == "date_part" and len(args) == 1:
+            date_part = _literal(args[0], ".date_part(...)")
+        else:
+            raise FilterError(f"`.{method}(...)` has no meaning in a filter")
+    parts = [*entity_path, *name.split("__")]
+    ref = _entity(parts, ctx) if kind == "Entity" else _dimension(parts, ctx)
+    sql = ctx.qualify(ref, ctx)
+    if grain is not None:
+        grain = grain.lower()
+        if grain not in _GRAINS:
+            raise FilterError(f"unknown grain {grain!r}")
+        sql = f"DATE_TRUNC('{grain}', {sql})"
+    if date_part is not None:
+        date_part = date_part.lower()
+        if date_part not in _DATE_PARTS:
+            raise FilterError(f"unknown date part {date_part!r}")
+        sql = f"EXTRACT({date_part.upper()} FROM {sql})"
+    return sql
+
+
+def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool]) -> SemanticModel:
+    """Follow an entity path from the context's model; the model where it ends.
+
+    A model's own key (a primary or unique entity) stays on that model (`order__status` on
+    orders); a foreign entity joins to the model where the entity is the key.
+    """
+    current = ctx.model
+    for entity in entities:
+        own = current.entities.get(entity)
+        if own is None:
+            raise FilterError(f"semantic model {current.name!r} has no entity {entity!r}")
+        if own.kind != "foreign":
+            if entity != entities[-1] or has(current):
+                continue
+            raise FilterError(
+                f"entity {entity!r} is the key of {current.name!r}, which has no such field"
+            )
+        target = ctx.builder.join_target(current, entity)
+        if target is None:
+            raise FilterError(
+                f"no other semantic model has entity {entity!r} as its primary key, so "
+                f"{current.name!r} cannot join through it"
+            )
+        current = target
+    return current
+
+
+def _dimension(parts: list[str], ctx: Context) -> Reference:
+    name = parts[-1]
+    if name == "metric_time" and len(parts) == 1:
+        column = ctx.model.time_column(ctx.time_dimension)
+        if column is None:
+            raise FilterError(f"semantic model {ctx.model.name!r} has no time dimension")
+        return Reference(ctx.model, column)
+    if len(parts) == 1:
+        local = ctx.model.dimensions.get(name)
+        if local is None:
+            raise FilterError(f"dimension {name!r} needs its entity prefix (`<entity>__{name}`)")
+        return Reference(ctx.model, local.column)
+    model = _walk(parts[:-1], ctx, lambda m: name in m.dimensions)
+    dim = model.dimensions.get(name)
+    if dim is None:
+        raise FilterError(f"semantic model {model.name!r} has no dimension {name!r}")
+    return Reference(model, dim.column)
+
+
+def _entity(parts: list[str], ctx: Context) -> Reference:
+    name = parts[-1]
+    model = ctx.model
+    if len(parts) > 1:
+        model = _walk(parts[:-1], ctx, lambda m: name in m.entities)
+    entity = model.entities.get(name)
+    if entity is None:
+        raise FilterError(f"semantic model {model.name!r} has no entity {name!r}")
+    return Reference(model, entity.column)

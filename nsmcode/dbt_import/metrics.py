@@ -1,0 +1,593 @@
+"""dbt metrics -> nsmcode metrics.
+
+- simple: the measure's aggregation on the measure's source, with the measure's and the metric's
+  filters as the nsmcode `filter`;
+- ratio: numerator / denominator metrics (a filtered input becomes its own metric);
+- derived: the expression over metric names, aliases replaced by the metrics they stand for;
+- cumulative: `window` (days or weeks) or `grain_to_date`, over a metric for the measure;
+- conversion: base and conversion metrics for the measures, the entity and the window.
+
+A filter on an input cannot be a property of a reference in nsmcode, so the input is copied into
+a metric of its own named `<metric>__<role>`; dbt names never contain `__`, so these names never
+clash with imported ones. Whatever has no equivalent is reported (Severity.WARNING diagnostics
+located in the dbt file) and the metrics that depend on it are left out, never half-imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
+from nsmcode.dbt_import.reader import Located
+from nsmcode.dbt_import.semantic import Builder, Measure, not_carried, sql_text
+from nsmcode.diagnostics import Diagnostic, Span
+
+_WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z]+?)s?\s*$")
+_GRAINS = ("day", "week", "month", "quarter")
+_METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity"}
+
+
+@dataclass(frozen=True)
+class DbtFilter:
+    """A dbt filter (Jinja + SQL) and where it is written."""
+
+    text: str
+    span: Span
+
+
+Qualify = Callable[[Reference, Context], str]
+
+
+class Failed(Exception):
+    """This metric is not carried over; the reason was reported already."""
+
+
+class MetricTranslator:
+    def __init__(self, builder: Builder, metrics: list[Located], dialect: str, qualify: Qualify):
+        self.builder = builder
+        self.dialect = dialect
+        self.qualify = qualify
+        self.dbt: dict[str, Located] = {}
+        self.problems: list[Diagnostic] = []
+        for loc in metrics:
+            if loc.name in self.dbt:
+                first = self.dbt[loc.name].span()
+                self.problems.append(
+                    not_carried(
+                        "D108",
+                        f"metric {loc.name!r} is defined twice (first at {first}); "
+                        "this copy is left out",
+                        loc.span("name"),
+                    )
+                )
+                continue
+            self.dbt[loc.name] = loc
+        self.out: dict[str, tuple[dict[str, Any], Span]] = {}
+        self._done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
+        self._active: set[str] = set()
+
+    def run(self) -> list[tuple[dict[str, Any], Span]]:
+        for name in self.dbt:
+            self.metric(name, (), name, None)
+        return list(self.out.values())
+
+    # -- references ---------------------------------------------------------------------------
+
+    def metric(
+        self, name: str, extra: tuple[DbtFilter, ...], out_name: str, ref: Span | None
+    ) -> str | None:
+        """The nsmcode name of dbt metric `name` with `extra` filters pushed into its inputs."""
+        key = (name, extra)
+        if key not in self._done:
+            self._done[key] = self._metric(name, extra, out_name, ref)
+        result = self._done[key]
+        if result is None and ref is not None and name in self.dbt:
+            self.problems.append(
+                not_carried(
+                    "D109",
+                    f"depends on metric {name!r}, which was not carried over",
+                    ref,
+                )
+            )
+        return result
+
+    def _metric(
+        self, name: str, extra: tuple[DbtFilter, ...], out_name: str, ref: Span | None
+    ) -> str | None:
+        loc = self.dbt.get(name)
+        if loc is None:
+            if name in self.builder.measures and ref is not None:
+                return self.measure_metric(name, extra, out_name, ref)
+            self.problems.append(
+                not_carried(
+                    "D112",
+                    f"metric {name!r} is not defined in the dbt project",
+                    ref or Span(""),
+                )
+            )
+            return None
+        if name in self._active:
+            self.problems.append(
+                not_carried("D112", f"metric {name!r} depends on itself", loc.span("type_params"))
+            )
+            return None
+        self._active.add(name)
+        try:
+            result: str | None = self._translate(loc, extra, self._unique(out_name))
+        except Failed:
+            result = None
+        finally:
+            self._active.discard(name)
+        return result
+
+    def measure_metric(
+        self, name: str, filters: tuple[DbtFilter, ...], preferred: str, ref: Span
+    ) -> str | None:
+        """A metric aggregating measure `name` (reusing an equivalent dbt simple metric)."""
+        key = ("measure:" + name, filters)
+        if key in self._done:
+            return self._done[key]
+        measure = self.builder.measures.get(name)
+        if measure is None:
+            dropped = self.builder.dropped.get(name)
+            self.problems.append(
+                not_carried("D109", f"measure {name!r} was not carried over (see {dropped})", ref)
+                if dropped
+                else not_carried("D112", f"measure {name!r} is not defined", ref)
+            )
+            self._done[key] = None
+            return None
+        if not filters:
+            for metric_name, loc in self.dbt.items():
+                if self._plain_simple(loc) == name:
+                    return self.metric(metric_name, (), metric_name, ref)
+        out_name = name if not filters and name not in self.dbt else preferred
+        out_name = self._unique(out_name)
+        try:
+            definition = self._aggregation(out_name, measure, filters, None)
+        except Failed:
+            definition = None
+        result = self._emit(definition, measure.loc.span()) if definition else None
+        self._done[key] = result
+        return result
+
+    def _plain_simple(self, loc: Located) -> str | None:
+        """The measure a dbt simple metric reads when it adds nothing to it."""
+        if str(loc.get("type", "")).lower() != "simple" or loc.get("filter"):
+            return None
+        params = loc.child("type_params")
+        measure = params.get("measure") if params else None
+        if isinstance(measure, str):
+            return measure
+        if isinstance(measure, dict) and set(measure) <= {"name", "join_to_timespine"}:
+            value = measure.get("name")
+            return value if isinstance(value, str) else None
+        return None
+
+    def _unique(self, name: str) -> str:
+        candidate, n = name, 2
+        while candidate in self.out:
+            candidate, n = f"{name}_{n}", n + 1
+        return candidate
+
+    def _emit(self, definition: dict[str, Any], span: Span) -> str:
+        name = str(definition["name"])
+        self.out[name] = (definition, span)
+        return name
+
+    # -- one dbt metric -------------------------------------------------------------------------
+
+    def _translate(self, loc: Located, extra: tuple[DbtFilter, ...], out_name: str) -> str:
+        kind = str(loc.get("type", "")).lower()
+        for key in loc.value:
+            if key not in _METRIC_KEYS and key not in ("label", "description", "config", "meta"):
+                self.problems.append(
+                    not_carried(
+                        "D110",
+                        f"metric {loc.name!r}: `{key}` is not carried over",
+                        loc.span(key, key=True),
+                    )
+                )
+        params = loc.child("type_params")
+        if params is None:
+            self._fail(loc, "D112", f"metric {loc.name!r} has no `type_params`", loc.span())
+        assert params is not None
+        filters = (*self._filters(loc, "filter"), *extra)
+        handler = {
+            "simple": self._simple,
+            "ratio": self._ratio,
+            "derived": self._derived,
+            "cumulative": self._cumulative,
+            "conversion": self._conversion,
+        }.get(kind)
+        if handler is None:
+            self._fail(
+                loc,
+                "D112",
+                f"metric {loc.name!r}: type {kind or '(none)'!r} is not carried over",
+                loc.span("type"),
+                "MetricFlow metric types are simple, ratio, derived, cumulative and conversion",
+            )
+        assert handler is not None
+        definition = handler(loc, params, filters, out_name)
+        self._describe(definition, loc, bool(extra))
+        return self._emit(definition, loc.span())
+
+    def _describe(self, definition: dict[str, Any], loc: Located, copy: bool) -> None:
+        described: dict[str, Any] = {"name": definition.pop("name")}
+        label = loc.get("label")
+        if isinstance(label, str) and not copy:
+            described["label"] = label
+        description = loc.get("description")
+        if copy:
+            described["description"] = f"{loc.name}, with the filters of the metric using it."
+        elif isinstance(description, str) and description.strip():
+            described["description"] = description.strip()
+        grain = loc.get("time_granularity")
+        if grain is not None:
+            if str(grain).lower() in _GRAINS:
+                definition["grain"] = str(grain).lower()
+            else:
+                self.problems.append(
+                    not_carried(
+                        "D111",
+                        f"metric {loc.name!r}: default grain {grain!r} is not carried over "
+                        "(nsmcode grains: day, week, month, quarter)",
+                        loc.span("time_granularity"),
+                    )
+                )
+        rest = dict(definition)
+        definition.clear()
+        definition.update(described)
+        definition.update(rest)
+
+    def _fail(
+        self, loc: Located, code: str, message: str, span: Span, hint: str | None = None
+    ) -> NoReturn:
+        self.problems.append(not_carried(code, message, span, hint))
+        raise Failed(loc.name)
+
+    def _filters(self, loc: Located, key: str) -> list[DbtFilter]:
+        value = loc.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [DbtFilter(value, loc.span(key))]
+        if isinstance(value, list):
+            return [
+                DbtFilter(str(item), loc.span(key, i))
+                for i, item in enumerate(value)
+                if item is not None
+            ]
+        self.problems.append(
+            not_carried("D105", "a filter must be a string or a list of strings", loc.span(key))
+        )
+        raise Failed(loc.name)
+
+    def _input(self, params: Located, key: str) -> tuple[str, Located | None, Span] | None:
+        """A metric/measure input: its name, its mapping form (if any) and its span."""
+        value = params.get(key)
+        if isinstance(value, str):
+            return value, None, params.span(key)
+        child = params.child(key)
+        if child is not None and isinstance(child.get("name"), str):
+            return str(child.get("name")), child, child.span("name")
+        return None
+
+    # -- the five types -------------------------------------------------------------------------
+
+    def _simple(
+        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
+    ) -> dict[str, Any]:
+        found = self._input(params, "measure")
+        if found is None:
+            self._fail(loc, "D112", f"metric {loc.name!r} names no measure", params.span())
+        assert found is not None
+        measure_name, child, span = found
+        measure = self._measure(loc, measure_name, span)
+        extra: list[DbtFilter] = []
+        if child is not None:
+            extra = self._filters(child, "filter")
+            self._measure_options(loc, child)
+        return self._aggregation(out_name, measure, (*filters, *extra), loc)
+
+    def _measure(self, loc: Located, name: str, span: Span) -> Measure:
+        """The measure `name`, or fail (reported) when it is unknown or was left out."""
+        measure = self.builder.measures.get(name)
+        if measure is not None:
+            return measure
+        dropped = self.builder.dropped.get(name)
+        if dropped is not None:
+            self._fail(
+                loc,
+                "D109",
+                f"metric {loc.name!r}: measure {name!r} was not carried over (see {dropped})",
+                span,
+            )
+        self._fail(loc, "D112", f"metric {loc.name!r}: measure {name!r} is not defined", span)
+
+    def _measure_options(self, loc: Located, child: Located) -> None:
+        if child.get("fill_nulls_with") is not None:
+            self.problems.append(
+                not_carried(
+                    "D103",
+                    f"metric {loc.name!r}: fill_nulls_with is not carried over: periods "
+                    "without rows give 0 for counts and sums, NULL otherwise",
+                    child.span("fill_nulls_with", key=True),
+                )
+            )
+        for key in child.value:
+            if key not in ("name", "filter", "alias", "fill_nulls_with", "join_to_timespine"):
+                self.problems.append(
+                    not_carried(
+                        "D110",
+                        f"metric {loc.name!r}: `{key}` is not carried over",
+                        child.span(key, key=True),
+                    )
+                )
+
+    def _aggregation(
+        self,
+        out_name: str,
+        measure: Measure,
+        filters: tuple[DbtFilter, ...],
+        loc: Located | None,
+    ) -> dict[str, Any]:
+        model = measure.model
+        ctx = Context(self.builder, model, measure.time_dimension, self.qualify)
+        conditions = [measure.filter] if measure.filter else []
+        for item in filters:
+            try:
+                conditions.append(translate(item.text, ctx, self.dialect))
+            except FilterError as exc:
+                self.problems.append(
+                    not_carried(
+                        "D105",
+                        f"filter {item.text.strip()!r} is not carried over: {exc}",
+                        item.span,
+                        "rewrite it with Dimension/TimeDimension/Entity over dimensions the "
+                        "measure's semantic model reaches",
+                    )
+                )
+                raise Failed(out_name) from exc
+        definition: dict[str, Any] = {
+            "name": out_name,
+            "source": model.source_name(measure.time_dimension),
+            "calculation": dict(measure.calculation),
+        }
+        if conditions:
+            if len(conditions) == 1:
+                definition["filter"] = conditions[0]
+            else:
+                definition["filter"] = " AND ".join(f"({c})" for c in conditions)
+        segments = self.builder.segments(model)
+        if segments:
+            definition["segments"] = segments
+        return definition
+
+    def _ratio(
+        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
+    ) -> dict[str, Any]:
+        names: dict[str, str] = {}
+        for role in ("numerator", "denominator"):
+            found = self._input(params, role)
+            if found is None:
+                self._fail(loc, "D112", f"ratio {loc.name!r} has no {role}", params.span())
+            assert found is not None
+            name, child, span = found
+            extra = (*filters, *(self._filters(child, "filter") if child else []))
+            target = self.metric(name, extra, f"{out_name}__{role}" if extra else name, span)
+            if target is None:
+                raise Failed(loc.name)
+            names[role] = target
+        return {"name": out_name, "calculation": {"type": "ratio", **names}}
+
+    def _derived(
+        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
+    ) -> dict[str, Any]:
+        expr = sql_text(params.get("expr"))
+        if not expr:
+            self._fail(loc, "D112", f"derived metric {loc.name!r} has no `expr`", params.span())
+        assert expr is not None
+        mapping: dict[str, str] = {}
+        for child in params.children("metrics"):
+            for key in ("offset_window", "offset_to_grain"):
+                if child.get(key) is not None:
+                    self._fail(
+                        loc,
+                        "D104",
+                        f"derived metric {loc.name!r}: `{key}` on input {child.name!r} is not "
+                        "carried over; nsmcode has no time-offset inputs",
+                        child.span(key, key=True),
+                        "for a change against the previous period use "
+                        "`type: period_over_period` in nsmcode",
+                    )
+            alias = child.get("alias")
+            ref = alias if isinstance(alias, str) else child.name
+            extra = (*filters, *self._filters(child, "filter"))
+            target = self.metric(
+                child.name, extra, f"{out_name}__{ref}" if extra else child.name, child.span()
+            )
+            if target is None:
+                raise Failed(loc.name)
+            mapping[ref] = target
+        rewritten = self._rewrite(expr, mapping)
+        if rewritten is None:
+            self._fail(
+                loc,
+                "D112",
+                f"derived metric {loc.name!r}: expression {expr!r} uses names that are not "
+                f"among its metrics ({', '.join(sorted(mapping)) or 'none'})",
+                params.span("expr"),
+            )
+        return {"name": out_name, "calculation": {"type": "derived", "expression": rewritten}}
+
+    def _rewrite(self, expr: str, mapping: dict[str, str]) -> str | None:
+        import sqlglot
+        from sqlglot import exp
+
+        try:
+            tree = sqlglot.parse_one(expr, read=self.dialect)
+        except sqlglot.errors.ParseError:
+            return None
+        for column in list(tree.find_all(exp.Column)):
+            if column.table or column.name not in mapping:
+                return None
+            column.replace(exp.column(mapping[column.name]))
+        return tree.sql(dialect=self.dialect)
+
+    def _window(self, loc: Located, text: Any, span: Span) -> str:
+        match = _WINDOW.match(str(text))
+        unit = match.group(2).lower() if match else ""
+        if not match or unit not in ("day", "week"):
+            self._fail(
+                loc,
+                "D106",
+                f"metric {loc.name!r}: window {text!r} is not carried over; nsmcode windows "
+                "are counted in days or weeks",
+                span,
+                "e.g. '1 month' has no fixed length: choose '30 days' or '4 weeks' if that "
+                "is what you mean",
+            )
+        assert match is not None
+        count = int(match.group(1))
+        return f"{count} {unit}{'s' if count != 1 else ''}"
+
+    def _cumulative(
+        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
+    ) -> dict[str, Any]:
+        options = params.child("cumulative_type_params") or params
+        window = options.get("window", params.get("window"))
+        to_date = options.get("grain_to_date", params.get("grain_to_date"))
+        period_agg = options.get("period_agg")
+        if period_agg is not None and str(period_agg).lower() != "first":
+            self.problems.append(
+                not_carried(
+                    "D111",
+                    f"metric {loc.name!r}: period_agg {period_agg!r} is not carried over",
+                    options.span("period_agg"),
+                )
+            )
+        if window is not None and to_date is not None:
+            self._fail(
+                loc,
+                "D108",
+                f"metric {loc.name!r} gives both window and grain_to_date",
+                options.span("grain_to_date"),
+            )
+        found = self._input(params, "measure")
+        if found is None:
+            self._fail(loc, "D112", f"metric {loc.name!r} names no measure", params.span())
+        assert found is not None
+        measure_name, child, span = found
+        extra = (*filters, *(self._filters(child, "filter") if child else []))
+        if child is not None:
+            self._measure_options(loc, child)
+        measure = self.builder.measures.get(measure_name)
+        if measure is not None and not measure.additive:
+            self._fail(
+                loc,
+                "D113",
+                f"metric {loc.name!r}: a running total of {measure.calculation['type']} "
+                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts and "
+                "sums only",
+                span,
+            )
+        base = self.measure_metric(measure_name, extra, f"{out_name}__base", span)
+        if base is None:
+            raise Failed(loc.name)
+        calculation: dict[str, Any] = {"type": "cumulative", "metric": base}
+        if window is not None:
+            calculation["window"] = self._window(loc, window, options.span("window"))
+        if to_date is not None:
+            grain = str(to_date).lower()
+            if grain not in _GRAINS:
+                self._fail(
+                    loc,
+                    "D106",
+                    f"metric {loc.name!r}: grain_to_date {to_date!r} is not carried over "
+                    "(nsmcode restarts totals by day, week, month or quarter)",
+                    options.span("grain_to_date"),
+                )
+            calculation["period_to_date"] = grain
+        return {"name": out_name, "calculation": calculation}
+
+    def _conversion(
+        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
+    ) -> dict[str, Any]:
+        options = params.child("conversion_type_params")
+        if options is None:
+            self._fail(
+                loc, "D112", f"metric {loc.name!r} has no conversion_type_params", params.span()
+            )
+        assert options is not None
+        if filters:
+            self._fail(
+                loc,
+                "D105",
+                f"conversion metric {loc.name!r}: a metric-level filter is not carried over",
+                filters[0].span,
+                "put the filter on base_measure or conversion_measure instead",
+            )
+        calculation = str(options.get("calculation", "conversion_rate")).lower()
+        if calculation != "conversion_rate":
+            self._fail(
+                loc,
+                "D107",
+                f"conversion metric {loc.name!r}: calculation {calculation!r} is not carried "
+                "over; nsmcode conversions are rates",
+                options.span("calculation"),
+            )
+        if options.get("constant_properties"):
+            self._fail(
+                loc,
+                "D107",
+                f"conversion metric {loc.name!r}: constant_properties are not carried over",
+                options.span("constant_properties", key=True),
+            )
+        window = options.get("window")
+        if window is None:
+            self._fail(
+                loc,
+                "D107",
+                f"conversion metric {loc.name!r} has no window; nsmcode conversions need one",
+                options.span(),
+                "add `window: 7 days` (or the window you mean) in dbt and import again",
+            )
+        entity = options.get("entity")
+        names: dict[str, str] = {}
+        for role, key in (("base", "base_measure"), ("conversion", "conversion_measure")):
+            found = self._input(options, key)
+            if found is None:
+                self._fail(loc, "D112", f"metric {loc.name!r} has no {key}", options.span())
+            assert found is not None
+            measure_name, child, span = found
+            extra = tuple(self._filters(child, "filter")) if child else ()
+            if child is not None:
+                self._measure_options(loc, child)
+            measure = self.builder.measures.get(measure_name)
+            if measure is not None and str(entity) not in measure.model.entities:
+                self._fail(
+                    loc,
+                    "D108",
+                    f"conversion metric {loc.name!r}: semantic model {measure.model.name!r} "
+                    f"has no entity {entity!r}",
+                    options.span("entity"),
+                )
+            target = self.measure_metric(measure_name, extra, f"{out_name}__{role}", span)
+            if target is None:
+                raise Failed(loc.name)
+            names[role] = target
+        return {
+            "name": out_name,
+            "calculation": {
+                "type": "conversion",
+                "base": names["base"],
+                "conversion": names["conversion"],
+                "entity": str(entity),
+                "within": self._window(loc, window, options.span("window")),
+            },
+        }

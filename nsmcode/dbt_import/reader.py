@@ -1,0 +1,201 @@
+"""Find and parse the dbt YAML files that hold MetricFlow semantic models and metrics.
+
+Files are parsed with `nsmcode.yamlsource` so every dbt value keeps its file:line:col: anything
+the import cannot carry over is reported where the user wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.loader import display_path, read_text
+from nsmcode.yamlsource import Document, parse
+
+# Folders dbt writes into or installs packages into: never the user's definitions.
+SKIPPED_FOLDERS = {"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "venv"}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A dbt object (a mapping) and where it is written."""
+
+    value: dict[str, Any]
+    doc: Document
+    path: tuple[str | int, ...]
+
+    @property
+    def name(self) -> str:
+        name = self.value.get("name")
+        return name if isinstance(name, str) else ""
+
+    def span(self, *sub: str | int, key: bool = False) -> Span:
+        return self.doc.span((*self.path, *sub), key=key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.value.get(key, default)
+
+    def child(self, *sub: str | int) -> Located | None:
+        """The mapping at `sub` below this one, located; None when it is not a mapping."""
+        current: Any = self.value
+        for part in sub:
+            if isinstance(current, dict) and isinstance(part, str):
+                current = current.get(part)
+            elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+                current = current[part]
+            else:
+                return None
+        if not isinstance(current, dict):
+            return None
+        return Located(current, self.doc, (*self.path, *sub))
+
+    def children(self, key: str) -> list[Located]:
+        """Located mappings of the list under `key` (non-mappings are skipped by the caller)."""
+        items = self.value.get(key)
+        if not isinstance(items, list):
+            return []
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                out.append(Located(item, self.doc, (*self.path, key, i)))
+        return out
+
+
+@dataclass
+class DbtFiles:
+    """Everything read from a dbt project: semantic models, metrics and other notable sections."""
+
+    root: Path
+    project_name: str | None
+    files: list[str]
+    semantic_models: list[Located]
+    metrics: list[Located]
+    saved_queries: list[Located]
+    latest_spec_models: list[Located]
+
+
+def _candidate_files(path: Path) -> tuple[list[Path], str | None, list[Diagnostic]]:
+    if path.is_file():
+        return [path], None, []
+    project_name: str | None = None
+    folders = [path]
+    problems: list[Diagnostic] = []
+    project_file = path / "dbt_project.yml"
+    if project_file.is_file():
+        shown = display_path(project_file, path)
+        text, errs = read_text(project_file, shown)
+        problems += errs
+        if text is not None:
+            doc, errs = parse(text, shown)
+            problems += errs
+            if isinstance(doc.value, dict):
+                name = doc.value.get("name")
+                project_name = name if isinstance(name, str) else None
+                model_paths = doc.value.get("model-paths", doc.value.get("source-paths"))
+                if isinstance(model_paths, list) and all(isinstance(p, str) for p in model_paths):
+                    folders = [path / p for p in model_paths]
+                else:
+                    folders = [path / "models"]
+    files: set[Path] = set()
+    for folder in folders:
+        if folder.is_file():
+            files.add(folder)
+            continue
+        for pattern in ("*.yml", "*.yaml"):
+            for found in folder.rglob(pattern):
+                rel = found.relative_to(folder).parts[:-1]
+                if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in rel):
+                    continue
+                if found.is_file() and found.name != "dbt_project.yml":
+                    files.add(found)
+    return sorted(files, key=lambda p: p.as_posix()), project_name, problems
+
+
+def read_dbt(path: Path) -> DbtFiles:
+    """Read every semantic model and metric under `path` (a dbt project, a folder or one file).
+
+    Raises InputError (exit 2) when nothing can be read: a missing path, YAML that does not
+    parse, or no semantic models and no metrics at all.
+    """
+    if not path.exists():
+        raise InputError(
+            [
+                Diagnostic(
+                    "D001",
+                    f"{path} does not exist",
+                    Span(str(path)),
+                    "pass the dbt project folder (holding dbt_project.yml) or a YAML file",
+                )
+            ]
+        )
+    paths, project_name, problems = _candidate_files(path)
+    root = path if path.is_dir() else path.parent
+    result = DbtFiles(root, project_name, [], [], [], [], [])
+    for file in paths:
+        shown = display_path(file, root)
+        text, errs = read_text(file, shown)
+        problems += errs
+        if text is None:
+            continue
+        doc, errs = parse(text, shown)
+        if errs:
+            problems += errs
+            continue
+        if not isinstance(doc.value, dict):
+            continue
+        found = False
+        for key, bucket in (
+            ("semantic_models", result.semantic_models),
+            ("metrics", result.metrics),
+            ("saved_queries", result.saved_queries),
+        ):
+            section = doc.value.get(key)
+            if section is None:
+                continue
+            found = True
+            if not isinstance(section, list):
+                problems.append(
+                    Diagnostic(
+                        "D002",
+                        f"`{key}` must be a list",
+                        doc.span((key,)),
+                        f"write `{key}:` followed by `- name: ...` items",
+                    )
+                )
+                continue
+            for i, item in enumerate(section):
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    problems.append(
+                        Diagnostic(
+                            "D002",
+                            f"every item of `{key}` needs a `name`",
+                            doc.span((key, i)),
+                        )
+                    )
+                    continue
+                bucket.append(Located(item, doc, (key, i)))
+        models = doc.value.get("models")
+        if isinstance(models, list):
+            for i, item in enumerate(models):
+                if isinstance(item, dict) and "semantic_model" in item:
+                    found = True
+                    result.latest_spec_models.append(Located(item, doc, ("models", i)))
+        if found:
+            result.files.append(shown)
+    if problems:
+        raise InputError(problems)
+    if not result.semantic_models and not result.metrics and not result.latest_spec_models:
+        raise InputError(
+            [
+                Diagnostic(
+                    "D001",
+                    f"no dbt semantic models or metrics found under {path}",
+                    Span(str(path)),
+                    "point at the dbt project (or a YAML file) with `semantic_models:` "
+                    "and `metrics:` sections",
+                )
+            ]
+        )
+    return result
