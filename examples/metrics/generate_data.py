@@ -53,10 +53,10 @@ ENDPOINTS = (
     "POST /v1/domains/verify",
     "POST /v1/keys/rotate",
 )
-PRICE = {"individual": 49.0, "team": 149.0, "enterprise": 499.0}  # monthly
+PRICE = {"individual": 99.0, "team": 599.0, "enterprise": 2499.0}  # monthly
 UPGRADE = {"individual": "team", "team": "enterprise"}
 DOWNGRADE = {"enterprise": "team", "team": "individual"}
-CALLS_PER_WEEK = {"individual": 3.0, "team": 8.0, "enterprise": 24.0}
+CALLS_PER_WEEK = {"individual": 1.5, "team": 4.0, "enterprise": 12.0}
 COUNTRIES: tuple[tuple[str, int], ...] = (
     ("US", 34),
     ("DE", 10),
@@ -338,13 +338,13 @@ class Simulation:
         trial_end = live_at + dt.timedelta(weeks=LEAD_WEEKS)
         paying = False
         billing: list[dt.datetime] = []
-        breadth = 1 + (rng.random() < 0.35) + (rng.random() < 0.15 * professional)
+        breadth = 2 + (rng.random() < 0.5) + (rng.random() < 0.3 * professional)
         history: list[int] = []
         for week in range(week_of(live_at), WEEKS):
             lo, hi = max(week_start(week), live_at), week_start(week + 1)
             if week > week_of(live_at):
                 boost = adoption_boost(week) * (1.3 if professional else 1.0)
-                if rng.random() < min(0.7, 0.13 * boost):
+                if rng.random() < min(0.8, 0.18 * boost):
                     breadth = min(breadth + 1, len(ENDPOINTS))
                 elif breadth > 1 and rng.random() < 0.05 * drop_factor(week):
                     breadth -= 1
@@ -376,7 +376,7 @@ class Simulation:
             before = history[-2 - LEAD_WEEKS] if len(history) > LEAD_WEEKS + 1 else lagged
             gained = lagged - before
             at = self.moment_in(max(lo, billing[0]), hi)
-            if plan in UPGRADE and rng.random() < 0.004 * lagged + 0.3 * max(gained, 0):
+            if plan in UPGRADE and rng.random() < 0.001 * lagged + 0.12 * max(gained, 0):
                 new_plan = UPGRADE[plan]
                 delta = PRICE[new_plan] - PRICE[plan]
                 self.event(account, at, "upgrade", new_plan, delta)
