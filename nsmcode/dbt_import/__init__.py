@@ -30,6 +30,8 @@ Definitions = list[tuple[dict[str, Any], Span]]
 class ImportResult:
     name: str
     dialect: str
+    root: Path
+    """The dbt project folder; provenance comments are relative to it."""
     files: list[str]
     sources: Definitions
     metrics: Definitions
@@ -47,10 +49,14 @@ class ImportResult:
             "nsmcode.yaml": project_file(
                 self.name, f"Metrics imported from the dbt project {self.name}.", self.dialect
             ),
-            "definitions/sources.yaml": definition_file(header, {"sources": self.sources}),
+            "definitions/sources.yaml": definition_file(
+                header, {"sources": self.sources}, self.root
+            ),
         }
         if self.metrics:
-            out["definitions/metrics.yaml"] = definition_file(header, {"metrics": self.metrics})
+            out["definitions/metrics.yaml"] = definition_file(
+                header, {"metrics": self.metrics}, self.root
+            )
         return out
 
     def write(self, out: Path) -> list[Path]:
@@ -111,6 +117,7 @@ def import_dbt(
     return ImportResult(
         project_name,
         dialect,
+        dbt.root,
         dbt.files,
         builder.source_definitions(),
         metrics,

@@ -45,22 +45,33 @@ def dump(value: Any) -> str:
     return stream.getvalue()
 
 
-def section(key: str, items: list[tuple[dict[str, Any], Span]]) -> str:
+def section(key: str, items: list[tuple[dict[str, Any], Span]], root: Path) -> str:
     """`key:` followed by each item, each preceded by a comment naming its dbt origin."""
     lines = [f"{key}:"]
     for item, span in items:
-        lines.append(f"  # from {span}")
+        lines.append(f"  # from {origin(span, root)}")
         block = dump(item).rstrip("\n").splitlines()
         lines.append("  - " + block[0])
         lines.extend("    " + line if line else line for line in block[1:])
     return "\n".join(lines) + "\n"
 
 
-def definition_file(header: str, sections: dict[str, list[tuple[dict[str, Any], Span]]]) -> str:
+def origin(span: Span, root: Path) -> str:
+    """`models/orders.yml:12`: a dbt location relative to the dbt project, stable across runs."""
+    try:
+        shown = Path(span.file).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = span.file
+    return f"{shown}:{span.line}"
+
+
+def definition_file(
+    header: str, sections: dict[str, list[tuple[dict[str, Any], Span]]], root: Path
+) -> str:
     parts = [f"# yaml-language-server: $schema={DEFINITIONS_SCHEMA}", header, "version: 1", ""]
     for key, items in sections.items():
         if items:
-            parts.append(section(key, items))
+            parts.append(section(key, items, root))
     return "\n".join(parts)
 
 
