@@ -9,6 +9,7 @@ at metrics) are left to the rule pack so they can be baselined like any other fi
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,8 +18,8 @@ from typing import Any
 
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
-from nsmcode.loader import load_documents
-from nsmcode.yamlsource import Document
+from nsmcode.loader import Parser, load_documents
+from nsmcode.yamlsource import Document, parse
 
 KINDS = ("source", "qualifier", "metric", "funnel", "team", "okr")
 _SECTION = {
@@ -222,8 +223,10 @@ def metric_references(calc: models.Calculation) -> tuple[str, ...]:
     return ()
 
 
+@functools.lru_cache(maxsize=65536)
 def derived_references(expression: str) -> tuple[str, ...]:
-    """Metric names used in a derived expression (parsed with sqlglot, imported only here)."""
+    """Metric names used in a derived expression (parsed with sqlglot, imported only here;
+    memoized: loading calls it several times per metric)."""
     import sqlglot
     from sqlglot import exp
 
@@ -518,8 +521,8 @@ def build_project(
     return project
 
 
-def load_project(root: Path | str = ".") -> Project:
+def load_project(root: Path | str = ".", *, parser: Parser | None = None) -> Project:
     """Load, validate and resolve a project folder; raise InputError listing every problem."""
     root = Path(root)
-    config, config_doc, definitions = load_documents(root)
+    config, config_doc, definitions = load_documents(root, parser or parse)
     return build_project(root.resolve(), config, config_doc, definitions)
