@@ -1,0 +1,47 @@
+"""Numbers as people read them: shares as percentages, big counts with separators, no noise."""
+
+from __future__ import annotations
+
+import math
+
+from nsmcode import models
+
+PERCENT_TYPES = ("conversion", "retention")
+
+
+def is_share(metric: models.Metric, values: list[float] | None = None) -> bool:
+    """Conversions, retention and ratios whose values all lie in [0, 1] read as percentages."""
+    calc = metric.calculation
+    if calc.type in PERCENT_TYPES:
+        return True
+    if isinstance(calc, models.PeriodOverPeriod):
+        return calc.comparison == "ratio"
+    if calc.type == "ratio":
+        if values is None:
+            return metric.name.endswith(("_rate", "_share", "_ratio", "_pct"))
+        return bool(values) and all(0 <= v <= 1 for v in values)
+    return False
+
+
+def number(value: float | None, *, share: bool = False, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "\N{EN DASH}"
+    sign = "+" if signed and value > 0 else ""
+    if share:
+        pct = value * 100
+        digits = 0 if abs(pct) >= 10 else 1
+        return f"{sign}{pct:,.{digits}f}%"
+    magnitude = abs(value)
+    if magnitude >= 100 or float(value).is_integer():
+        return f"{sign}{value:,.0f}"
+    if magnitude >= 1:
+        return f"{sign}{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{sign}{value:.3g}"
+
+
+def target(value: float | None, metric: models.Metric | None) -> str:
+    """A KPI / key result target or baseline, formatted like the metric's values."""
+    if value is None:
+        return "\N{EN DASH}"
+    share = metric is not None and is_share(metric) and abs(value) <= 1
+    return number(value, share=share)

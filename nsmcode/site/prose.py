@@ -1,0 +1,201 @@
+"""Calculations in plain English, so a reader who does not read SQL still knows what a number is.
+
+Every sentence is built as `Markup` with escaped parts: metric names become links, user text
+(qualifier names, filters) is escaped, nothing user-written is trusted as HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from nsmcode import models
+from nsmcode.project import Project
+
+Link = Callable[[str], Markup]
+"""Renders a metric name as a link to its page (the builder knows the relative URL)."""
+
+DEFAULT_GRAIN = models.Grain.WEEK
+
+_PLURAL_GRAIN = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
+
+
+def grain_of(metric: models.Metric) -> models.Grain:
+    return metric.grain or DEFAULT_GRAIN
+
+
+_ACRONYMS = {
+    "api": "API",
+    "arr": "ARR",
+    "dau": "DAU",
+    "dx": "DX",
+    "id": "ID",
+    "kpi": "KPI",
+    "mau": "MAU",
+    "mrr": "MRR",
+    "mtd": "MTD",
+    "nps": "NPS",
+    "okr": "OKR",
+    "qtd": "QTD",
+    "sdk": "SDK",
+    "sla": "SLA",
+    "sql": "SQL",
+    "ui": "UI",
+    "url": "URL",
+    "wau": "WAU",
+    "wow": "WoW",
+    "mom": "MoM",
+    "ytd": "YTD",
+}
+
+
+def title(metric: models.Metric) -> str:
+    """The metric's label, or its name as words with common acronyms in capitals."""
+    if metric.label:
+        return metric.label
+    words = [_ACRONYMS.get(w, w) for w in metric.name.split("_") if w]
+    if words and words[0] == words[0].lower():
+        words[0] = words[0].capitalize()
+    return " ".join(words)
+
+
+def humanize(name: str) -> str:
+    """`exclude_test_accounts` -> `excluding test accounts`, `only_paid` -> `paid only`."""
+    words = name.split("_")
+    if words and words[0] in ("exclude", "excludes", "excluding", "without"):
+        words[0] = "excluding"
+    elif words and words[0] == "only" and len(words) > 1:
+        words = [*words[1:], "only"]
+    return " ".join(w for w in words if w)
+
+
+def _code(text: str) -> Markup:
+    return Markup("<code>{}</code>").format(text)
+
+
+def _columns(columns: tuple[str, ...]) -> Markup:
+    if len(columns) == 1:
+        return Markup("distinct {} values").format(_code(columns[0]))
+    inner = Markup(", ").join(_code(c) for c in columns)
+    return Markup("distinct ({}) combinations").format(inner)
+
+
+def _filters(metric: models.Metric) -> list[Markup]:
+    parts = [escape(humanize(q)) for q in metric.qualifiers]
+    if metric.filter:
+        parts.append(Markup("where {}").format(_code(metric.filter.strip())))
+    return parts
+
+
+def _periods(count: int, grain: models.Grain) -> str:
+    return f"{count} {grain.value if count == 1 else _PLURAL_GRAIN[grain.value]}"
+
+
+def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
+    """One sentence: what is computed, over which rows, filtered how, per which period."""
+    calc = metric.calculation
+    grain = grain_of(metric)
+    source = _code(metric.source) if metric.source else Markup("")
+    head: Markup
+    if isinstance(calc, models.Count):
+        head = Markup("Counts the rows of {}").format(source)
+    elif isinstance(calc, models.CountDistinct):
+        head = Markup("Counts {} in {}").format(_columns(calc.columns), source)
+    elif isinstance(calc, models.Sum):
+        head = Markup("Adds up {} over the rows of {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Average):
+        head = Markup("Averages {} over the rows of {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Min):
+        head = Markup("Takes the smallest {} in {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Max):
+        head = Markup("Takes the largest {} in {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Ratio):
+        head = Markup("Divides {} by {} (empty when {} is zero)").format(
+            link(calc.numerator), link(calc.denominator), link(calc.denominator)
+        )
+    elif isinstance(calc, models.Derived):
+        refs = Markup(", ").join(link(r) for r in project.dependencies(metric.name))
+        head = Markup("Computes {} from {}").format(_code(calc.expression.strip()), refs)
+    elif isinstance(calc, models.Cumulative):
+        if calc.window:
+            head = Markup("Adds up {} over a rolling window of {}").format(
+                link(calc.metric), calc.window
+            )
+        elif calc.period_to_date:
+            head = Markup("Running total of {} since the start of each {}").format(
+                link(calc.metric), calc.period_to_date.value
+            )
+        else:
+            head = Markup("Running all-time total of {}").format(link(calc.metric))
+    elif isinstance(calc, models.Conversion):
+        head = Markup(
+            "Share of {entity} counted in {base} that are then counted in {conv} within {within}"
+        ).format(
+            entity=_plural(calc.entity),
+            base=link(calc.base),
+            conv=link(calc.conversion),
+            within=calc.within,
+        )
+    elif isinstance(calc, models.PeriodOverPeriod):
+        back = _periods(calc.periods, grain)
+        how = "relative change" if calc.comparison == "ratio" else "change"
+        formula = (
+            "(current \N{MINUS SIGN} previous) / previous"
+            if calc.comparison == "ratio"
+            else "current \N{MINUS SIGN} previous"
+        )
+        head = Markup("The {} of {} against {} earlier, {}").format(
+            how, link(calc.metric), back, formula
+        )
+    else:  # Retention
+        head = Markup(
+            "Share of each {cohort} cohort of {entity} (grouped by the {grain} of their first "
+            "event) still active in {activity} exactly {offset} later"
+        ).format(
+            cohort=link(calc.cohort),
+            entity=_plural(calc.entity),
+            grain=grain.value,
+            activity=link(calc.activity),
+            offset=_periods(calc.offset, grain),
+        )
+    parts = [head, *_filters(metric), escape(f"per {grain.value}")]
+    return Markup(", ").join(parts) + Markup(".")
+
+
+def _plural(entity: str) -> str:
+    word = entity.replace("_", " ")
+    if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
+        return word[:-1] + "ies"
+    return word if word.endswith("s") else word + "s"
+
+
+def kind_label(metric: models.Metric) -> str:
+    """`North star`, `DX input`, `Guardrail`, `KPI`, `Metric`."""
+    role = metric.role
+    if role is models.Role.NORTH_STAR:
+        return "North Star"
+    if role is models.Role.INPUT:
+        category = {"dx": "DX", "product": "Product", "growth": "Growth"}
+        return f"{category[metric.category.value]} input" if metric.category else "Input"
+    if role is models.Role.GUARDRAIL:
+        return "Guardrail"
+    if role is models.Role.KPI:
+        return "KPI"
+    return "Metric"
+
+
+CALCULATION_NAMES = {
+    "count": "Count",
+    "count_distinct": "Count distinct",
+    "sum": "Sum",
+    "average": "Average",
+    "min": "Minimum",
+    "max": "Maximum",
+    "ratio": "Ratio",
+    "derived": "Derived",
+    "cumulative": "Cumulative",
+    "conversion": "Conversion",
+    "period_over_period": "Period over period",
+    "retention": "Retention",
+}

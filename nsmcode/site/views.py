@@ -1,0 +1,414 @@
+"""What each page shows, gathered from the project once, before any template runs.
+
+Templates only lay things out; every decision (what a metric's neighbours are, which findings
+belong to it, how a value is formatted) is made here, in typed Python, where it can be tested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from nsmcode import models
+from nsmcode.diagnostics import Diagnostic
+from nsmcode.project import Project
+from nsmcode.site import charts, fmt, markdown, prose
+
+DIALECT_LABELS = {
+    "duckdb": "DuckDB",
+    "postgres": "PostgreSQL",
+    "snowflake": "Snowflake",
+    "bigquery": "BigQuery",
+    "redshift": "Redshift",
+    "databricks": "Databricks",
+    "spark": "Spark SQL",
+    "trino": "Trino",
+    "clickhouse": "ClickHouse",
+    "mysql": "MySQL",
+    "sqlite": "SQLite",
+    "tsql": "SQL Server",
+}
+
+GROUPS = (
+    ("north_star", "North Star"),
+    ("dx", "DX inputs"),
+    ("product", "Product inputs"),
+    ("growth", "Growth inputs"),
+    ("input", "Other inputs"),
+    ("guardrail", "Guardrails"),
+    ("kpi", "KPI metrics"),
+    ("plain", "Supporting metrics"),
+)
+
+
+def metric_url(name: str) -> str:
+    return f"metrics/{name}.html"
+
+
+def rule_url(code: str) -> str:
+    return f"rules/{code}.html"
+
+
+def group_of(metric: models.Metric) -> str:
+    if metric.role is models.Role.INPUT:
+        return metric.category.value if metric.category else "input"
+    return str(metric.role.value)
+
+
+def sort_metrics(metrics: list[models.Metric]) -> list[models.Metric]:
+    return sorted(metrics, key=lambda m: (prose.title(m).lower(), m.name))
+
+
+# ------------------------------------------------------------------------------------------------
+# Inputs from other parts of nsmcode (rules, compiler, engine), in plain shapes
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    code: str
+    name: str
+    severity: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A metric's values per period (oldest first), from the embedded engine."""
+
+    periods: tuple[dt.date, ...]
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    dialect: str
+    sql: str | None
+    problems: tuple[Diagnostic, ...] = ()
+
+
+# ------------------------------------------------------------------------------------------------
+# Views
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    hint: str | None
+    where: str | None
+    rule: str | None  # URL (from the site root) of the rule's page, when the site documents it
+    obj: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    body: Markup
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class SqlTab:
+    dialect: str
+    label: str
+    sql: str | None
+    problems: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Values:
+    """A metric's recent values, formatted for reading."""
+
+    current: str
+    period: dt.date
+    change: str | None
+    change_direction: str  # "up" | "down" | "flat"
+    spark: charts.Sparkline | None
+    first: dt.date
+    count: int
+    raw_current: float | None
+    share: bool
+    period_label: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI or key result with its metric's progress."""
+
+    metric: models.Metric | None
+    metric_name: str
+    description: str | None
+    baseline: str
+    target: str
+    direction: str | None
+    due: dt.date | None
+    values: Values | None
+    progress: charts.Progress | None
+    owner_title: str
+    owner_href: str
+
+
+@dataclass
+class Site:
+    project: Project
+    title: str
+    findings: list[Finding]
+    rules: list[Rule]
+    by_obj: dict[str, list[Finding]]
+    values: dict[str, Values]
+    sql: dict[str, list[SqlTab]]
+    with_data: bool
+    today: dt.date | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def metric(self, name: str) -> models.Metric | None:
+        return self.project.metrics.get(name)
+
+    def title_of(self, name: str) -> str:
+        metric = self.metric(name)
+        return prose.title(metric) if metric else name
+
+    def groups(self) -> list[tuple[str, str, list[models.Metric]]]:
+        out = []
+        for key, label in GROUPS:
+            members = [m for m in self.project.metrics.values() if group_of(m) == key]
+            if members:
+                out.append((key, label, sort_metrics(members)))
+        return out
+
+    def metrics_on_source(self, source: str) -> list[str]:
+        return sorted(n for n, m in self.project.metrics.items() if m.source == source)
+
+    def metrics_using_qualifier(self, qualifier: str) -> list[str]:
+        return sorted(n for n, m in self.project.metrics.items() if qualifier in m.qualifiers)
+
+    def findings_for(self, kind: str, name: str) -> list[Finding]:
+        return self.by_obj.get(f"{kind}:{name}", [])
+
+    def location(self, kind: str, name: str) -> str:
+        span = self.project.span(kind, name)
+        return f"{relative_file(self.project, span.file)}:{span.line}"
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            out[f.severity] = out.get(f.severity, 0) + 1
+        return out
+
+    def describe(self, metric: models.Metric, root: str) -> Markup:
+        return prose.describe(self.project, metric, self.linker(root))
+
+    def linker(self, root: str) -> Callable[[str], Markup]:
+        def link(name: str) -> Markup:
+            if name not in self.project.metrics:
+                return Markup("<code>{}</code>").format(name)
+            return Markup('<a href="{}">{}</a>').format(
+                root + metric_url(name), self.title_of(name)
+            )
+
+        return link
+
+    def targets_for_metric(self, name: str) -> list[Target]:
+        out = [self.kpi_target(team, kpi) for team, kpi in self.project.kpis_for(name)]
+        out += [self.kr_target(okr, kr) for okr, kr in self.project.key_results_for(name)]
+        return out
+
+    def kpi_target(self, team: models.Team, kpi: models.Kpi) -> Target:
+        metric = self.metric(kpi.metric)
+        values = self.values.get(kpi.metric)
+        current = values.raw_current if values else None
+        prog = charts.progress(current, kpi.baseline, kpi.target, kpi.direction)
+        return Target(
+            metric,
+            kpi.metric,
+            None,
+            fmt.target(kpi.baseline, metric),
+            fmt.target(kpi.target, metric),
+            kpi.direction.value if kpi.direction else None,
+            kpi.due,
+            values,
+            prog,
+            team_title(team),
+            f"kpis.html#team-{team.name}",
+        )
+
+    def kr_target(self, okr: models.Okr, kr: models.KeyResult) -> Target:
+        metric = self.metric(kr.metric)
+        values = self.values.get(kr.metric)
+        current = values.raw_current if values else None
+        start, end = models.period_bounds(okr.period)
+        prog = charts.progress(
+            current,
+            kr.baseline,
+            kr.target,
+            kr.direction,
+            start=start,
+            due=kr.due or end,
+            today=values.period if values else None,
+        )
+        return Target(
+            metric,
+            kr.metric,
+            kr.description,
+            fmt.target(kr.baseline, metric),
+            fmt.target(kr.target, metric),
+            kr.direction.value if kr.direction else None,
+            kr.due,
+            values,
+            prog,
+            okr.objective,
+            f"okrs.html#okr-{okr.name}",
+        )
+
+
+def team_title(team: models.Team) -> str:
+    return team.name.replace("_", " ").capitalize() + (" (company)" if team.company else "")
+
+
+def relative_file(project: Project, file: str) -> str:
+    """A definition file's path relative to the project root, so output never depends on cwd."""
+    path = Path(file)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    try:
+        return Path(os.path.relpath(path.resolve(), project.root.resolve())).as_posix()
+    except ValueError:
+        return path.name
+
+
+# ------------------------------------------------------------------------------------------------
+# Building the views
+
+
+def finding_view(project: Project, diag: Diagnostic, documented: set[str]) -> Finding:
+    where = None
+    if diag.span is not None:
+        where = f"{relative_file(project, diag.span.file)}:{diag.span.line}:{diag.span.col}"
+    return Finding(
+        diag.code,
+        diag.severity.value,
+        diag.message,
+        diag.hint,
+        where,
+        rule_url(diag.code) if diag.code in documented else None,
+        diag.obj,
+    )
+
+
+def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
+    out = []
+    for rule in sorted(rules, key=lambda r: r.code):
+        mine = tuple(f for f in findings if f.code == rule.code)
+        out.append(
+            Rule(
+                rule.code,
+                rule.name,
+                rule.severity,
+                markdown.first_paragraph(rule.doc),
+                markdown.render(rule.doc),
+                mine,
+            )
+        )
+    return out
+
+
+def values_view(metric: models.Metric, series: Series, points: int = 12) -> Values | None:
+    pairs = [(p, v) for p, v in zip(series.periods, series.values, strict=True)]
+    while pairs and pairs[-1][1] is None:
+        pairs.pop()
+    if not pairs:
+        return None
+    recent = pairs[-points:]
+    numbers = [v for _, v in recent if v is not None]
+    share = fmt.is_share(metric, numbers)
+    period, current = recent[-1]
+    previous = recent[-2][1] if len(recent) > 1 else None
+    change = None
+    direction = "flat"
+    if current is not None and previous is not None:
+        delta = current - previous
+        direction = "up" if delta > 0 else "down" if delta < 0 else "flat"
+        if share:
+            change = fmt.number(delta * 100, signed=True) + " pts"
+        elif previous:
+            change = fmt.number(delta / abs(previous), share=True, signed=True)
+    return Values(
+        fmt.number(current, share=share),
+        period,
+        change,
+        direction,
+        charts.sparkline([v for _, v in recent]),
+        recent[0][0],
+        len(recent),
+        current,
+        share,
+        period_label(period, prose.grain_of(metric)),
+    )
+
+
+def period_label(period: dt.date, grain: models.Grain) -> str:
+    if grain is models.Grain.DAY:
+        return period.strftime("%d %b %Y")
+    if grain is models.Grain.WEEK:
+        return "week of " + period.strftime("%d %b %Y")
+    if grain is models.Grain.MONTH:
+        return period.strftime("%B %Y")
+    return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
+
+
+def sql_tabs(project: Project, results: list[SqlResult], documented: set[str]) -> list[SqlTab]:
+    return [
+        SqlTab(
+            r.dialect,
+            DIALECT_LABELS.get(r.dialect, r.dialect),
+            r.sql,
+            tuple(finding_view(project, d, documented) for d in r.problems),
+        )
+        for r in results
+    ]
+
+
+def make_site(
+    project: Project,
+    *,
+    diagnostics: list[Diagnostic],
+    rules: list[RuleDoc],
+    sql: dict[str, list[SqlResult]],
+    series: dict[str, Series] | None = None,
+) -> Site:
+    documented = {r.code for r in rules}
+    findings = [
+        finding_view(project, d, documented)
+        for d in sorted(diagnostics, key=lambda d: (d.sort_key(), d.obj or ""))
+    ]
+    by_obj: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.obj:
+            by_obj.setdefault(finding.obj, []).append(finding)
+    values: dict[str, Values] = {}
+    for name, s in sorted((series or {}).items()):
+        metric = project.metrics.get(name)
+        view = values_view(metric, s) if metric else None
+        if view is not None:
+            values[name] = view
+    today = max((v.period for v in values.values()), default=None)
+    return Site(
+        project=project,
+        title=project.config.name,
+        findings=findings,
+        rules=rule_views(rules, findings),
+        by_obj=by_obj,
+        values=values,
+        sql={name: sql_tabs(project, r, documented) for name, r in sorted(sql.items())},
+        with_data=series is not None,
+        today=today,
+    )
