@@ -8,7 +8,23 @@ from pathlib import Path
 import click
 
 from nsmcode.cli import Exit, report_errors
-from nsmcode.models import DIALECTS
+
+# The same names as nsmcode.models.DIALECTS, spelled out so `nsmcode --help` needs no pydantic
+# (a test checks they agree).
+DIALECT_CHOICES = (
+    "duckdb",
+    "postgres",
+    "snowflake",
+    "bigquery",
+    "redshift",
+    "databricks",
+    "spark",
+    "trino",
+    "clickhouse",
+    "mysql",
+    "sqlite",
+    "tsql",
+)
 
 
 @click.group(name="import")
@@ -30,7 +46,7 @@ def import_group() -> None:
 @click.option("--name", default=None, help="Project name (default: the dbt project's name).")
 @click.option(
     "--dialect",
-    type=click.Choice(DIALECTS),
+    type=click.Choice(DIALECT_CHOICES),
     default="duckdb",
     show_default=True,
     help="SQL dialect of the dbt expressions and of the new project.",
