@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.diagnostics import Diagnostic, InputError
 from nsmcode.project import Project
 
 MARKER = ".nsmcode-site"
@@ -44,9 +44,9 @@ def check_output(project: Project, out: Path) -> Path:
         raise InputError(
             [
                 Diagnostic(
-                    "E010",
+                    "E040",
                     f"refusing to write the docs site to {out}: {problems[0]}",
-                    Span(str(out)),
+                    None,
                     "pass --out with a dedicated folder such as `site`",
                 )
             ]

@@ -90,6 +90,7 @@ class Node:
     href: str
     label: str
     value: str | None = None
+    compact: bool = False
 
     @property
     def cx(self) -> float:
@@ -223,7 +224,7 @@ def layout(spec: TreeSpec, labels: Labels, width: float, columns: int) -> Layout
     nsm_w = width - 2 * PAD if narrow else min(380.0, width * 0.4)
     nsm = _node(star, "nsm", (width - nsm_w) / 2, PAD, nsm_w, labels, title_size=18)
     out.nodes.append(nsm)
-    bottom = _pills(out, labels, star.name, nsm.x, nsm.bottom + 8, nsm.w, center=True)
+    bottom = _pills(out, labels, star.name, nsm.x, nsm.bottom + 8, nsm.w / 2 - 8)
 
     guard_w = 220.0
     beside = not narrow and nsm.x + nsm.w + 56 + guard_w <= width - PAD
@@ -268,7 +269,8 @@ def layout(spec: TreeSpec, labels: Labels, width: float, columns: int) -> Layout
         row_start += row_h + GAP
 
     if spec.tracked:
-        row_start = _tracked(out, labels, spec.tracked, row_start + 8, width, columns)
+        cols = 1 if narrow else 3
+        row_start = _tracked(out, labels, spec.tracked, row_start + 8, width, cols)
     out.height = row_start - GAP + PAD
     return out
 
@@ -286,15 +288,10 @@ def _tracked(
     card_w = (width - 2 * PAD - 24 - (cols - 1) * 12) / cols
     cursor = y + 38
     for start in range(0, len(metrics), cols):
-        row_bottom = cursor
         for c, metric in enumerate(metrics[start : start + cols]):
-            x = PAD + 12 + c * (card_w + 12)
-            node = _node(metric, "tracked", x, cursor, card_w, labels)
-            out.nodes.append(node)
-            row_bottom = max(
-                row_bottom, _pills(out, labels, metric.name, x, node.bottom + 6, card_w)
-            )
-        cursor = row_bottom + 12
+            _compact(out, labels, metric, PAD + 12 + c * (card_w + 12), cursor, card_w)
+        cursor += COMPACT_H + 8
+    cursor += 4
     h = cursor - y
     out.lanes.append(Lane(PAD, y, width - 2 * PAD, h, "Also tracked", "tracked", len(metrics)))
     return y + h + GAP
@@ -368,6 +365,56 @@ def _node(
         label,
         value,
     )
+
+
+COMPACT_H = 38.0
+
+
+def _compact(
+    out: Layout, labels: Labels, metric: models.Metric, x: float, y: float, w: float
+) -> None:
+    """A one-line card with its KPI / key result counts inside, for metrics outside the tree."""
+    pills = [
+        (kind, text.replace("key result", "KR"), label, href)
+        for kind, text, label, href in labels.pills.get(metric.name, [])
+    ]
+    widths = [text_width(text, PILL_TEXT) + 16 for _, text, _, _ in pills]
+    used = sum(widths) + 6 * max(0, len(widths) - 1)
+    title = _ellipsize(prose.title(metric), w - 30 - used - 8, TITLE, bold=True)
+    caption = labels.caption.get(metric.name, "")
+    value = labels.value.get(metric.name)
+    label = f"{caption}: {prose.title(metric)}" + (f", {value}" if value else "")
+    out.nodes.append(
+        Node(
+            metric.name,
+            round(x, 1),
+            round(y, 1),
+            round(w, 1),
+            COMPACT_H,
+            "tracked",
+            metric.role.value,
+            caption,
+            (title,),
+            labels.href[metric.name],
+            label,
+            None,
+            compact=True,
+        )
+    )
+    px = x + w - 10 - used
+    for pw, (kind, text, plabel, href) in zip(widths, pills, strict=True):
+        out.pills.append(
+            Pill(
+                round(px, 1),
+                round(y + (COMPACT_H - PILL_H) / 2, 1),
+                round(pw, 1),
+                text,
+                plabel,
+                href,
+                kind,
+            )
+        )
+        px += pw + 6
 
 
 def _pills(
