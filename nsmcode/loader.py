@@ -200,7 +200,9 @@ def validation_diagnostics(
         else:
             message, hint = _explain(err, loc)
             where = f"{where}: " if where else ""
-            out.append(Diagnostic("E004", f"{where}{message}", doc.span(path), hint))
+            # an empty value has no position of its own: point at its key
+            span = doc.span(path, key=err.get("input") is None)
+            out.append(Diagnostic("E004", f"{where}{message}", span, hint))
     # `colum:` gives both "unknown key 'colum'" (did you mean 'column'?) and "missing 'column'":
     # the first says it all
     out += [d for path, field, d in missing if (path, field) not in suggested]

@@ -64,7 +64,8 @@ class _Builder:
     def build(self, node: Node, path: Path) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _TooBig(self.span(node))
+            # aliases make the location of the overflow arbitrary: point at the top-level key
+            raise _TooBig(self.doc.span(path[:1], key=True))
         if len(path) > MAX_DEPTH:
             raise _TooDeep(self.span(node))
         self.doc.values[path] = self.span(node)
@@ -176,6 +177,15 @@ def _syntax_error(exc: MarkedYAMLError, file: str) -> Diagnostic:
     return Diagnostic("E001", f"YAML syntax error: {problem}", span, hint)
 
 
+def _too_deep(span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E010",
+        f"nesting deeper than {MAX_DEPTH} levels",
+        span,
+        "definitions need a few levels of nesting, not dozens: flatten the structure",
+    )
+
+
 class _TooBig(Exception):
     def __init__(self, span: Span) -> None:
         self.span = span
@@ -206,7 +216,7 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
     except YAMLError as exc:
         return doc, [Diagnostic("E001", f"YAML syntax error: {exc}", Span(file))]
     except RecursionError:
-        return doc, [Diagnostic("E010", f"nesting deeper than {MAX_DEPTH} levels", Span(file))]
+        return doc, [_too_deep(Span(file))]
     if len(nodes) > 1:
         second = nodes[1]
         return doc, [
@@ -224,7 +234,7 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
     try:
         doc.value = builder.build(nodes[0], ())
     except _TooDeep as exc:
-        return doc, [Diagnostic("E010", f"nesting deeper than {MAX_DEPTH} levels", exc.span)]
+        return doc, [_too_deep(exc.span)]
     except _TooBig as exc:
         return doc, [
             Diagnostic(
