@@ -54,6 +54,8 @@ project_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
+    envvar="NSMCODE_PROJECT",
+    show_envvar=True,
     help="Folder holding nsmcode.yaml.",
 )
 

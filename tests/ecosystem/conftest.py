@@ -7,8 +7,10 @@ changes not committed yet, so the tests check the code as it is now.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,6 @@ GIT_ENV = {
 
 
 def git(cwd: Path, *args: str) -> str:
-    import os
-
     env = {**os.environ, **GIT_ENV, "HOME": str(cwd)}
     result = subprocess.run(
         ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
@@ -66,3 +66,9 @@ def source_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "snapshot of the working tree")
     return root
+
+
+@pytest.fixture
+def run_git() -> Callable[..., str]:
+    """`run_git(folder, *args)`: git with a fixed identity and no user or system config."""
+    return git
