@@ -1,0 +1,218 @@
+"""Run metrics: compile them for the connection's dialect, batch what shares a scan, execute,
+merge the results into one table and turn engine errors into located diagnostics.
+
+Metrics that read the same sources at the same grain are compiled together with
+`compile_metrics` (one scan of the source for all of them); the rest run one query each.
+Rows are sorted here, in Python, so the output is identical whatever the engine's collation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nsmcode import models
+from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.project import Project
+from nsmcode.run.connections import Engine, EngineError, as_date, data_file_error
+
+if TYPE_CHECKING:
+    from nsmcode.compile import QueryOptions
+
+Progress = Callable[[Sequence["Batch"]], Iterable["Batch"]]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Query results: `period`, then one column per segment, then one per metric."""
+
+    metrics: tuple[str, ...]
+    segments: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    @property
+    def columns(self) -> list[str]:
+        return ["period", *self.segments, *self.metrics]
+
+    def series(self, metric: str) -> list[tuple[dt.date, Any]]:
+        """(period, value) of one metric, for a table without segments."""
+        index = 1 + len(self.segments) + self.metrics.index(metric)
+        return [(row[0], row[index]) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Metrics computed by one query."""
+
+    metrics: tuple[str, ...]
+    sql: str
+
+
+def check_metrics(project: Project, names: Sequence[str]) -> None:
+    """Unknown metric names are an input error, with the closest known names suggested."""
+    problems = []
+    for name in names:
+        if name not in project.metrics:
+            close = difflib.get_close_matches(name, list(project.metrics), n=3)
+            hint = (
+                f"did you mean {', '.join(close)}?"
+                if close
+                else "list them with `nsmcode validate`; names are case-sensitive"
+            )
+            problems.append(Diagnostic("R008", f"unknown metric {name!r}", None, hint))
+    if problems:
+        raise InputError(problems)
+
+
+def grain_of(project: Project, name: str, override: models.Grain | None) -> models.Grain:
+    return override or project.metrics[name].grain or models.Grain.WEEK
+
+
+def groups(project: Project, names: Sequence[str], grain: models.Grain | None) -> list[list[str]]:
+    """Metrics grouped by (sources read, grain), in the order first named; duplicates dropped."""
+    out: dict[tuple[tuple[str, ...], models.Grain], list[str]] = {}
+    for name in dict.fromkeys(names):
+        key = (tuple(project.base_sources(name)), grain_of(project, name, grain))
+        out.setdefault(key, []).append(name)
+    return list(out.values())
+
+
+def plan(
+    project: Project,
+    names: Sequence[str],
+    dialect: str,
+    options: QueryOptions,
+    batch: bool = True,
+) -> list[Batch]:
+    """The queries to run: one per group when the compiler can batch it, else one per metric."""
+    from nsmcode.compile import CompileError, compile_metric, compile_metrics
+
+    batches: list[Batch] = []
+    for group in groups(project, names, options.grain) if batch else [[n] for n in names]:
+        if len(group) > 1:
+            try:
+                sql = compile_metrics(project, group, dialect, options)
+            except CompileError:
+                pass  # not batchable together: compile one by one (real errors resurface)
+            else:
+                batches.append(Batch(tuple(group), sql))
+                continue
+        batches.extend(Batch((n,), compile_metric(project, n, dialect, options)) for n in group)
+    return batches
+
+
+def run(
+    project: Project,
+    engine: Engine,
+    names: Sequence[str],
+    options: QueryOptions,
+    *,
+    batch: bool = True,
+    progress: Progress | None = None,
+) -> Table:
+    """Compute metrics on `engine` and merge them into one table sorted by period, segments."""
+    check_metrics(project, names)
+    batches = plan(project, names, engine.dialect, options, batch)
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for item in progress(batches) if progress else batches:
+        try:
+            result = engine.execute(item.sql)
+        except EngineError as exc:
+            raise InputError([explain(project, engine, item.metrics, exc)]) from None
+        width = 1 + len(options.segments)
+        value_columns = result.columns[width:]
+        if len(item.metrics) == 1 and value_columns == ["value"]:
+            value_columns = [item.metrics[0]]
+        for row in result.rows:
+            key = (as_date(row[0]), *row[1:width])
+            merged.setdefault(key, {}).update(zip(value_columns, row[width:], strict=True))
+    ordered = list(dict.fromkeys(names))
+    rows = [
+        (*key, *(values.get(m) for m in ordered))
+        for key, values in sorted(merged.items(), key=lambda kv: _sort_key(kv[0]))
+    ]
+    return Table(tuple(ordered), tuple(options.segments), rows)
+
+
+def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    """NULLs last, whatever the engine did."""
+    return tuple((1, "") if v is None else (0, v) for v in key)
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors
+
+
+def _involved_sources(project: Project, metrics: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for name in metrics:
+        for base in project.base_sources(name):
+            for source in project.reachable_sources(base):
+                if source not in out:
+                    out.append(source)
+    return out
+
+
+def _subject(metrics: Sequence[str]) -> str:
+    if len(metrics) == 1:
+        return f"metric {metrics[0]!r}"
+    return "metrics " + ", ".join(repr(m) for m in metrics)
+
+
+def explain(
+    project: Project, engine: Engine, metrics: Sequence[str], exc: EngineError
+) -> Diagnostic:
+    """Point an engine error at the definition behind it: the source's table or column."""
+    subject = _subject(metrics)
+    sources = _involved_sources(project, metrics)
+    where = f"connection {engine.name!r} ({engine.kind})"
+    if exc.kind == "missing_table" and exc.name:
+        missing = data_file_error(project, engine, exc.name)
+        if missing is not None:
+            return missing
+        for source in sources:
+            table = project.sources[source].table
+            if table and table.split(".")[-1].lower() == exc.name.lower():
+                return Diagnostic(
+                    "R001",
+                    f"{subject}: table {table!r} of source {source!r} does not exist in {where}",
+                    project.span("source", source, "table"),
+                    "create the table, map it under `tables:` (DuckDB), or fix `table:` here",
+                )
+        for source in sources:
+            select = project.sources[source].select
+            if select and exc.name.lower() in select.lower():
+                return Diagnostic(
+                    "R001",
+                    f"{subject}: table {exc.name!r} used by source {source!r} does not exist "
+                    f"in {where}",
+                    project.span("source", source, "select"),
+                    "create the table or fix the source's `select:`",
+                )
+    if exc.kind == "missing_column" and exc.name:
+        for source in sources:
+            for i, column in enumerate(project.sources[source].columns):
+                if column.name.lower() == exc.name.lower():
+                    table = project.sources[source].table or "its select"
+                    return Diagnostic(
+                        "R002",
+                        f"{subject}: column {column.name!r} of source {source!r} does not exist "
+                        f"in table {table!r} ({where})",
+                        project.span("source", source, "columns", i),
+                        "rename the column here to match the table, or add it to the table",
+                    )
+    span = _metric_span(project, metrics[0])
+    code = {"missing_table": "R001", "missing_column": "R002"}.get(exc.kind, "R007")
+    return Diagnostic(
+        code,
+        f"{subject}: the query failed on {where}: {exc.message}",
+        span,
+        f"inspect the SQL with `nsmcode compile --dialect {engine.dialect}`",
+    )
+
+
+def _metric_span(project: Project, name: str) -> Span:
+    return project.span("metric", name)

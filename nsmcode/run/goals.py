@@ -1,0 +1,123 @@
+"""Compute OKR and KPI status on a connection: one batched run of every goal's metric, then the
+maths of `nsmcode.run.status` per goal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TypeVar
+
+from nsmcode import models
+from nsmcode.diagnostics import Diagnostic, InputError
+from nsmcode.project import Project
+from nsmcode.run import execute, status
+from nsmcode.run.connections import Engine, EngineError, as_date
+from nsmcode.run.execute import Progress
+from nsmcode.run.report import Group
+
+T = TypeVar("T")
+
+
+def latest_date(project: Project, engine: Engine, metrics: Sequence[str]) -> dt.date | None:
+    """The latest event date in the sources the metrics read (the default as-of date)."""
+    import sqlglot
+    from sqlglot import exp
+
+    found: list[dt.date] = []
+    sources = sorted({s for m in metrics for s in project.base_sources(m)})
+    for name in sources:
+        source = project.sources[name]
+        if not source.time_column:
+            continue
+        if source.table:
+            relation: exp.Expression = exp.to_table(source.table)
+        else:
+            inner = sqlglot.parse_one(source.select or "", read=project.config.dialect)
+            relation = exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("s")))
+        query = exp.select(exp.Max(this=exp.column(source.time_column))).from_(relation)
+        try:
+            result = engine.execute(query.sql(dialect=engine.dialect))
+        except EngineError as exc:
+            metric = next(m for m in metrics if name in project.base_sources(m))
+            raise InputError([execute.explain(project, engine, [metric], exc)]) from None
+        value = as_date(result.rows[0][0]) if result.rows else None
+        if value is not None:
+            found.append(value)
+    return max(found) if found else None
+
+
+def evaluate(
+    project: Project,
+    engine: Engine,
+    goals: Sequence[status.Goal],
+    as_of: dt.date | None,
+    progress: Progress | None = None,
+) -> tuple[dt.date, list[status.GoalStatus]]:
+    """Status of each goal as of `as_of` (default: the latest date in the data)."""
+    from nsmcode.compile import QueryOptions
+
+    metrics = list(dict.fromkeys(g.metric for g in goals if g.metric in project.metrics))
+    if as_of is None:
+        as_of = latest_date(project, engine, metrics)
+        if as_of is None:
+            raise InputError(
+                [
+                    Diagnostic(
+                        "R010",
+                        "the data is empty: no date to report status as of",
+                        None,
+                        "load data, or give --as-of DATE",
+                    )
+                ]
+            )
+    # Metrics of different grains merge into one table; each metric's series is its own column.
+    table = execute.run(project, engine, metrics, QueryOptions(until=as_of), progress=progress)
+    out = []
+    for goal in goals:
+        if goal.metric not in project.metrics:  # reported by the rule pack
+            out.append(status.evaluate(goal, [], models.Grain.WEEK, as_of))
+            continue
+        grain = execute.grain_of(project, goal.metric, None)
+        out.append(status.evaluate(goal, table.series(goal.metric), grain, as_of))
+    return as_of, out
+
+
+def okr_groups(
+    project: Project, names: Sequence[str], items: Sequence[status.GoalStatus]
+) -> list[Group]:
+    groups = []
+    for okr in _select(project, "okr", project.okrs, names):
+        groups.append(
+            Group(
+                okr.name,
+                okr.objective,
+                {"period": okr.period, "owner": okr.owner},
+                [i for i in items if i.goal.kind == "okr" and i.goal.group == okr.name],
+            )
+        )
+    return groups
+
+
+def team_groups(
+    project: Project, names: Sequence[str], items: Sequence[status.GoalStatus]
+) -> list[Group]:
+    return [
+        Group(
+            team.name,
+            team.description or team.name,
+            {"owner": team.owner, "company": team.company or None},
+            [i for i in items if i.goal.kind == "kpi" and i.goal.group == team.name],
+        )
+        for team in _select(project, "team", project.teams, names)
+    ]
+
+
+def _select(project: Project, kind: str, table: dict[str, T], names: Sequence[str]) -> list[T]:
+    """The named OKRs or teams, or all of them in definition order."""
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        known = ", ".join(sorted(table)) or "none"
+        raise InputError(
+            [Diagnostic("R008", f"unknown {kind} {n!r}", None, f"known: {known}") for n in unknown]
+        )
+    return [table[n] for n in names] if names else list(table.values())

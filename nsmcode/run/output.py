@@ -1,0 +1,115 @@
+"""Query results as an aligned table for people, or exact, deterministic CSV and JSON for tools.
+
+Table: numbers right-aligned, one number of decimals per column (so decimal points line up),
+thousands separated, NULL shown as `-`. CSV and JSON: every value exact (floats in their
+shortest round-trip form), dates in ISO format, NULL empty (CSV) or null (JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nsmcode.run.execute import Table
+
+NULL = "-"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def decimals(values: Sequence[Any]) -> int:
+    """Decimals to show a column with: 0 for integers, else enough for ~4 significant digits of
+    its smallest magnitude, and never more than 2 for columns of large numbers."""
+    floats = [v for v in values if isinstance(v, float) and math.isfinite(v)]
+    if not floats or (all(v.is_integer() for v in floats) and max(map(abs, floats)) >= 1):
+        return 0
+    largest = max(abs(v) for v in floats)
+    if largest >= 100:
+        return 2
+    if largest >= 1:
+        return 3
+    nonzero = [abs(v) for v in floats if v]
+    smallest = min(nonzero) if nonzero else 1.0
+    return min(8, max(4, 3 - math.floor(math.log10(smallest))))
+
+
+def format_number(value: Any, places: int) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if _is_number(value):
+        return f"{value:,.{places}f}"
+    return str(value)
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def render_table(table: Table) -> str:
+    columns = table.columns
+    body: list[list[str]] = [[] for _ in table.rows]
+    right: list[bool] = []
+    for index, _ in enumerate(columns):
+        values = [row[index] for row in table.rows]
+        numeric = index > 0 and all(v is None or _is_number(v) for v in values)
+        numeric = numeric and any(v is not None for v in values)
+        right.append(numeric)
+        places = decimals(values) if numeric else 0
+        for out, value in zip(body, values, strict=True):
+            out.append(format_number(value, places) if numeric else cell(value))
+    widths = [max([len(name), *(len(r[i]) for r in body)]) for i, name in enumerate(columns)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    lines = [line(columns), line(["-" * w for w in widths])]
+    lines += [line(r) for r in body]
+    if not table.rows:
+        lines.append("(no rows)")
+    return "\n".join(lines)
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def render_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(["" if (v := _exact(value)) is None else v for value in row])
+    return buffer.getvalue().rstrip("\n")
+
+
+def render_json(table: Table) -> str:
+    records = [
+        {name: _exact(value) for name, value in zip(table.columns, row, strict=True)}
+        for row in table.rows
+    ]
+    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}

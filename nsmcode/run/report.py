@@ -1,0 +1,153 @@
+"""OKR and KPI status as a terminal table, JSON, or Markdown for a pull-request comment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nsmcode.run.status import (
+    AT_RISK,
+    AT_RISK_SLACK,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    ON_TRACK_SLACK,
+    GoalStatus,
+)
+
+BAR = 10
+_MARK = {ON_TRACK: "🟢", AT_RISK: "🟡", OFF_TRACK: "🔴", NO_DATA: "⚪"}
+
+
+@dataclass(frozen=True)
+class Group:
+    """An OKR (objective and its key results) or a team (and its KPIs)."""
+
+    name: str
+    title: str
+    details: dict[str, Any]
+    items: list[GoalStatus]
+
+
+def number(value: float | None) -> str:
+    """Compact and readable: 3,618 / 245.3 / 1.25 / 0.0381."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return str(value)
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100:
+        return f"{value:,.1f}"
+    if size >= 1 or size == 0:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+def percent(value: float | None, clamp: bool = True) -> str:
+    if value is None:
+        return "-"
+    shown = min(1.0, max(0.0, value)) if clamp else value
+    return f"{shown * 100:.0f}%"
+
+
+def bar(value: float | None) -> str:
+    if value is None:
+        return " " * (BAR + 2)
+    filled = round(min(1.0, max(0.0, value)) * BAR)
+    return "[" + "#" * filled + "-" * (BAR - filled) + "]"
+
+
+def rule_text() -> str:
+    return (
+        f"on track: progress >= elapsed - {ON_TRACK_SLACK:.0%}; "
+        f"at risk: >= elapsed - {AT_RISK_SLACK:.0%}; otherwise off track"
+    )
+
+
+def _label(item: GoalStatus) -> str:
+    return item.goal.metric
+
+
+def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+    noun = "key results" if kind == "okr" else "KPIs"
+    lines = [
+        f"{'OKR' if kind == 'okr' else 'KPI'} status as of {as_of.isoformat()} ({rule_text()})"
+    ]
+    header = ["metric", "baseline", "current", "target", "progress", "", "elapsed", "status"]
+    for group in groups:
+        lines += ["", f"{group.title}  [{group.name}]"]
+        extra = ", ".join(f"{k} {v}" for k, v in group.details.items() if v)
+        if extra:
+            lines.append(f"  {extra}")
+        if not group.items:
+            lines.append(f"  (no {noun})")
+            continue
+        rows = [header] + [
+            [
+                _label(i),
+                number(i.baseline),
+                number(i.current),
+                number(i.goal.target),
+                bar(i.progress),
+                percent(i.progress),
+                percent(i.elapsed),
+                i.status,
+            ]
+            for i in group.items
+        ]
+        widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+        for r in rows:
+            cells = [
+                r[c].ljust(widths[c]) if c in (0, 4, 7) else r[c].rjust(widths[c])
+                for c in range(len(header))
+            ]
+            lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+    title = "OKR status" if kind == "okr" else "KPI status"
+    first = "Key result" if kind == "okr" else "KPI"
+    lines = [f"### {title} as of {as_of.isoformat()}", "", f"_{rule_text()}_"]
+    for group in groups:
+        lines += ["", f"#### {_md(group.title)}", ""]
+        meta = [f"`{group.name}`"] + [f"{k} {_md(str(v))}" for k, v in group.details.items() if v]
+        lines += [" · ".join(meta), ""]
+        lines.append(f"| {first} | Baseline | Current | Target | Progress | Elapsed | Status |")
+        lines.append("|---|---:|---:|---:|---:|---:|---|")
+        for i in group.items:
+            name = f"`{i.goal.metric}`"
+            if i.goal.description:
+                name = f"{_md(i.goal.description)}<br>{name}"
+            lines.append(
+                f"| {name} | {number(i.baseline)} | {number(i.current)} | "
+                f"{number(i.goal.target)} | {percent(i.progress)} | {percent(i.elapsed)} | "
+                f"{_MARK[i.status]} {i.status} |"
+            )
+    return "\n".join(lines)
+
+
+def render_json(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+    key, items = ("okrs", "key_results") if kind == "okr" else ("teams", "kpis")
+    document = {
+        "as_of": as_of.isoformat(),
+        "rule": {"on_track_slack": ON_TRACK_SLACK, "at_risk_slack": AT_RISK_SLACK},
+        key: [
+            {"name": g.name, "title": g.title, **g.details, items: [i.as_dict() for i in g.items]}
+            for g in groups
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+RENDERERS = {"table": render_table, "markdown": render_markdown, "json": render_json}

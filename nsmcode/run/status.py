@@ -1,0 +1,219 @@
+"""OKR and KPI status: where each key result or KPI stands against its baseline and target.
+
+For each goal:
+
+- current value: the metric's value in its latest *complete* period (at the metric's grain) as
+  of the as-of date: a week counts once its Sunday is on or before the as-of date;
+- progress = (current - baseline) / (target - baseline), so 0 is the baseline and 1 the target,
+  in either direction (a decrease target has a negative denominator); shown clamped to 0-100%;
+- elapsed: the share of the goal's window gone by on the as-of date (both ends inclusive). A
+  key result's window is its OKR period, ending at the key result's due date when it has one;
+  a KPI's window runs from the first period of the metric's data to the KPI's due date;
+- status: **on track** when progress >= elapsed - 0.10, **at risk** when progress >=
+  elapsed - 0.25, otherwise **off track**; **no data** when a number is missing.
+
+A missing baseline is taken from the data: for a key result, the last complete period before the
+OKR period starts; for a KPI, the first complete period of the data.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nsmcode import models
+
+ON_TRACK_SLACK = 0.10
+AT_RISK_SLACK = 0.25
+ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on track", "at risk", "off track", "no data"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A key result or a KPI: a metric with a baseline, a target and a window."""
+
+    kind: str  # "okr" or "kpi"
+    group: str  # the OKR's or the team's name
+    metric: str
+    description: str | None
+    baseline: float | None
+    target: float | None
+    direction: models.Direction | None
+    start: dt.date | None  # None for KPIs: the first period of the data
+    due: dt.date | None
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    goal: Goal
+    baseline: float | None
+    current: float | None
+    period: dt.date | None  # start of the period `current` is from
+    progress: float | None
+    elapsed: float | None
+    status: str
+    start: dt.date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        g = self.goal
+        return {
+            "metric": g.metric,
+            "description": g.description,
+            "baseline": _finite(self.baseline),
+            "current": _finite(self.current),
+            "current_period": self.period.isoformat() if self.period else None,
+            "target": g.target,
+            "direction": g.direction.value if g.direction else None,
+            "start": self.start.isoformat() if self.start else None,
+            "due": g.due.isoformat() if g.due else None,
+            "progress": _finite(self.progress),
+            "elapsed": self.elapsed,
+            "status": self.status,
+        }
+
+
+def _usable(value: Any) -> bool:
+    return value is not None and math.isfinite(float(value))
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+# ------------------------------------------------------------------------------------------------
+# The maths (pure functions, documented in the module docstring and docs/running.md)
+
+
+def period_end(start: dt.date, grain: models.Grain) -> dt.date:
+    """Last day of the period that starts on `start`."""
+    if grain is models.Grain.DAY:
+        return start
+    if grain is models.Grain.WEEK:
+        return start + dt.timedelta(days=6)
+    months = 1 if grain is models.Grain.MONTH else 3
+    month = start.month - 1 + months - 1
+    year, month = start.year + month // 12, month % 12 + 1
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def progress(
+    baseline: float | None,
+    current: float | None,
+    target: float | None,
+    direction: models.Direction | None = None,
+) -> float | None:
+    """0 at the baseline, 1 at the target; None when a number is missing."""
+    if baseline is None or current is None or target is None:
+        return None
+    if target == baseline:
+        decrease = direction is models.Direction.DECREASE
+        reached = current <= target if decrease else current >= target
+        return 1.0 if reached else 0.0
+    return (current - baseline) / (target - baseline)
+
+
+def elapsed(start: dt.date, end: dt.date, as_of: dt.date) -> float:
+    """Share of [start, end] (inclusive days) gone by at the end of `as_of`, within 0..1."""
+    total = (end - start).days + 1
+    if total <= 0:
+        return 1.0
+    return min(1.0, max(0.0, ((as_of - start).days + 1) / total))
+
+
+def classify(progress_value: float | None, elapsed_value: float | None) -> str:
+    if progress_value is None or elapsed_value is None:
+        return NO_DATA
+    if progress_value >= elapsed_value - ON_TRACK_SLACK:
+        return ON_TRACK
+    if progress_value >= elapsed_value - AT_RISK_SLACK:
+        return AT_RISK
+    return OFF_TRACK
+
+
+def latest_complete(
+    series: Sequence[tuple[dt.date, Any]], grain: models.Grain, as_of: dt.date
+) -> tuple[dt.date, float] | None:
+    """The last (period, value) whose period has ended by `as_of` and has a value."""
+    best: tuple[dt.date, float] | None = None
+    for start, value in series:
+        ended = _usable(value) and period_end(start, grain) <= as_of
+        if ended and (best is None or start > best[0]):
+            best = (start, float(value))
+    return best
+
+
+def last_before(
+    series: Sequence[tuple[dt.date, Any]], grain: models.Grain, before: dt.date
+) -> float | None:
+    """The value of the last complete period that ends before `before`."""
+    found = latest_complete(series, grain, before - dt.timedelta(days=1))
+    return found[1] if found else None
+
+
+def first_complete(series: Sequence[tuple[dt.date, Any]]) -> tuple[dt.date, float] | None:
+    for start, value in sorted(series, key=lambda sv: sv[0]):
+        if _usable(value):
+            return start, float(value)
+    return None
+
+
+def evaluate(
+    goal: Goal,
+    series: Sequence[tuple[dt.date, Any]],
+    grain: models.Grain,
+    as_of: dt.date,
+) -> GoalStatus:
+    """The status of one goal from its metric's series (period start, value) at `grain`."""
+    latest = latest_complete(series, grain, as_of)
+    current, period = (latest[1], latest[0]) if latest else (None, None)
+    baseline = goal.baseline
+    start = goal.start
+    if goal.kind == "kpi":
+        first = first_complete(series)
+        start = first[0] if first else None
+        if baseline is None and first is not None:
+            baseline = first[1]
+    elif baseline is None and start is not None:
+        baseline = last_before(series, grain, start)
+    window = elapsed(start, goal.due, as_of) if start and goal.due else None
+    value = progress(baseline, current, goal.target, goal.direction)
+    return GoalStatus(
+        goal, baseline, current, period, value, window, classify(value, window), start
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Goals from the project
+
+
+def key_results(okrs: Sequence[models.Okr]) -> list[Goal]:
+    goals = []
+    for okr in okrs:
+        start, end = models.period_bounds(okr.period)
+        for kr in okr.key_results:
+            goals.append(
+                Goal(
+                    "okr",
+                    okr.name,
+                    kr.metric,
+                    kr.description,
+                    kr.baseline,
+                    kr.target,
+                    kr.direction,
+                    start,
+                    kr.due or end,
+                )
+            )
+    return goals
+
+
+def kpis(teams: Sequence[models.Team]) -> list[Goal]:
+    return [
+        Goal("kpi", t.name, k.metric, None, k.baseline, k.target, k.direction, None, k.due)
+        for t in teams
+        for k in t.kpis
+    ]
