@@ -14,7 +14,7 @@ from typing import Any
 
 from nsmcode import models
 from nsmcode.project import Project
-from nsmcode.site import fmt, prose, tree
+from nsmcode.site import fmt, markdown, prose, tree
 from nsmcode.site.highlight import highlight_sql
 from nsmcode.site.output import check_output, write_tree
 from nsmcode.site.search import embed_json, search_index
@@ -41,6 +41,7 @@ def _environment() -> Any:
     env.filters["sql"] = highlight_sql
     env.filters["num"] = fmt.number
     env.filters["px"] = px
+    env.filters["code_spans"] = markdown.code_spans
     env.filters["humanize"] = prose.humanize
     env.globals.update(
         metric_url=metric_url,
@@ -140,7 +141,7 @@ def pages(site: Site) -> list[Page]:
             Page(
                 rule_url(rule.code),
                 "rule.html.j2",
-                f"{rule.code} {rule.name}",
+                f"{rule.code}: {rule.summary}",
                 "rules",
                 {"rule": rule},
             )

@@ -15,17 +15,27 @@ def dialects(project: Project) -> list[str]:
 
 
 def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
-    try:
-        import nsmcode.rules  # noqa: F401
-    except ModuleNotFoundError:
-        return [], []
-    return [], []
+    """Every rule's documentation, and the project's findings after its rule configuration."""
+    from nsmcode.rules import DEFAULT_RULES, check_project
+
+    docs = [
+        RuleDoc(
+            rule.code,
+            rule.name,
+            rule.severity.value,
+            rule.summary(),
+            "\n".join(rule.doc().splitlines()[1:]),
+            tuple((t.key, t.default, t.description) for t in rule.thresholds),
+        )
+        for rule in DEFAULT_RULES
+    ]
+    return docs, check_project(project).findings
 
 
 def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
     try:
         from nsmcode.compile import CompileError, compile_metric
-    except ModuleNotFoundError:
+    except ImportError:  # TODO(site): drop once the compiler has landed
         return {}
     out: dict[str, list[SqlResult]] = {}
     for name in sorted(project.metrics):

@@ -23,6 +23,14 @@ _SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w.-]+(?:/[\w.-]*)*(?:#
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|(?P<num>\d+)[.)])\s+(?P<body>.*)$")
 
 
+def code_spans(text: str) -> Markup:
+    """Only `code` spans, for messages that may quote user text: nothing else becomes markup."""
+    parts = re.split(r"`([^`]+)`", text)
+    return Markup("").join(
+        Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts)
+    )
+
+
 def inline(text: str) -> Markup:
     out: list[Markup] = []
     pos = 0

@@ -50,14 +50,17 @@ _ACRONYMS = {
 }
 
 
+def words(name: str) -> str:
+    """`api_error_rate` -> `API error rate`: a name as words, common acronyms in capitals."""
+    out = [_ACRONYMS.get(w, w) for w in name.split("_") if w]
+    if out and out[0] == out[0].lower():
+        out[0] = out[0].capitalize()
+    return " ".join(out)
+
+
 def title(metric: models.Metric) -> str:
-    """The metric's label, or its name as words with common acronyms in capitals."""
-    if metric.label:
-        return metric.label
-    words = [_ACRONYMS.get(w, w) for w in metric.name.split("_") if w]
-    if words and words[0] == words[0].lower():
-        words[0] = words[0].capitalize()
-    return " ".join(words)
+    """The metric's label, or its name as words."""
+    return metric.label or words(metric.name)
 
 
 def humanize(name: str) -> str:

@@ -78,10 +78,10 @@ def search_index(site: Site) -> list[dict[str, str]]:
     for rule in site.rules:
         entries.append(
             {
-                "t": f"{rule.code} {rule.name}",
-                "n": rule.code,
+                "t": f"{rule.code}: {rule.summary}",
+                "n": rule.name,
                 "k": "Rule",
-                "d": _short(rule.summary),
+                "d": "",
                 "u": f"rules/{rule.code}.html",
             }
         )

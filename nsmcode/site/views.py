@@ -73,7 +73,10 @@ class RuleDoc:
     code: str
     name: str
     severity: str
-    doc: str
+    summary: str
+    body: str
+    """The documentation after the summary line, in the markdown subset of `markdown.py`."""
+    thresholds: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Rule:
     summary: str
     body: Markup
     findings: tuple[Finding, ...]
+    thresholds: tuple[tuple[str, int, str], ...]
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class Target:
     progress: charts.Progress | None
     owner_title: str
     owner_href: str
+    kind: str  # "KPI" | "Key result"
 
 
 @dataclass
@@ -239,6 +244,7 @@ class Site:
             prog,
             team_title(team),
             f"kpis.html#team-{team.name}",
+            "KPI",
         )
 
     def kr_target(self, okr: models.Okr, kr: models.KeyResult) -> Target:
@@ -267,11 +273,15 @@ class Site:
             prog,
             okr.objective,
             f"okrs.html#okr-{okr.name}",
+            "Key result",
         )
 
 
 def team_title(team: models.Team) -> str:
-    return team.name.replace("_", " ").capitalize() + (" (company)" if team.company else "")
+    """`DX team`; the company-level set reads `Company-wide`."""
+    if team.company:
+        return "Company-wide" if team.name == "company" else f"{prose.words(team.name)} (company)"
+    return f"{prose.words(team.name)} team"
 
 
 def relative_file(project: Project, file: str) -> str:
@@ -313,9 +323,10 @@ def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
                 rule.code,
                 rule.name,
                 rule.severity,
-                markdown.first_paragraph(rule.doc),
-                markdown.render(rule.doc),
+                rule.summary,
+                markdown.render(rule.body, heading_offset=0),
                 mine,
+                rule.thresholds,
             )
         )
     return out
