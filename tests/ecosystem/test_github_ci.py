@@ -25,14 +25,29 @@ WORKFLOW = REPO / "examples" / "github-workflow.yml"
 BIN = Path(sys.executable).parent
 
 
+CI_DOC = REPO / "docs" / "ci.md"
+
+
 def _load(path: Path) -> Any:
     return YAML(typ="safe").load(path.read_text())  # YAML 1.2: `on` stays a string
 
 
+def _doc_blocks() -> list[Any]:
+    """The YAML blocks of docs/ci.md: the README workflow, the pre-commit configs, ..."""
+    blocks = re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(), re.DOTALL)
+    return [YAML(typ="safe").load(block) for block in blocks]
+
+
+def _workflows() -> list[Any]:
+    """The example workflow and the one in docs/ci.md (the README's snippet)."""
+    return [_load(WORKFLOW), _doc_blocks()[0]]
+
+
 def _workflow_steps() -> list[dict[str, Any]]:
-    workflow = _load(WORKFLOW)
-    (job,) = workflow["jobs"].values()
-    steps: list[dict[str, Any]] = job["steps"]
+    steps: list[dict[str, Any]] = []
+    for workflow in _workflows():
+        (job,) = workflow["jobs"].values()
+        steps += job["steps"]
     return steps
 
 
@@ -51,6 +66,25 @@ def test_action_is_a_composite_with_the_documented_inputs() -> None:
             # inputs reach scripts through env only: `${{ inputs.x }}` inside a script would let
             # an input inject shell code
             assert "${{" not in step["run"], step["name"]
+
+
+def test_readme_workflow_is_a_small_version_of_the_example() -> None:
+    readme, example = _doc_blocks()[0], _load(WORKFLOW)
+    for workflow in (readme, example):
+        (job,) = workflow["jobs"].values()
+        assert job["env"]["NSMCODE_PROJECT"] == "metrics"
+        assert job["runs-on"] == "ubuntu-latest"
+    assert readme["permissions"] == example["permissions"]
+
+
+def test_pre_commit_snippets_use_published_hooks() -> None:
+    published = {h["id"] for h in _load(REPO / ".pre-commit-hooks.yaml")}
+    configs = [b for b in _doc_blocks() if isinstance(b, dict) and "repos" in b]
+    assert len(configs) == 2
+    remote, local = configs
+    assert {h["id"] for h in remote["repos"][0]["hooks"]} == published
+    (hook,) = local["repos"][0]["hooks"]
+    assert hook["id"] in published and hook["language"] == "system"
 
 
 def test_workflow_does_what_the_docs_promise() -> None:
@@ -85,7 +119,18 @@ def _commands() -> list[list[str]]:
                 if words[:1] == ["nsmcode"]:
                     out.append(words[1:])
     out.append(shlex.split(_load(ACTION)["inputs"]["args"]["default"]))
-    return out
+    for block in _doc_blocks():
+        for repo in block.get("repos", []) if isinstance(block, dict) else []:
+            for hook in repo["hooks"]:
+                if "entry" in hook:  # a local hook
+                    words = shlex.split(hook["entry"])[1:]
+                    at = words.index("--project")
+                    out.append(words[:at] + words[at + 2 :])
+    unique: list[list[str]] = []
+    for argv in out:
+        if argv not in unique:
+            unique.append(argv)
+    return unique
 
 
 def _assert_annotations(stdout: str) -> None:
@@ -149,10 +194,24 @@ def test_action_run_step_splits_arguments_like_a_shell(tmp_path: Path) -> None:
     assert result.returncode in (0, 1), result.stderr
     _assert_annotations(result.stdout)
 
+    # the `project` input, when given, wins over the job's NSMCODE_PROJECT
+    env["NSMCODE_PROJECT"] = str(tmp_path / "nowhere")
+    env["PROJECT_INPUT"] = str(EXAMPLE)
+    result = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode in (0, 1), result.stderr
+    del env["PROJECT_INPUT"]
+    result = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "nowhere" in result.stderr
+
 
 def test_action_exports_the_project_for_later_steps(tmp_path: Path) -> None:
     (step,) = [s for s in _load(ACTION)["runs"]["steps"] if "GITHUB_ENV" in s.get("run", "")]
+    assert step["if"] == "inputs.project != ''"  # an empty input keeps the job's setting
     github_env = tmp_path / "github_env"
-    env = {**os.environ, "GITHUB_ENV": str(github_env), "NSMCODE_PROJECT": "metrics"}
+    env = {**os.environ, "GITHUB_ENV": str(github_env), "PROJECT_INPUT": "metrics"}
     subprocess.run(["bash", "-c", step["run"]], env=env, check=True)
     assert github_env.read_text() == "NSMCODE_PROJECT=metrics\n"
