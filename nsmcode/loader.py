@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
-from nsmcode.yamlsource import Document, parse
+from nsmcode.yamlsource import MAX_FILE_BYTES, Document, parse
 
 PROJECT_FILE = "nsmcode.yaml"
 Parser = Callable[[str, str], tuple[Document, list[Diagnostic]]]
@@ -35,9 +35,19 @@ def display_path(path: Path, root: Path) -> str:
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # a huge file is refused, not read whole
     except OSError as exc:
         return None, [Diagnostic("E009", f"cannot read file: {exc.strerror}", Span(shown))]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [
+            Diagnostic(
+                "E009",
+                f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                Span(shown),
+                "split the definitions across several files",
+            )
+        ]
     if b"\x00" in data[:8192]:
         return None, [
             Diagnostic(

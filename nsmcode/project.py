@@ -232,7 +232,7 @@ def derived_references(expression: str) -> tuple[str, ...]:
 
     try:
         tree = sqlglot.parse_one(expression)
-    except sqlglot.errors.ParseError:
+    except (sqlglot.errors.SqlglotError, RecursionError):  # TokenError too; deep nesting
         return ()
     names: list[str] = []
     for column in tree.find_all(exp.Column):

@@ -8,10 +8,13 @@ diagnostics instead of exceptions, and nothing is ever constructed from a tag.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -22,6 +25,9 @@ Path = tuple[str | int, ...]
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+MAX_TEXT = 2 * MAX_FILE_BYTES
+"""Characters of text a document may expand to: more than the file holds needs aliases."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + t
     for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -55,6 +61,7 @@ class _Builder:
         self.doc = doc
         self.yaml = yaml
         self.nodes = 0
+        self.chars = 0
         self.problems: list[Diagnostic] = []
 
     def span(self, node: Node) -> Span:
@@ -126,6 +133,20 @@ class _Builder:
             return result
         if isinstance(node, SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        self.chars += len(node.value)
+        if self.chars > MAX_TEXT:  # a long string aliased many times
+            raise _TooLong(self.doc.span(path[:1], key=True))
+        if _SURROGATE.search(node.value):  # "\ud800" escapes: text that cannot be written out
+            self.problems.append(
+                Diagnostic(
+                    "E004",
+                    "text holds an unpaired surrogate escape (such as \\ud800)",
+                    self.span(node),
+                    "write the character itself, or a \\U escape of a real code point",
+                )
+            )
+            self.doc.refused.add(path)
+            return None
         try:
             value = self.yaml.constructor.construct_object(node, deep=True)
         except (YAMLError, ValueError):
@@ -195,6 +216,27 @@ class _TooDeep(_TooBig):
     pass
 
 
+class _TooLong(_TooBig):
+    pass
+
+
+class _DepthLimitedComposer(Composer):
+    """Refuses nesting while composing: the scanner slows down with every level of `[[[...`
+    (quadratically), so deep input is refused before the rest of it is read."""
+
+    depth_reached = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth_reached += 1
+        try:
+            if self.depth_reached > MAX_DEPTH + 1:
+                mark = self.parser.peek_event().start_mark
+                raise _TooDeep(Span("", mark.line + 1, mark.column + 1))
+            return super().compose_node(parent, index)
+        finally:
+            self.depth_reached -= 1
+
+
 def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
     """Parse one YAML document; return it with every problem found (never raises)."""
     doc = Document(file)
@@ -209,8 +251,11 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
         ]
     text = text.removeprefix("\ufeff")
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _DepthLimitedComposer
     try:
-        nodes = list(yaml.compose_all(text))
+        nodes = list(itertools.islice(yaml.compose_all(text), 2))  # a second one is an error
+    except _TooDeep as exc:
+        return doc, [_too_deep(Span(file, exc.span.line, exc.span.col))]
     except MarkedYAMLError as exc:
         return doc, [_syntax_error(exc, file)]
     except YAMLError as exc:
@@ -235,6 +280,16 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
         doc.value = builder.build(nodes[0], ())
     except _TooDeep as exc:
         return doc, [_too_deep(exc.span)]
+    except _TooLong as exc:
+        return doc, [
+            Diagnostic(
+                "E010",
+                f"document expands to more than {MAX_TEXT // 1_000_000} million characters "
+                "of text (anchors and aliases?)",
+                exc.span,
+                "write the values out or reduce alias use: expansion is capped to stay safe",
+            )
+        ]
     except _TooBig as exc:
         return doc, [
             Diagnostic(
