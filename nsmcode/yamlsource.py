@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from nsmcode.diagnostics import Diagnostic, Span
 
@@ -258,6 +259,18 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
         return doc, [_too_deep(Span(file, exc.span.line, exc.span.col))]
     except MarkedYAMLError as exc:
         return doc, [_syntax_error(exc, file)]
+    except ReaderError as exc:  # a control character: locate it, the reader only counts
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        return doc, [
+            Diagnostic(
+                "E001",
+                f"YAML syntax error: character {char} is not allowed",
+                Span(file, line, col),
+                "remove it: YAML allows printable characters, tabs and line breaks only",
+            )
+        ]
     except YAMLError as exc:
         return doc, [Diagnostic("E001", f"YAML syntax error: {exc}", Span(file))]
     except RecursionError:
