@@ -1,0 +1,258 @@
+"""The handbook in a real headless Chromium: it renders, searches, links and runs nothing hostile.
+
+One browser session serves every check (launching Chromium is the slow part). Chromium comes from
+NSMCODE_TEST_CHROMIUM or /usr/bin/chromium; without it the tests skip locally and fail under CI.
+Screenshots are saved under test-artifacts/site/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from site_html import write_hostile_project
+
+from nsmcode.project import load_project
+from nsmcode.site import build_site
+from nsmcode.site.serve import serve_folder
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "metrics"
+ARTIFACTS = REPO / "test-artifacts" / "site"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (required under CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = os.environ.get("NSMCODE_TEST_CHROMIUM") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        _unavailable(f"no Chromium at {path}; set NSMCODE_TEST_CHROMIUM")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[docs-test]')")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "site"
+    build_site(load_project(EXAMPLE), out)
+    return out
+
+
+class Watch:
+    """Console errors, uncaught exceptions, failed requests and dialogs of one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+        page.on("dialog", self._dialog)
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.errors.append(f"console {message.type}: {message.text}")
+
+    def _failed(self, request: Any) -> None:
+        if request.failure != "net::ERR_ABORTED":  # cut short by the next navigation
+            self.errors.append(f"failed: {request.url} {request.failure}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def open_page(browser: Any, url: str, viewport: dict[str, int], scheme: str = "light") -> Any:
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    page = context.new_page()
+    page.watch = Watch(page)
+    page.goto(url)
+    return page
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_home_on_a_laptop(browser: Any, example_site: Path) -> None:
+    page = open_page(browser, (example_site / "index.html").as_uri(), LAPTOP)
+    tree = page.locator("svg.tree-wide")
+    assert tree.is_visible()
+    assert not page.locator("svg.tree-narrow").is_visible()
+    box = tree.bounding_box()
+    assert box is not None and box["width"] > 800 and box["height"] > 300
+    star = page.locator("svg.tree-wide a.node-nsm")
+    assert star.get_attribute("href") == "metrics/weekly_active_integration_points.html"
+    assert page.locator("svg.tree-wide a.node").count() >= 6
+    assert shot(page, "home-laptop.png").stat().st_size > 10_000
+    page.emulate_media(color_scheme="dark")
+    shot(page, "home-laptop-dark.png")
+    assert page.watch.errors == []
+    page.context.close()
+
+
+def test_home_on_a_phone(browser: Any, example_site: Path) -> None:
+    page = open_page(browser, (example_site / "index.html").as_uri(), PHONE)
+    assert page.locator("svg.tree-narrow").is_visible()
+    assert not page.locator("svg.tree-wide").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sidebar = page.locator("#sidebar")
+    assert not sidebar.is_visible()
+    page.locator(".menu-button").click()
+    assert page.locator(".menu-button").get_attribute("aria-expanded") == "true"
+    from playwright.sync_api import expect
+
+    expect(sidebar.locator("a", has_text="OKRs")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    shot(page, "home-phone.png")
+    assert page.watch.errors == []
+    page.context.close()
+
+
+def test_metric_page(browser: Any, example_site: Path) -> None:
+    url = (example_site / "metrics" / "weekly_active_integration_points.html").as_uri()
+    page = open_page(browser, url, LAPTOP)
+    assert page.locator("h1").inner_text() == "Weekly active integration points"
+    tabs = page.locator("[role=tab]")
+    if tabs.count() > 1:  # SQL for each dialect
+        first = page.locator("[role=tabpanel]").nth(0)
+        second = page.locator("[role=tabpanel]").nth(1)
+        assert first.is_visible() and not second.is_visible()
+        tabs.nth(1).click()
+        assert second.is_visible() and not first.is_visible()
+        assert tabs.nth(1).get_attribute("aria-selected") == "true"
+        copy = second.locator("button.copy")
+        copy.click()
+        assert copy.inner_text() in ("Copied", "Select and copy")
+        tabs.nth(0).click()
+    shot(page, "metric-laptop.png")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "metric-phone.png")
+    assert page.watch.errors == []
+    page.context.close()
+
+
+def test_search_finds_a_metric(browser: Any, example_site: Path) -> None:
+    page = open_page(browser, (example_site / "okrs.html").as_uri(), LAPTOP)
+    page.keyboard.press("/")
+    search = page.locator("#search-input")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    search.fill("activation rate")
+    results = page.locator("#search-results")
+    assert results.is_visible()
+    first = results.locator("li[role=option] a").first
+    assert first.get_attribute("href") == "metrics/activation_rate_7d.html"
+    assert "7-day activation rate" in first.inner_text()
+    search.fill("no such thing at all")
+    assert "No match" in results.inner_text()
+    search.fill("deploying")
+    search.press("Enter")
+    page.wait_for_url("**/metrics/accounts_deploying_to_production.html")
+    assert page.locator("h1").inner_text() == "Accounts deploying to production"
+    assert page.watch.errors == []
+    page.context.close()
+
+
+def test_every_page_loads_cleanly_and_every_link_resolves(browser: Any, example_site: Path) -> None:
+    with serve_folder(example_site, 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            context = browser.new_context(viewport=LAPTOP)
+            page = context.new_page()
+            watch = Watch(page)
+            seen: dict[str, set[str]] = {}
+            links: list[tuple[str, str]] = []
+            todo = [server.url + "index.html"]
+            while todo:
+                url = todo.pop()
+                if url in seen:
+                    continue
+                response = page.goto(url, wait_until="domcontentloaded")
+                assert response is not None and response.status == 200, url
+                assert watch.errors == [], url
+                seen[url] = set(
+                    page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+                )
+                hrefs = page.evaluate(
+                    "[...document.querySelectorAll('a[href], link[href], [src]')].map(e =>"
+                    " new URL(e.getAttribute('href') || e.getAttribute('src'),"
+                    " document.baseURI).href)"
+                )
+                for href in hrefs:
+                    assert urlsplit(href).scheme in ("http", "https", "mailto"), (url, href)
+                    if not href.startswith(server.url):
+                        continue
+                    links.append((url, href))
+                    target = urldefrag(href)[0]
+                    if target.endswith(".html") and target not in seen:
+                        todo.append(target)
+            for source, href in links:
+                target, fragment = urldefrag(href)
+                if target.endswith(".html"):
+                    assert target in seen, (source, href)
+                    assert not fragment or fragment in seen[target], (source, href)
+            assert len(seen) == len(list(example_site.rglob("*.html")))
+            context.close()
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+def test_hostile_definitions_run_nothing(browser: Any, tmp_path: Path) -> None:
+    project = load_project(write_hostile_project(tmp_path / "hostile"))
+    out = tmp_path / "site"
+    build_site(project, out)
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    watch = Watch(page)
+    for html in sorted(out.rglob("*.html")):
+        page.goto(html.as_uri(), wait_until="domcontentloaded")
+        assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    page.goto((out / "index.html").as_uri())
+    for link in page.locator("svg.tree-wide a").all():
+        link.hover()
+    page.locator("#search-input").fill("alert")
+    assert page.locator("#search-results li[role=option]").count() > 0
+    page.locator("#search-results").hover()
+    assert watch.dialogs == []
+    assert watch.errors == []  # a blocked inline script would show as a CSP error here
+    context.close()
+    shutil.rmtree(out)
