@@ -2,28 +2,117 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from nsmcode.cli import project_option, report_errors
+from nsmcode.cli import Exit, project_option, report_errors
+from nsmcode.diagnostics import InputError, Severity
+from nsmcode.report import FORMATS
 
 
 @click.command()
 @project_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people; json; sarif (code scanning); github (workflow annotations).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or worse remains.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Report only findings not accepted by this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Accept every current finding: write them to this baseline file and exit 0.",
+)
 @report_errors
-def validate(project_dir: Path) -> None:
-    """Check the definitions: structure and references."""
+def validate(
+    project_dir: Path,
+    fmt: str,
+    fail_on: str,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
+) -> None:
+    """Check the definitions: structure, references and the North Star rules."""
+    from nsmcode.console import current
     from nsmcode.project import load_project
+    from nsmcode.report import Summary, render
+    from nsmcode.rules import DEFAULT_RULES, check_project
+    from nsmcode.rules.baseline import apply_baseline, read_baseline, write_baseline
 
-    project = load_project(project_dir)
-    click.echo(
-        f"{project.config.name}: {len(project.metrics)} metrics, {len(project.sources)} sources, "
-        f"{len(project.okrs)} OKRs: no problems found."
+    if baseline_file is not None and write_baseline_file is not None:
+        raise click.UsageError("use --baseline or --write-baseline, not both")
+    try:
+        project = load_project(project_dir)
+        accepted = read_baseline(baseline_file) if baseline_file is not None else None
+    except InputError as exc:
+        if fmt != "text":
+            summary = Summary(input_error=True)
+            click.echo(render(fmt, exc.diagnostics, summary, DEFAULT_RULES))
+        raise
+    outcome = check_project(project)
+    console = current()
+    if write_baseline_file is not None:
+        count = write_baseline(write_baseline_file, outcome.findings)
+        console.info(
+            f"wrote {write_baseline_file}: {count} finding{'s' if count != 1 else ''} accepted"
+        )
+        return
+    findings, baselined = outcome.findings, 0
+    if accepted is not None:
+        findings, baselined = apply_baseline(findings, accepted)
+    summary = Summary(
+        project=project.config.name,
+        metrics=len(project.metrics),
+        suppressed=outcome.suppressed,
+        baselined=baselined,
     )
+
+    def style(text: str, **styles: object) -> str:
+        return console.style(text, False, **styles)
+
+    console.result(render(fmt, findings, summary, DEFAULT_RULES, style))
+    threshold = Severity(fail_on).rank
+    if any(f.severity.rank >= threshold for f in findings):
+        sys.exit(Exit.FINDINGS)
 
 
 @click.command()
-def rules() -> None:
-    """List the rules (not built yet)."""
-    raise click.UsageError("the rule pack is not built yet")
+@click.argument("code", required=False)
+def rules(code: str | None) -> None:
+    """List the rules, or print the documentation of rule CODE (e.g. NSM002)."""
+    from nsmcode.rules import DEFAULT_RULES, rule_for
+    from nsmcode.rules.docs import rule_markdown
+
+    if code is None:
+        width = max(len(r.name) for r in DEFAULT_RULES)
+        for r in DEFAULT_RULES:
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary()}")
+        return
+    rule = rule_for(code)
+    if rule is None:
+        import difflib
+
+        known = [r.code for r in DEFAULT_RULES] + [r.name for r in DEFAULT_RULES]
+        close = difflib.get_close_matches(code, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; run `nsmcode rules` to list them"
+        raise click.UsageError(f"unknown rule {code!r}{hint}")
+    click.echo(rule_markdown(rule, generated=False))
