@@ -205,9 +205,8 @@ def explain(
                         "rename the column here to match the table, or add it to the table",
                     )
     span = _metric_span(project, metrics[0])
-    code = {"missing_table": "R001", "missing_column": "R002"}.get(exc.kind, "R007")
     return Diagnostic(
-        code,
+        "R007",
         f"{subject}: the query failed on {where}: {exc.message}",
         span,
         f"inspect the SQL with `nsmcode compile --dialect {engine.dialect}`",

@@ -78,8 +78,22 @@ def evaluate(
             out.append(status.evaluate(goal, [], models.Grain.WEEK, as_of))
             continue
         grain = execute.grain_of(project, goal.metric, None)
-        out.append(status.evaluate(goal, table.series(goal.metric), grain, as_of))
+        series = table.series(goal.metric)
+        out.append(status.evaluate(goal, series, grain, as_of, settle(project, goal.metric)))
     return as_of, out
+
+
+def settle(project: Project, name: str) -> status.Settle:
+    """How long a metric's periods take to become final: its conversion windows and retention
+    offsets, and those of every metric it is built from."""
+    result = status.Settle()
+    for current in [name, *project.upstream(name)]:
+        calc = project.metrics[current].calculation
+        if isinstance(calc, models.Conversion):
+            result |= status.Settle(days=models.duration_days(calc.within))
+        elif isinstance(calc, models.Retention):
+            result |= status.Settle(periods=calc.offset)
+    return result
 
 
 def okr_groups(

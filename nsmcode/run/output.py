@@ -25,8 +25,8 @@ def _is_number(value: Any) -> bool:
 
 
 def decimals(values: Sequence[Any]) -> int:
-    """Decimals to show a column with: 0 for integers, else enough for ~4 significant digits of
-    its smallest magnitude, and never more than 2 for columns of large numbers."""
+    """Decimals to show a column with: 0 for integers; for numbers below 1, at least 4 and
+    enough for 3 significant digits of the smallest; 3 up to 100 and 2 beyond."""
     floats = [v for v in values if isinstance(v, float) and math.isfinite(v)]
     if not floats or (all(v.is_integer() for v in floats) and max(map(abs, floats)) >= 1):
         return 0
@@ -37,7 +37,7 @@ def decimals(values: Sequence[Any]) -> int:
         return 3
     nonzero = [abs(v) for v in floats if v]
     smallest = min(nonzero) if nonzero else 1.0
-    return min(8, max(4, 3 - math.floor(math.log10(smallest))))
+    return min(8, max(4, 2 - math.floor(math.log10(smallest))))
 
 
 def format_number(value: Any, places: int) -> str:

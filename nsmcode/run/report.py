@@ -40,7 +40,7 @@ def number(value: float | None) -> str:
     if not math.isfinite(value):
         return str(value)
     size = abs(value)
-    if size >= 1000:
+    if size >= 1000 or (size >= 100 and value.is_integer()):
         return f"{value:,.0f}"
     if size >= 100:
         return f"{value:,.1f}"

@@ -3,7 +3,9 @@
 For each goal:
 
 - current value: the metric's value in its latest *complete* period (at the metric's grain) as
-  of the as-of date: a week counts once its Sunday is on or before the as-of date;
+  of the as-of date: a week counts once its Sunday is on or before the as-of date; a metric built
+  on a conversion or a retention also waits for its window (signups of a week converting within
+  7 days count 7 days after that week ends; week-4 retention, 4 weeks after);
 - progress = (current - baseline) / (target - baseline), so 0 is the baseline and 1 the target,
   in either direction (a decrease target has a negative denominator); shown clamped to 0-100%;
 - elapsed: the share of the goal's window gone by on the as-of date (both ends inclusive). A
@@ -134,13 +136,44 @@ def classify(progress_value: float | None, elapsed_value: float | None) -> str:
     return OFF_TRACK
 
 
+@dataclass(frozen=True)
+class Settle:
+    """How long after a period ends its value is final: a conversion within 7 days needs 7 more
+    days, a retention at offset 4 needs 4 more periods."""
+
+    days: int = 0
+    periods: int = 0
+
+    def __or__(self, other: Settle) -> Settle:
+        return Settle(max(self.days, other.days), max(self.periods, other.periods))
+
+
+def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
+    """The start of the period `periods` after the one starting on `start`."""
+    if grain is models.Grain.DAY:
+        return start + dt.timedelta(days=periods)
+    if grain is models.Grain.WEEK:
+        return start + dt.timedelta(weeks=periods)
+    months = start.month - 1 + periods * (1 if grain is models.Grain.MONTH else 3)
+    return dt.date(start.year + months // 12, months % 12 + 1, 1)
+
+
+def settled_by(start: dt.date, grain: models.Grain, settle: Settle) -> dt.date:
+    """The first date on which the value of the period starting on `start` is final."""
+    end = period_end(advance(start, settle.periods, grain), grain)
+    return end + dt.timedelta(days=settle.days)
+
+
 def latest_complete(
-    series: Sequence[tuple[dt.date, Any]], grain: models.Grain, as_of: dt.date
+    series: Sequence[tuple[dt.date, Any]],
+    grain: models.Grain,
+    as_of: dt.date,
+    settle: Settle = Settle(),
 ) -> tuple[dt.date, float] | None:
-    """The last (period, value) whose period has ended by `as_of` and has a value."""
+    """The last (period, value) that has a value and is complete (and settled) by `as_of`."""
     best: tuple[dt.date, float] | None = None
     for start, value in series:
-        ended = _usable(value) and period_end(start, grain) <= as_of
+        ended = _usable(value) and settled_by(start, grain, settle) <= as_of
         if ended and (best is None or start > best[0]):
             best = (start, float(value))
     return best
@@ -166,9 +199,10 @@ def evaluate(
     series: Sequence[tuple[dt.date, Any]],
     grain: models.Grain,
     as_of: dt.date,
+    settle: Settle = Settle(),
 ) -> GoalStatus:
     """The status of one goal from its metric's series (period start, value) at `grain`."""
-    latest = latest_complete(series, grain, as_of)
+    latest = latest_complete(series, grain, as_of, settle)
     current, period = (latest[1], latest[0]) if latest else (None, None)
     baseline = goal.baseline
     start = goal.start

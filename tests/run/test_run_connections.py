@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Tiny, postgres_dsn, write_sqlite
+from tinyproject import Tiny, postgres_dsn, write_sqlite
 
 from nsmcode.diagnostics import InputError
 from nsmcode.project import load_project

@@ -40,7 +40,8 @@ def test_decimals_per_column() -> None:
     assert output.decimals([1234.5, 2.25]) == 2
     assert output.decimals([1.5, 2.25]) == 3
     assert output.decimals([0.5, 0.25]) == 4
-    assert output.decimals([0.0123, 0.5]) == 5  # four significant digits of the smallest
+    assert output.decimals([0.0123, 0.5]) == 4
+    assert output.decimals([0.00123, 0.5]) == 5  # three significant digits of the smallest
     assert output.decimals([None, 3.0, 5.0]) == 0
 
 
