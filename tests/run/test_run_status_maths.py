@@ -4,12 +4,15 @@ numbers worked out by hand in the test."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from nsmcode import models
 from nsmcode.run import status
 from nsmcode.run.status import Goal
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics"
 
 D = dt.date
 WEEK = models.Grain.WEEK
@@ -183,3 +186,35 @@ def test_goals_from_models() -> None:
     ]
     team = models.Team(name="t", kpis=(models.Kpi(metric="c", target=3, due=D(2026, 12, 31)),))
     assert [(g.kind, g.group, g.start) for g in status.kpis([team])] == [("kpi", "t", None)]
+
+
+def test_conversion_and_retention_periods_wait_until_settled() -> None:
+    series = weekly(D(2026, 10, 26), [0.31, 0.29, 0.07])  # weeks of 10-26, 11-02, 11-09
+    seven_days = status.Settle(days=7)
+    # On Sunday 11-15 the week of 11-09 has ended, but its signups have until 11-22 to convert;
+    # those of the week of 11-02 had until 11-15.
+    assert status.latest_complete(series, WEEK, D(2026, 11, 15), seven_days) == (
+        D(2026, 11, 2),
+        0.29,
+    )
+    assert status.latest_complete(series, WEEK, D(2026, 11, 14), seven_days) == (
+        D(2026, 10, 26),
+        0.31,
+    )
+    # Week-4 retention of the cohort of 10-12 is known once the week of 11-09 has ended.
+    cohorts = weekly(D(2026, 10, 5), [0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
+    assert status.latest_complete(cohorts, WEEK, D(2026, 11, 15), status.Settle(periods=4)) == (
+        D(2026, 10, 12),
+        0.4,
+    )
+    assert status.settled_by(D(2026, 1, 1), MONTH, status.Settle(periods=2)) == D(2026, 3, 31)
+
+
+def test_settle_follows_the_metric_tree() -> None:
+    from nsmcode.project import load_project
+    from nsmcode.run.goals import settle
+
+    project = load_project(EXAMPLE)
+    assert settle(project, "activation_rate_7d") == status.Settle(days=7)
+    assert settle(project, "week_4_retention") == status.Settle(periods=4)
+    assert settle(project, "weekly_active_integration_points") == status.Settle()
