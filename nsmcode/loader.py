@@ -69,6 +69,12 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
         ]
 
 
+def brief(value: object, limit: int = 60) -> str:
+    """`repr(value)`, shortened: a message never echoes a megabyte of hostile input back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
 def _fields(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
@@ -135,9 +141,8 @@ def _label(value: Any, loc: tuple[Any, ...]) -> str:
         if isinstance(part, int) and isinstance(current, list) and part < len(current):
             current = current[part]
             name = current.get("name") if isinstance(current, dict) else None
-            parts[-1:] = [
-                f"{parts[-1] if parts else ''}[{name if isinstance(name, str) else part}]"
-            ]
+            label = brief(name)[1:-1] if isinstance(name, str) else part
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{label}]"]
         elif isinstance(current, dict) and part in current:
             current = current[part]
             parts.append(str(part))
@@ -174,7 +179,9 @@ def validation_diagnostics(
             if close:
                 suggested.add((parent, close[0]))
             out.append(
-                Diagnostic("E003", f"unknown key {key!r}", doc.span((*parent, key), key=True), hint)
+                Diagnostic(
+                    "E003", f"unknown key {brief(key)}", doc.span((*parent, key), key=True), hint
+                )
             )
         elif kind == "missing":
             field = str(loc[-1])
@@ -193,7 +200,7 @@ def validation_diagnostics(
             out.append(
                 Diagnostic(
                     "E004",
-                    f"{where}: unknown calculation type {ctx.get('tag')!r}",
+                    f"{where}: unknown calculation type {brief(ctx.get('tag'))}",
                     doc.span((*path, "type")),
                     _choose(str(ctx.get("tag")), tags),
                 )
@@ -252,7 +259,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return " (the value is empty)"
     if isinstance(value, (str, int, float, bool, dt.date)):
-        return f" (got {value!r})" if not isinstance(value, dt.date) else f" (got {value})"
+        return f" (got {brief(value)})" if not isinstance(value, dt.date) else f" (got {value})"
     if isinstance(value, list):
         return " (got a list)"
     if isinstance(value, dict):
@@ -271,7 +278,7 @@ def _explain(err: Any, loc: tuple[Any, ...]) -> tuple[str, str | None]:
         choices = _quoted(str(ctx.get("expected", "")))
         if field == "version":
             return f"unsupported spec version{got}", "write `version: 1`"
-        return f"{value!r} is not one of: {', '.join(choices)}", _choose(str(value), choices)
+        return f"{brief(value)} is not one of: {', '.join(choices)}", _choose(str(value), choices)
     if kind in ("tuple_type", "list_type"):
         return f"expected a list{got}", "write a list: `[a, b]`, or one `- item` per line"
     if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
@@ -301,8 +308,8 @@ def _explain(err: Any, loc: tuple[Any, ...]) -> tuple[str, str | None]:
         pattern = str(ctx.get("pattern", ""))
         for marker, what, hint in _PATTERNS:
             if marker in pattern:
-                return f"{value!r} is not {what}", hint
-        return f"{value!r} has the wrong format", None
+                return f"{brief(value)} is not {what}", hint
+        return f"{brief(value)} has the wrong format", None
     if kind == "string_too_short":
         return "must not be empty", "write a value, or remove the key if it is optional"
     if kind == "string_too_long":

@@ -238,6 +238,50 @@ class _DepthLimitedComposer(Composer):
             self.depth_reached -= 1
 
 
+def _sizes(
+    node: Node, memo: dict[int, tuple[int, int]], active: set[int], depth: int = 0
+) -> tuple[int, int]:
+    """(values, characters of text) `node` expands to with its aliases, computed once per node.
+
+    A node inside itself, or nesting past the limit, counts as empty here: building the
+    document reports it.
+    """
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active or depth > MAX_DEPTH + 1:
+        return 0, 0
+    active.add(key)
+    values, chars = 1, 0
+    if isinstance(node, ScalarNode):
+        chars = len(node.value)
+    else:
+        items = [v for _, v in node.value] if isinstance(node, MappingNode) else node.value
+        for item in items:
+            more, text = _sizes(item, memo, active, depth + 1)
+            values, chars = values + more, chars + text
+    active.discard(key)
+    memo[key] = (values, chars)
+    return values, chars
+
+
+def _check_expansion(root: Node, file: str) -> None:
+    """Raise _TooBig or _TooLong, at the top-level key where the count overflows, before
+    building a document whose aliases would expand past the caps: a billion-laughs document
+    then costs what its text does, not what it expands to."""
+    memo: dict[int, tuple[int, int]] = {}
+    active: set[int] = set()
+    pairs = root.value if isinstance(root, MappingNode) else [(root, root)]
+    values, chars = 1, 0
+    for key, value in pairs:
+        more, text = _sizes(value, memo, active, 1)
+        values, chars = values + more, chars + text
+        if values > MAX_NODES or chars > MAX_TEXT:
+            mark = key.start_mark
+            span = Span(file, mark.line + 1, mark.column + 1)
+            raise _TooBig(span) if values > MAX_NODES else _TooLong(span)
+
+
 def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
     """Parse one YAML document; return it with every problem found (never raises)."""
     doc = Document(file)
@@ -290,6 +334,7 @@ def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
         return doc, []
     builder = _Builder(doc, yaml)
     try:
+        _check_expansion(nodes[0], file)
         doc.value = builder.build(nodes[0], ())
     except _TooDeep as exc:
         return doc, [_too_deep(exc.span)]
