@@ -1,0 +1,290 @@
+"""The compile cache: what the last compile wrote, and the parsed definition files it read.
+
+It lives in `<out>/.nsmcode-cache/` (a folder with its own `.gitignore`, so it is never committed)
+and only ever saves work: a missing, unreadable or outdated cache gives the same output, slower.
+
+- `metrics`: name -> [definition hash, header key] of the files last written for it;
+- `files`: output file -> [sha256, size, mtime_ns, inode]: a file whose size, mtime and inode still
+  match is the one written, without reading it back;
+- `manifest`: [content key, sha256, size, mtime_ns, inode] of the last manifest;
+- `parsed`: definition file -> its parsed YAML (value and spans), reused while the file's size,
+  mtime, inode and content hash are unchanged. Keys on file metadata make a cache copied from
+  elsewhere (say, committed by mistake) match nothing.
+
+JSON, not pickle: a cache must never be able to run code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from nsmcode import __version__
+from nsmcode.diagnostics import Diagnostic, Span
+from nsmcode.yamlsource import Document, parse
+
+CACHE_DIR = ".nsmcode-cache"
+CACHE_FILE = f"{CACHE_DIR}/cache.json"
+CACHE_GITIGNORE = f"{CACHE_DIR}/.gitignore"
+GITIGNORE_TEXT = b"# Created by nsmcode: the compile cache is local, never commit it.\n*\n"
+CACHE_VERSION = 1
+
+Stat = tuple[int, int, int]
+"""size, mtime_ns, inode: enough to tell a file was not touched since it was written."""
+
+# Code whose behaviour shapes compiled SQL or parsed documents: a change to it invalidates
+# the cache even when the version number did not move (editable installs, development).
+_FINGERPRINTED = (
+    "compile",
+    "models.py",
+    "project.py",
+    "loader.py",
+    "yamlsource.py",
+    "outputs/plan.py",
+    "outputs/cache.py",
+)
+
+
+def stat_of(result: os.stat_result) -> Stat:
+    return (result.st_size, result.st_mtime_ns, result.st_ino)
+
+
+def fingerprint() -> str:
+    """nsmcode, sqlglot and Python versions, and a digest of the compiler's source files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sqlglot = version("sqlglot")
+    except PackageNotFoundError:
+        sqlglot = "unknown"
+    digest = hashlib.sha256(f"{__version__} {sqlglot} {sys.version_info[:2]}".encode())
+    package = Path(__file__).resolve().parent.parent
+    for entry in _FINGERPRINTED:
+        path = package / entry
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            try:
+                digest.update(file.relative_to(package).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes())
+            except OSError:
+                digest.update(b"missing")
+    return digest.hexdigest()[:32]
+
+
+@dataclasses.dataclass
+class Cache:
+    metrics: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    files: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+    manifest: list[Any] | None = None
+    parsed: dict[str, Any] = dataclasses.field(default_factory=dict)
+    fingerprint: str = ""
+
+    @classmethod
+    def read(cls, out: Path) -> Cache:
+        """The cache in `out`; an empty one when it is missing, unreadable or from other code.
+
+        Parsed definitions survive a fingerprint change only when the YAML reader is unchanged,
+        which the fingerprint covers too, so everything is dropped together.
+        """
+        current = fingerprint()
+        try:
+            data = json.loads((out / CACHE_FILE).read_bytes())
+        except (OSError, ValueError):
+            return cls(fingerprint=current)
+        if (
+            not isinstance(data, dict)
+            or data.get("cache_version") != CACHE_VERSION
+            or data.get("fingerprint") != current
+        ):
+            return cls(fingerprint=current)
+        metrics, files, parsed = data.get("metrics"), data.get("files"), data.get("parsed")
+        manifest = data.get("manifest")
+        if not (isinstance(metrics, dict) and isinstance(files, dict) and isinstance(parsed, dict)):
+            return cls(fingerprint=current)
+        return cls(
+            metrics=metrics,
+            files=files,
+            manifest=manifest if isinstance(manifest, list) and len(manifest) == 5 else None,
+            parsed=parsed,
+            fingerprint=current,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cache_version": CACHE_VERSION,
+            "fingerprint": self.fingerprint,
+            "metrics": self.metrics,
+            "files": self.files,
+            "manifest": self.manifest,
+            "parsed": self.parsed,
+        }
+
+    def dump(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":")).encode("utf-8")
+
+    def file(self, rel: str, disk: Stat | None) -> str | None:
+        """The sha256 of output file `rel` when it is still exactly as last written."""
+        entry = self.files.get(rel)
+        if entry is None or disk is None or len(entry) != 4 or tuple(entry[1:]) != disk:
+            return None
+        sha = entry[0]
+        return sha if isinstance(sha, str) else None
+
+
+# ------------------------------------------------------------------------------------------------
+# Parsed definition files
+
+_DOCUMENT_FIELDS = {"file", "value", "values", "keys", "refused"}
+_CACHEABLE = {f.name for f in dataclasses.fields(Document)} == _DOCUMENT_FIELDS
+
+
+class ParseCache:
+    """A drop-in for `yamlsource.parse` that reuses the parse of unchanged files.
+
+    A cached document is rebuilt exactly, lazily: its value at once (validation needs it), its
+    span tables on the first span asked for below the top-level items (only an error report
+    does; the header line of each definition is stored apart). Spans are stored in the order the
+    YAML reader records them, the order of a depth-first walk over the value, checked on the way in.
+    """
+
+    def __init__(self, old: dict[str, Any]) -> None:
+        self.old = old
+        self.new: dict[str, Any] = {}
+        self.misses = 0
+
+    def parse(self, text: str, shown: str) -> tuple[Document, list[Diagnostic]]:
+        try:
+            disk = list(stat_of(os.stat(shown)))
+        except OSError:
+            disk = None
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        entry = self.old.get(shown)
+        fresh = isinstance(entry, dict) and entry.get("stat") == disk and entry.get("sha") == sha
+        if _CACHEABLE and disk and fresh:
+            assert isinstance(entry, dict)
+            cached = _CachedDocument.from_entry(shown, text, entry)
+            if cached is not None:
+                self.new[shown] = entry
+                return cached, []
+        self.misses += 1
+        doc, problems = parse(text, shown)
+        if _CACHEABLE and disk and not problems and not doc.refused:
+            encoded = _encode(doc)
+            if encoded is not None:
+                self.new[shown] = {"stat": disk, "sha": sha, **encoded}
+        return doc, problems
+
+
+class _CachedDocument(Document):
+    def __init__(self, file: str, value: Any, text: str, entry: dict[str, Any]) -> None:
+        super().__init__(file, value)
+        self._text = text
+        self._entry: dict[str, Any] | None = entry
+        self._items: dict[tuple[Any, ...], tuple[int, int]] = {}
+
+    @classmethod
+    def from_entry(cls, file: str, text: str, entry: dict[str, Any]) -> _CachedDocument | None:
+        items = entry.get("items")
+        if not isinstance(items, list):
+            return None
+        doc = cls(file, entry.get("value"), text, entry)
+        try:
+            doc._items = {(s, i): (line, col) for s, i, line, col in items}
+        except (TypeError, ValueError):
+            return None
+        return doc
+
+    def span(self, path: tuple[str | int, ...], *, key: bool = False) -> Span:
+        if self._entry is not None:
+            found = None if key else self._items.get(path)
+            if found is not None:
+                return Span(self.file, *found)
+            self._materialize(self._entry)
+        return super().span(path, key=key)
+
+    def _materialize(self, entry: dict[str, Any]) -> None:
+        self._entry = None
+        if not _rebuild(self, entry.get("spans"), entry.get("keys")):
+            fresh, _ = parse(self._text, self.file)  # a damaged cache: read the file again
+            self.values, self.keys = fresh.values, fresh.keys
+
+
+def _paths(value: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    values: list[tuple[Any, ...]] = []
+    keys: list[tuple[Any, ...]] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        values.append(path)
+        if type(node) is dict:
+            for key, child in node.items():
+                keys.append((*path, key))
+                walk(child, (*path, key))
+        elif type(node) is list:
+            for i, child in enumerate(node):
+                walk(child, (*path, i))
+
+    walk(value, ())
+    return values, keys
+
+
+def _encode(doc: Document) -> dict[str, Any] | None:
+    """The document as JSON data, or None when it would not come back identical."""
+    try:
+        text = json.dumps(doc.value, allow_nan=False)
+    except (TypeError, ValueError):  # dates, NaN: parsed every time
+        return None
+    if json.loads(text) != doc.value:
+        return None
+    values, keys = _paths(doc.value)
+    if values != list(doc.values) or keys != list(doc.keys):
+        return None
+    spans: list[int] = []
+    items: list[list[Any]] = []
+    for path, span in doc.values.items():
+        if span.file != doc.file:
+            return None
+        spans += (span.line, span.col)
+        if len(path) == 2:
+            items.append([*path, span.line, span.col])
+    key_spans: list[int] = []
+    for span in doc.keys.values():
+        if span.file != doc.file:
+            return None
+        key_spans += (span.line, span.col)
+    return {"value": doc.value, "items": items, "spans": spans, "keys": key_spans}
+
+
+def _rebuild(doc: Document, spans: Any, key_spans: Any) -> bool:
+    """Fill the span tables of `doc` from the flat lists; False if they do not fit its value."""
+    if not isinstance(spans, list) or not isinstance(key_spans, list):
+        return False
+    file = doc.file
+    values: dict[tuple[Any, ...], Span] = {}
+    keys: dict[tuple[Any, ...], Span] = {}
+    positions = iter(spans)
+    key_positions = iter(key_spans)
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        values[path] = Span(file, next(positions), next(positions))
+        if type(node) is dict:
+            for key, child in node.items():
+                child_path = (*path, key)
+                keys[child_path] = Span(file, next(key_positions), next(key_positions))
+                walk(child, child_path)
+        elif type(node) is list:
+            for i, child in enumerate(node):
+                walk(child, (*path, i))
+
+    try:
+        walk(doc.value, ())
+    except (StopIteration, RecursionError):
+        return False
+    if next(positions, None) is not None or next(key_positions, None) is not None:
+        return False
+    doc.values, doc.keys = values, keys
+    return True

@@ -1,0 +1,114 @@
+"""`manifest.json`: every metric, what it is built from, and the SQL written for it.
+
+Schema (version 1), keys sorted, no timestamps and no absolute paths, so the same definitions give
+the same bytes on any machine::
+
+    {"manifest_version": 1, "nsmcode_version": "...", "project": "...", "dialects": [...],
+     "metrics": {name: {"role", "file", "line", "depends_on", "sources", "qualifiers",
+                        "definition_hash", "sql": {dialect: {"path", "hash"}}}}}
+
+`file` is relative to the project folder, `sql.*.path` to the output folder, hashes are SHA-256
+of the file's bytes (`sql`) or of the definitions (`definition_hash`, as in the file headers).
+The manifest also tells the next compile which files in the output folder it wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nsmcode import __version__
+from nsmcode.outputs.plan import MetricFacts, sql_path
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+SQL_FILE = re.compile(r"^sql/[a-z]+/[A-Za-z_][A-Za-z0-9_]*\.sql$")
+
+
+def build(
+    project_name: str,
+    dialects: Iterable[str],
+    facts: Mapping[str, MetricFacts],
+    hashes: Mapping[str, str],
+) -> dict[str, Any]:
+    """The manifest as data; `hashes` maps each SQL file's path to its SHA-256."""
+    dialects = sorted(dialects)
+    metrics: dict[str, Any] = {}
+    for name in sorted(facts):
+        f = facts[name]
+        sql = {}
+        for dialect in dialects:
+            path = sql_path(dialect, name)
+            sql[dialect] = {"hash": hashes[path], "path": path}
+        metrics[name] = {
+            "definition_hash": f.definition_hash,
+            "depends_on": list(f.depends_on),
+            "file": f.file,
+            "line": f.line,
+            "qualifiers": list(f.qualifiers),
+            "role": f.role,
+            "sources": list(f.sources),
+            "sql": sql,
+        }
+    return {
+        "dialects": dialects,
+        "manifest_version": MANIFEST_VERSION,
+        "metrics": metrics,
+        "nsmcode_version": __version__,
+        "project": project_name,
+    }
+
+
+def key(manifest: dict[str, Any]) -> str:
+    """A cheap identity of the manifest's content (no pretty-printing needed)."""
+    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def dumps(manifest: dict[str, Any]) -> bytes:
+    """Indented, sorted JSON with a trailing newline; short lists and the per-dialect entries on
+    one line each, so that a change to one metric is a change to a few lines."""
+    return (_format(manifest, 0) + "\n").encode("utf-8")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _format(value: Any, depth: int) -> str:
+    if isinstance(value, dict) and value and not _is_leaf(value):
+        pad = "  " * (depth + 1)
+        items = [
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(value[k], depth + 1)}"
+            for k in sorted(value)
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    return _compact(value)
+
+
+def _is_leaf(value: dict[str, Any]) -> bool:
+    """`{"hash": ..., "path": ...}`: printed on one line."""
+    return all(not isinstance(v, (dict, list)) for v in value.values())
+
+
+def owned_files(out: Path) -> set[str] | None:
+    """The SQL files a previous compile listed in `out/manifest.json`; None when there is no
+    readable manifest."""
+    try:
+        data = json.loads((out / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+        return None
+    owned: set[str] = set()
+    for entry in data["metrics"].values():
+        sql = entry.get("sql") if isinstance(entry, dict) else None
+        for item in sql.values() if isinstance(sql, dict) else ():
+            path = item.get("path") if isinstance(item, dict) else None
+            if isinstance(path, str) and SQL_FILE.match(path):
+                owned.add(path)
+    return owned
