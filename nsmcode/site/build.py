@@ -51,6 +51,7 @@ def _environment() -> Any:
         team_title=team_title,
         paragraphs=paragraphs,
         grain_of=prose.grain_of,
+        target_text=fmt.target,
         Role=models.Role,
     )
     return env

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-
-from nsmcode import models
 
 
 @dataclass(frozen=True)
@@ -55,48 +52,17 @@ def sparkline(values: list[float | None], width: int = 160, height: int = 40) ->
 
 @dataclass(frozen=True)
 class Progress:
-    fraction: float  # 0..1, share of the way from baseline to target
-    status: str  # "achieved" | "on-track" | "at-risk" | "off-track"
+    fraction: float  # 0..1, share of the way from baseline to target (clamped for drawing)
+    status: str  # CSS key: "achieved" | "on-track" | "at-risk" | "off-track" | "no-data"
     label: str
 
 
-def progress(
-    current: float | None,
-    baseline: float | None,
-    target: float | None,
-    direction: models.Direction | None,
-    *,
-    start: dt.date | None = None,
-    due: dt.date | None = None,
-    today: dt.date | None = None,
-) -> Progress | None:
-    """How far `current` has moved from baseline to target, and whether that is on pace.
-
-    On pace means at least as far along as the time elapsed between `start` and `due`, measured
-    at `today` (the last period with data, never the wall clock: builds stay reproducible).
-    """
-    if current is None or target is None:
-        return None
-    down = direction is models.Direction.DECREASE or (
-        direction is None and baseline is not None and target < baseline
-    )
-    achieved = current <= target if down else current >= target
-    if baseline is None or baseline == target:
-        fraction = 1.0 if achieved else 0.0
-    else:
-        fraction = max(0.0, min(1.0, (current - baseline) / (target - baseline)))
-    if achieved:
+def progress(value: float | None, status: str) -> Progress:
+    """A goal's progress as computed by `nsmcode.run.status` (the same maths as `okr status`)."""
+    if value is None:
+        return Progress(0.0, "no-data", "No data")
+    fraction = max(0.0, min(1.0, value))
+    if value >= 1:
         return Progress(1.0, "achieved", "Achieved")
-    expected = None
-    if start and due and today and due > start:
-        expected = max(0.0, min(1.0, (today - start).days / (due - start).days))
-    if expected is None:
-        status = "on-track" if fraction >= 0.5 else "at-risk"
-    elif fraction >= expected - 0.05:
-        status = "on-track"
-    elif fraction >= expected * 0.5:
-        status = "at-risk"
-    else:
-        status = "off-track"
-    label = {"on-track": "On track", "at-risk": "At risk", "off-track": "Off track"}[status]
-    return Progress(round(fraction, 4), status, label)
+    key = status.replace(" ", "-")
+    return Progress(round(fraction, 4), key, status.capitalize())

@@ -39,6 +39,13 @@ def number(value: float | None, *, share: bool = False, signed: bool = False) ->
     return f"{sign}{value:.3g}"
 
 
+def points(value: float) -> str:
+    """A change of a share in percentage points: `+1.4 pts`, `-0.19 pts`."""
+    digits = 1 if abs(value) >= 1 else 2
+    text = f"{value:+.{digits}f}".replace("-", "\N{MINUS SIGN}")
+    return f"{text} pts"
+
+
 def target(value: float | None, metric: models.Metric | None) -> str:
     """A KPI / key result target or baseline, formatted like the metric's values."""
     if value is None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from nsmcode.diagnostics import Diagnostic
+import datetime as dt
+import math
+
+from nsmcode import models
+from nsmcode.diagnostics import Diagnostic, InputError
 from nsmcode.project import Project
-from nsmcode.site.views import RuleDoc, Series, Site, SqlResult, make_site
+from nsmcode.site.views import Data, RuleDoc, Site, SqlResult, make_site
 
 
 def dialects(project: Project) -> list[str]:
@@ -33,10 +37,8 @@ def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
 
 
 def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
-    try:
-        from nsmcode.compile import CompileError, compile_metric
-    except ImportError:  # TODO(site): drop once the compiler has landed
-        return {}
+    from nsmcode.compile import CompileError, compile_metric
+
     out: dict[str, list[SqlResult]] = {}
     for name in sorted(project.metrics):
         results = []
@@ -49,8 +51,48 @@ def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
     return out
 
 
-def load_series(project: Project) -> dict[str, Series]:
-    return {}
+def load_data(project: Project) -> Data:
+    """Every metric's values on the project's connection, up to the last date in the data.
+
+    Only final periods are kept (a week counts once its Sunday is in the data, a conversion
+    once its window has passed), as in `nsmcode okr status`, so the site and the status report
+    agree on every number.
+    """
+    from nsmcode.compile import QueryOptions
+    from nsmcode.run import execute, goals, status
+    from nsmcode.run.connections import open_engine
+
+    names = sorted(project.metrics)
+    series: dict[str, list[tuple[dt.date, float | None]]] = {}
+    with open_engine(project) as engine:
+        as_of = goals.latest_date(project, engine, names)
+        if as_of is None:
+            raise InputError(
+                [Diagnostic("E041", "--with-data: the data is empty", None, "load data first")]
+            )
+        by_grain: dict[str, list[str]] = {}
+        for name in names:
+            by_grain.setdefault(execute.grain_of(project, name, None).value, []).append(name)
+        for grain, group in sorted(by_grain.items()):
+            table = execute.run(project, engine, group, QueryOptions(until=as_of))
+            for name in group:
+                settle = goals.settle(project, name)
+                series[name] = [
+                    (period, _number(value))
+                    for period, value in table.series(name)
+                    if status.settled_by(period, models.Grain(grain), settle) <= as_of
+                ]
+    return Data(as_of, series)
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def gather(project: Project, *, with_data: bool = False) -> Site:
@@ -60,5 +102,5 @@ def gather(project: Project, *, with_data: bool = False) -> Site:
         diagnostics=diagnostics,
         rules=rules,
         sql=compile_sql(project),
-        series=load_series(project) if with_data else None,
+        data=load_data(project) if with_data else None,
     )

@@ -224,7 +224,8 @@ def layout(spec: TreeSpec, labels: Labels, width: float, columns: int) -> Layout
     nsm_w = width - 2 * PAD if narrow else min(380.0, width * 0.4)
     nsm = _node(star, "nsm", (width - nsm_w) / 2, PAD, nsm_w, labels, title_size=18)
     out.nodes.append(nsm)
-    bottom = _pills(out, labels, star.name, nsm.x, nsm.bottom + 8, nsm.w / 2 - 8)
+    pill_x = PAD + 22 if narrow else nsm.x  # clear of the spine on phones
+    bottom = _pills(out, labels, star.name, pill_x, nsm.bottom + 8, nsm.w / 2 - 8)
 
     guard_w = 220.0
     beside = not narrow and nsm.x + nsm.w + 56 + guard_w <= width - PAD
@@ -240,7 +241,7 @@ def layout(spec: TreeSpec, labels: Labels, width: float, columns: int) -> Layout
             out.edges.append(Edge(f"M{spine:.1f},{nsm.bottom:.1f}V{mid:.1f}H{gx:.1f}", "guards"))
         gy = _pills(out, labels, metric.name, gx, node.bottom + 6, gw) + 14
         bottom = max(bottom, gy - 14)
-    top = max(bottom, nsm.bottom) + 46
+    top = max(bottom, nsm.bottom) + (34 if narrow else 46)
 
     lanes = list(spec.lanes)
     cols = max(1, min(columns, len(lanes)))
@@ -293,7 +294,8 @@ def _tracked(
         cursor += COMPACT_H + 8
     cursor += 4
     h = cursor - y
-    out.lanes.append(Lane(PAD, y, width - 2 * PAD, h, "Also tracked", "tracked", len(metrics)))
+    title = "Also tracked by KPIs and OKRs"
+    out.lanes.append(Lane(PAD, y, width - 2 * PAD, h, title, "tracked", len(metrics)))
     return y + h + GAP
 
 

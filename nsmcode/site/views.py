@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from markupsafe import Markup
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic
 from nsmcode.project import Project
+from nsmcode.run import status
 from nsmcode.site import charts, fmt, markdown, prose
 
 DIALECT_LABELS = {
@@ -80,11 +81,11 @@ class RuleDoc:
 
 
 @dataclass(frozen=True)
-class Series:
-    """A metric's values per period (oldest first), from the embedded engine."""
+class Data:
+    """Values from the project's connection: each metric's complete periods, oldest first."""
 
-    periods: tuple[dt.date, ...]
-    values: tuple[float | None, ...]
+    as_of: dt.date
+    series: dict[str, list[tuple[dt.date, float | None]]]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Values:
     period: dt.date
     change: str | None
     change_direction: str  # "up" | "down" | "flat"
+    change_tone: str  # "good" | "bad" | "neutral": up is good unless the metric should go down
     spark: charts.Sparkline | None
     first: dt.date
     count: int
@@ -171,9 +173,15 @@ class Site:
     by_obj: dict[str, list[Finding]]
     values: dict[str, Values]
     sql: dict[str, list[SqlTab]]
-    with_data: bool
-    today: dt.date | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    data: Data | None = None
+
+    @property
+    def with_data(self) -> bool:
+        return self.data is not None
+
+    @property
+    def today(self) -> dt.date | None:
+        return self.data.as_of if self.data else None
 
     def metric(self, name: str) -> models.Metric | None:
         return self.project.metrics.get(name)
@@ -227,11 +235,18 @@ class Site:
         out += [self.kr_target(okr, kr) for okr, kr in self.project.key_results_for(name)]
         return out
 
+    def _goal(self, goal: status.Goal) -> tuple[Values | None, charts.Progress | None]:
+        if self.data is None or goal.metric not in self.project.metrics:
+            return None, None
+        metric = self.project.metrics[goal.metric]
+        result = status.evaluate(
+            goal, self.data.series.get(goal.metric, []), prose.grain_of(metric), self.data.as_of
+        )
+        return self.values.get(goal.metric), charts.progress(result.progress, result.status)
+
     def kpi_target(self, team: models.Team, kpi: models.Kpi) -> Target:
         metric = self.metric(kpi.metric)
-        values = self.values.get(kpi.metric)
-        current = values.raw_current if values else None
-        prog = charts.progress(current, kpi.baseline, kpi.target, kpi.direction)
+        values, prog = self._goal(status.kpis([team.model_copy(update={"kpis": (kpi,)})])[0])
         return Target(
             metric,
             kpi.metric,
@@ -249,18 +264,8 @@ class Site:
 
     def kr_target(self, okr: models.Okr, kr: models.KeyResult) -> Target:
         metric = self.metric(kr.metric)
-        values = self.values.get(kr.metric)
-        current = values.raw_current if values else None
-        start, end = models.period_bounds(okr.period)
-        prog = charts.progress(
-            current,
-            kr.baseline,
-            kr.target,
-            kr.direction,
-            start=start,
-            due=kr.due or end,
-            today=values.period if values else None,
-        )
+        goal = status.key_results([okr.model_copy(update={"key_results": (kr,)})])[0]
+        values, prog = self._goal(goal)
         return Target(
             metric,
             kr.metric,
@@ -332,13 +337,32 @@ def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
     return out
 
 
-def values_view(metric: models.Metric, series: Series, points: int = 12) -> Values | None:
-    pairs = [(p, v) for p, v in zip(series.periods, series.values, strict=True)]
+POINTS = {"day": 56, "week": 16, "month": 8, "quarter": 6}
+
+
+def wanted_direction(project: Project, metric: models.Metric) -> models.Direction | None:
+    """Which way is better: the metric's own target, else what its KPIs and key results want."""
+    if metric.target is not None:
+        return metric.target.direction
+    goals = [k.direction for _, k in project.kpis_for(metric.name)]
+    goals += [kr.direction for _, kr in project.key_results_for(metric.name)]
+    wanted = {d for d in goals if d is not None}
+    return wanted.pop() if len(wanted) == 1 else None
+
+
+def values_view(
+    metric: models.Metric,
+    series: list[tuple[dt.date, float | None]],
+    better: models.Direction | None = None,
+) -> Values | None:
+    """The latest complete period's value, its change and a sparkline of the recent periods."""
+    pairs = list(series)
     while pairs and pairs[-1][1] is None:
         pairs.pop()
     if not pairs:
         return None
-    recent = pairs[-points:]
+    grain = prose.grain_of(metric)
+    recent = pairs[-POINTS[grain.value] :]
     numbers = [v for _, v in recent if v is not None]
     share = fmt.is_share(metric, numbers)
     period, current = recent[-1]
@@ -349,20 +373,25 @@ def values_view(metric: models.Metric, series: Series, points: int = 12) -> Valu
         delta = current - previous
         direction = "up" if delta > 0 else "down" if delta < 0 else "flat"
         if share:
-            change = fmt.number(delta * 100, signed=True) + " pts"
+            change = fmt.points(delta * 100)
         elif previous:
             change = fmt.number(delta / abs(previous), share=True, signed=True)
+    tone = "neutral"
+    if better is not None and direction != "flat":
+        up_is_good = better is models.Direction.INCREASE
+        tone = "good" if (direction == "up") == up_is_good else "bad"
     return Values(
         fmt.number(current, share=share),
         period,
         change,
         direction,
+        tone,
         charts.sparkline([v for _, v in recent]),
         recent[0][0],
         len(recent),
         current,
         share,
-        period_label(period, prose.grain_of(metric)),
+        period_label(period, grain),
     )
 
 
@@ -394,7 +423,7 @@ def make_site(
     diagnostics: list[Diagnostic],
     rules: list[RuleDoc],
     sql: dict[str, list[SqlResult]],
-    series: dict[str, Series] | None = None,
+    data: Data | None = None,
 ) -> Site:
     documented = {r.code for r in rules}
     findings = [
@@ -406,12 +435,11 @@ def make_site(
         if finding.obj:
             by_obj.setdefault(finding.obj, []).append(finding)
     values: dict[str, Values] = {}
-    for name, s in sorted((series or {}).items()):
+    for name, series in sorted(data.series.items() if data else []):
         metric = project.metrics.get(name)
-        view = values_view(metric, s) if metric else None
+        view = values_view(metric, series, wanted_direction(project, metric)) if metric else None
         if view is not None:
             values[name] = view
-    today = max((v.period for v in values.values()), default=None)
     return Site(
         project=project,
         title=project.config.name,
@@ -420,6 +448,5 @@ def make_site(
         by_obj=by_obj,
         values=values,
         sql={name: sql_tabs(project, r, documented) for name, r in sorted(sql.items())},
-        with_data=series is not None,
-        today=today,
+        data=data,
     )
