@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +18,28 @@ EXAMPLE = REPO / "examples" / "metrics"
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+EXAMPLE_TABLES = (
+    "accounts",
+    "users",
+    "docs_visits",
+    "api_calls",
+    "deployments",
+    "subscription_events",
+    "invoices",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_data() -> Path:
+    """The example's generated data (git-ignored), made once if missing, as a user would with
+    `python examples/metrics/generate_data.py`: commands run on the example need it."""
+    data = EXAMPLE / "data"
+    if not all((data / f"{t}.parquet").is_file() for t in EXAMPLE_TABLES):
+        script = str(EXAMPLE / "generate_data.py")
+        subprocess.run([sys.executable, script], check=True, capture_output=True)
+    return data
 
 
 WriteProject = Callable[..., Path]

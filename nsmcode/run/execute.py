@@ -1,8 +1,9 @@
 """Run metrics: compile them for the connection's dialect, batch what shares a scan, execute,
 merge the results into one table and turn engine errors into located diagnostics.
 
-Metrics that read the same sources at the same grain are compiled together with
-`compile_metrics` (one scan of the source for all of them); the rest run one query each.
+Metrics of the same grain are compiled together with `compile_metrics`: one query that scans
+each source once for all of them and shares one period spine; metrics the compiler cannot put
+in one query run one query each.
 Rows are sorted here, in Python, so the output is identical whatever the engine's collation.
 """
 
@@ -72,11 +73,11 @@ def grain_of(project: Project, name: str, override: models.Grain | None) -> mode
 
 
 def groups(project: Project, names: Sequence[str], grain: models.Grain | None) -> list[list[str]]:
-    """Metrics grouped by (sources read, grain), in the order first named; duplicates dropped."""
-    out: dict[tuple[tuple[str, ...], models.Grain], list[str]] = {}
+    """Metrics grouped by grain, in the order first named; duplicates dropped. One query per
+    group scans each source once and shares one period spine across the group's metrics."""
+    out: dict[models.Grain, list[str]] = {}
     for name in dict.fromkeys(names):
-        key = (tuple(project.base_sources(name)), grain_of(project, name, grain))
-        out.setdefault(key, []).append(name)
+        out.setdefault(grain_of(project, name, grain), []).append(name)
     return list(out.values())
 
 
