@@ -429,7 +429,7 @@ def test_key_results_and_kpis_pointing_nowhere_are_left_to_the_rule_pack(
     assert loaded.teams["t"].kpis[0].metric == "nothing"
 
 
-@pytest.mark.parametrize("name", ["unknown_source", "cycle_between_metrics", "unknown_join_key"])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_the_cli_reports_reference_errors_without_a_traceback(
     name: str, project: WriteProject, runner: CliRunner
 ) -> None:
