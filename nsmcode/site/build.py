@@ -192,6 +192,7 @@ class BuildResult:
     out: Path
     pages: int
     findings: int
+    site: Site
 
 
 def build_site(project: Project, out: Path, *, with_data: bool = False) -> BuildResult:
@@ -202,7 +203,8 @@ def build_site(project: Project, out: Path, *, with_data: bool = False) -> Build
     site = inputs.gather(project, with_data=with_data)
     files = render_site(site)
     write_tree(files, target)
-    return BuildResult(target, sum(1 for p in files if p.endswith(".html")), len(site.findings))
+    pages = sum(1 for p in files if p.endswith(".html"))
+    return BuildResult(target, pages, len(site.findings), site)
 
 
 __all__ = ["BuildResult", "build_site", "render_site"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics"
 
 
 class Elements(HTMLParser):

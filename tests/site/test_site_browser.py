@@ -23,7 +23,6 @@ from nsmcode.site import build_site
 from nsmcode.site.serve import serve_folder
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "metrics"
 ARTIFACTS = REPO / "test-artifacts" / "site"
 ARGS = [
     "--headless",
@@ -57,13 +56,6 @@ def browser() -> Iterator[Any]:
         chromium = p.chromium.launch(executable_path=path, args=ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("example") / "site"
-    build_site(load_project(EXAMPLE), out)
-    return out
 
 
 class Watch:
