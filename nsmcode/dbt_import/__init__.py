@@ -18,6 +18,7 @@ from nsmcode.dbt_import.filters import Context, Reference
 from nsmcode.dbt_import.metrics import MetricTranslator
 from nsmcode.dbt_import.reader import read_dbt
 from nsmcode.dbt_import.semantic import Builder, not_carried
+from nsmcode.dbt_import.verify import verify
 from nsmcode.dbt_import.writer import definition_file, project_file, write_files
 from nsmcode.diagnostics import Diagnostic, Span
 
@@ -113,13 +114,10 @@ def import_dbt(
             )
         )
     project_name = name or dbt.project_name or path.resolve().name
-    unique = {(d.code, d.message, d.span): d for d in problems}
-    return ImportResult(
-        project_name,
-        dialect,
-        dbt.root,
-        dbt.files,
-        builder.source_definitions(),
-        metrics,
-        sorted(unique.values(), key=Diagnostic.sort_key),
+    result = ImportResult(
+        project_name, dialect, dbt.root, dbt.files, builder.source_definitions(), metrics, []
     )
+    problems += verify(result)
+    unique = {(d.code, d.message, d.span): d for d in problems}
+    result.problems = sorted(unique.values(), key=Diagnostic.sort_key)
+    return result

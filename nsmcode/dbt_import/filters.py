@@ -46,18 +46,51 @@ class Context:
 
 
 def translate(text: str, ctx: Context, dialect: str) -> str:
-    """Replace every `{{ ... }}` in `text` with SQL; check the result parses."""
+    """Replace every `{{ ... }}` in `text` with SQL; check the result parses.
+
+    Plain references are substituted in the text, which keeps the user's SQL as written. A
+    truncated time (`TimeDimension('metric_time', 'month') = '2024-03-01'`) becomes a range over
+    the raw column (see `timeranges`): nsmcode conditions use no date functions, so they mean the
+    same on every warehouse.
+    """
     if "{%" in text or "{#" in text:
         raise FilterError("Jinja statements ({% %}) and comments have no plain-SQL equivalent")
+    slots: list[Slot] = []
 
     def replace(match: re.Match[str]) -> str:
-        return _call(match.group(1).strip(), ctx)
+        slot = _call(match.group(1).strip(), ctx)
+        slots.append(slot)
+        return slot.placeholder(len(slots) - 1) if slot.truncated else slot.sql
 
     sql = _JINJA.sub(replace, text).strip()
     if "{{" in sql or "}}" in sql:
         raise FilterError("unbalanced Jinja braces")
+    if any(slot.truncated for slot in slots):
+        from nsmcode.dbt_import.timeranges import rewrite
+
+        try:
+            return rewrite(sql, slots, dialect)
+        except ValueError as exc:
+            raise FilterError(str(exc)) from exc
     _check_sql(sql, dialect)
     return sql
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One translated `{{ ... }}`: a column reference, maybe truncated to a grain or a date part."""
+
+    sql: str
+    grain: str | None = None
+    date_part: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.grain is not None or self.date_part is not None
+
+    @staticmethod
+    def placeholder(index: int) -> str:
+        return f"nsm_slot_{index}"
 
 
 def _check_sql(sql: str, dialect: str) -> None:
@@ -82,7 +115,7 @@ def _string_list(node: ast.expr, what: str) -> list[str]:
     raise FilterError(f"{what} must be a list of quoted strings")
 
 
-def _call(source: str, ctx: Context) -> str:
+def _call(source: str, ctx: Context) -> Slot:
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
@@ -127,13 +160,11 @@ def _call(source: str, ctx: Context) -> str:
         grain = grain.lower()
         if grain not in _GRAINS:
             raise FilterError(f"unknown grain {grain!r}")
-        sql = f"DATE_TRUNC('{grain}', {sql})"
     if date_part is not None:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:
             raise FilterError(f"unknown date part {date_part!r}")
-        sql = f"EXTRACT({date_part.upper()} FROM {sql})"
-    return sql
+    return Slot(sql, grain, date_part)
 
 
 def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool]) -> SemanticModel:

@@ -328,11 +328,13 @@ class Builder:
         if agg in ("sum", "count") and expr in ("1", "*"):
             calculation = {"type": "count"}
         elif agg == "sum_boolean":
+            # the number of rows where the condition holds: a boolean column (projected when
+            # the dbt expr is an expression), counted where true
             condition = expr or name
-            problem = model.add_column(
-                name, f"CASE WHEN {condition} THEN 1 ELSE 0 END", "integer", span
-            )
-            calculation = {"type": "sum", "column": name}
+            column = condition if IDENTIFIER.match(condition) else name
+            problem = model.add_column(column, condition, "boolean", span)
+            calculation = {"type": "count"}
+            filter_sql = column
         else:
             column, problem = self._measure_column(model, name, expr, agg, span)
             if agg == "count":

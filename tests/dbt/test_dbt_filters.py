@@ -71,21 +71,58 @@ def _translate(tmp_path: Path, condition: str) -> tuple[str | None, list[str]]:
             "{{ Dimension('region', entity_path=['order', 'customer']) }} = 'EU'",
             "customers.region = 'EU'",
         ),
+        # a truncated time compared with a date becomes a range over the raw column
         (
             "{{ TimeDimension('metric_time', 'month') }} >= '2024-01-01'",
-            "DATE_TRUNC('month', sold_at) >= '2024-01-01'",
+            "sold_at >= CAST('2024-01-01' AS DATE)",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'month') }} >= '2024-01-15'",
+            "sold_at >= CAST('2024-02-01' AS DATE)",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'month') }} > '2024-01-01'",
+            "sold_at >= CAST('2024-02-01' AS DATE)",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'month') }} <= '2024-01-01'",
+            "sold_at < CAST('2024-02-01' AS DATE)",
+        ),
+        (
+            "'2024-02-01' > {{ TimeDimension('metric_time', 'month') }}",
+            "sold_at < CAST('2024-02-01' AS DATE)",
         ),
         (
             "{{ TimeDimension('order__ordered_at', 'week') }} = '2024-01-01'",
-            "DATE_TRUNC('week', orders.ordered_at) = '2024-01-01'",
+            "orders.ordered_at >= CAST('2024-01-01' AS DATE) "
+            "AND orders.ordered_at < CAST('2024-01-08' AS DATE)",
         ),
         (
-            "{{ Dimension('metric_time').grain('quarter') }} = '2024-01-01'",
-            "DATE_TRUNC('quarter', sold_at) = '2024-01-01'",
+            "{{ TimeDimension('metric_time', 'day') }} != '2024-02-29'",
+            "sold_at < CAST('2024-02-29' AS DATE) OR sold_at >= CAST('2024-03-01' AS DATE)",
+        ),
+        (
+            "{{ Dimension('metric_time').grain('quarter') }} = '2024-10-01' and quantity > 1",
+            "(sold_at >= CAST('2024-10-01' AS DATE) AND sold_at < CAST('2025-01-01' AS DATE)) "
+            "AND quantity > 1",
         ),
         (
             "{{ Dimension('order__ordered_at').date_part('year') }} = 2024",
-            "EXTRACT(YEAR FROM orders.ordered_at) = 2024",
+            "orders.ordered_at >= CAST('2024-01-01' AS DATE) "
+            "AND orders.ordered_at < CAST('2025-01-01' AS DATE)",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'month') }} between '2024-01-01' and '2024-03-01'",
+            "sold_at >= CAST('2024-01-01' AS DATE) AND sold_at < CAST('2024-04-01' AS DATE)",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'year') }} in ('2023-01-01', date '2025-01-01')",
+            "(sold_at >= CAST('2023-01-01' AS DATE) AND sold_at < CAST('2024-01-01' AS DATE)) "
+            "OR (sold_at >= CAST('2025-01-01' AS DATE) AND sold_at < CAST('2026-01-01' AS DATE))",
+        ),
+        (
+            "{{ TimeDimension('metric_time', 'week') }} is not null",
+            "NOT sold_at IS NULL",
         ),
         ("{{ Entity('order') }} is not null", "order_id is not null"),
         ("{{ Entity('order__customer') }} = 'c1'", "orders.customer_id = 'c1'"),
@@ -117,6 +154,14 @@ def test_filters_translate(tmp_path: Path, condition: str, sql: str) -> None:
         ("{{ Dimension('line_item__product') }} = = 'x'", "not valid SQL"),
         ("{{ Dimension(product) }} = 'x'", "quoted string"),
         ("{{ __import__('os') }}", "not a filter nsmcode can translate"),
+        ("{{ TimeDimension('metric_time', 'month') }} = '2024-03-15'", "does not start a month"),
+        ("{{ Dimension('metric_time').date_part('month') }} = 3", "repeats every year"),
+        (
+            "{{ TimeDimension('metric_time', 'day') }} = {{ Dimension('order__ordered_at') }}",
+            "not a date literal",
+        ),
+        ("{{ TimeDimension('metric_time', 'day') }} + 1 > 3", "can only be compared with a date"),
+        ("{{ TimeDimension('metric_time', 'hour') }} = '2024-03-01'", "grain 'hour'"),
     ],
 )
 def test_untranslatable_filters_are_reported_and_the_metric_left_out(

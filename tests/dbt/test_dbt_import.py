@@ -62,7 +62,8 @@ def test_semantic_models_become_sources(runner: CliRunner, tmp_path: Path) -> No
     # renamed dimension and computed measure columns come from a projection
     assert orders.select is not None
     assert "sales_channel AS channel" in orders.select
-    assert "CASE WHEN discount > 0 THEN 1 ELSE 0 END AS discounted_orders" in orders.select
+    assert "amount - discount AS net_total" in orders.select
+    assert "discount > 0 AS discounted_orders" in orders.select
     assert orders.dimensions == ("status", "channel")
     # a model whose elements are plain columns reads its table directly
     assert project.sources["visits"].table == "visits"
@@ -82,10 +83,9 @@ def test_metric_types_translate(runner: CliRunner, tmp_path: Path) -> None:
         "type": "count_distinct",
         "columns": ("customer_id",),
     }
-    assert m["discounted_order_count"].calculation.model_dump() == {
-        "type": "sum",
-        "column": "discounted_orders",
-    }
+    # sum_boolean counts the rows where its condition holds
+    assert m["discounted_order_count"].calculation.model_dump() == {"type": "count"}
+    assert m["discounted_order_count"].filter == "discounted_orders"
     # count of a column counts its non-null values
     assert m["new_customers"].calculation.type == "count"
     assert m["new_customers"].filter == "customer_id IS NOT NULL"
@@ -125,7 +125,9 @@ def test_filters_become_sql_over_the_source_and_its_joins(
     assert m["completed_revenue"].filter == "status = 'completed'"
     assert m["us_revenue"].filter == "(customers.country = 'US') AND (channel in ('web', 'app'))"
     assert m["gold_customer_orders"].filter == "customers.tier = 'gold'"
-    assert m["march_orders"].filter == "DATE_TRUNC('month', ordered_at) = '2024-03-01'"
+    assert m["march_orders"].filter == (
+        "ordered_at >= CAST('2024-03-01' AS DATE) AND ordered_at < CAST('2024-04-01' AS DATE)"
+    )
     assert m["mobile_sessions"].filter == "device = 'mobile'"
     # a filtered ratio input becomes a metric of its own
     share = m["us_share_of_revenue"].calculation
@@ -191,6 +193,9 @@ def _line_of(path: Path, marker: str, after: str | None = None) -> int:
         ("D109", "metrics.yml", "name: card_share", "numerator: median_payment"),
         ("D111", "metrics.yml", "name: yearly_paid", "time_granularity: year"),
         ("D113", "metrics.yml", "name: payers_running", "measure: payers"),
+        # nsmcode's compiler refuses it (regexp_matches is not portable): checked before writing
+        ("D114", "metrics.yml", "name: odd_payments", "name: odd_payments"),
+        ("D109", "metrics.yml", "name: odd_share", "name: odd_share"),
     ],
 )
 def test_what_is_not_carried_over_is_reported_where_it_is_written(
@@ -215,8 +220,8 @@ def test_not_carried_over_means_exit_1_and_the_rest_is_written(
     metrics = _metrics(out)
     # what can be carried is, what depends on something that cannot is left out entirely
     assert {"paid", "payments", "card_payments", "yearly_paid"} <= set(metrics)
-    for left_out in ("p90_payment", "median_payment", "card_share", "paid_growth", "big_payers"):
-        assert left_out not in metrics
+    left_out = {"p90_payment", "median_payment", "card_share", "paid_growth", "big_payers"}
+    assert not (left_out | {"odd_payments", "odd_share"}) & set(metrics)
     assert metrics["card_payments"].filter == "method = 'card'"
     # every measure, metric and reported problem is accounted for: the count matches
     problems = import_dbt(UNSUPPORTED).problems

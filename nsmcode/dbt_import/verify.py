@@ -1,0 +1,63 @@
+"""Compile every imported metric before anything is written, so the project always compiles.
+
+dbt expressions are warehouse SQL; nsmcode conditions and derived expressions are a portable
+subset. A metric the compiler refuses (a function nsmcode does not allow in a filter, say) is
+reported at its dbt location with the compiler's reason, and left out with what depends on it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nsmcode.dbt_import.semantic import not_carried
+from nsmcode.dbt_import.writer import write_files
+from nsmcode.diagnostics import Diagnostic, InputError
+
+if TYPE_CHECKING:
+    from nsmcode.dbt_import import ImportResult
+
+
+def verify(result: ImportResult) -> list[Diagnostic]:
+    """Remove the metrics that do not compile from `result`; return why, located in dbt."""
+    from nsmcode.compile import CompileError, compile_metric
+    from nsmcode.project import load_project
+
+    with tempfile.TemporaryDirectory(prefix="nsmcode-import-") as tmp:
+        write_files(Path(tmp), result.rendered())
+        try:
+            project = load_project(Path(tmp))
+        except InputError as exc:  # the importer wrote something nsmcode cannot read: a bug
+            raise RuntimeError(f"the imported project does not load: {exc}") from exc
+        failed: dict[str, Diagnostic | None] = {}
+        for name in project.metrics:
+            try:
+                compile_metric(project, name, result.dialect)
+            except CompileError as exc:
+                failed[name] = exc.diagnostics[0] if exc.diagnostics else None
+        upstream = {name: project.upstream(name) for name in failed}
+    spans = {definition["name"]: span for definition, span in result.metrics}
+    problems: list[Diagnostic] = []
+    for name, reason in failed.items():
+        cause = next((dep for dep in upstream[name] if dep in failed), None)
+        if cause is not None:
+            problems.append(
+                not_carried(
+                    "D109",
+                    f"metric {name!r} depends on {cause!r}, which does not compile in nsmcode",
+                    spans[name],
+                )
+            )
+        else:
+            message = reason.message if reason else "it does not compile"
+            problems.append(
+                not_carried(
+                    "D114",
+                    f"metric {name!r} is not carried over: {message}",
+                    spans[name],
+                    reason.hint if reason else None,
+                )
+            )
+    result.metrics = [item for item in result.metrics if item[0]["name"] not in failed]
+    return problems
