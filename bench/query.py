@@ -1,0 +1,228 @@
+"""Benchmark `nsmcode query` on the example project with 10 million API calls, on embedded DuckDB.
+
+Run: `.venv/bin/python bench/query.py [--api-calls 10000000] [--repeat 3] [--keep DIR]`.
+
+It generates the example data at that scale into a temporary folder (next to a copy of the
+example project), then times, best of `--repeat` after one warm-up run, in the same process and
+on the same DuckDB connection:
+
+- nsmcode: the north star and its inputs (compile, run, merge), as `nsmcode query` does, all of
+  one grain in one batched query;
+- hand-written SQL: the same numbers, one query per metric, as an analyst would write them;
+- nsmcode with one query per metric instead of the batch.
+
+It checks that nsmcode and the hand-written SQL give the same numbers, week by week, and prints
+the ratio nsmcode / hand-written (target <= 1.1) and the batch speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "metrics"
+TARGET_RATIO = 1.1
+
+# Customer accounts: the `exclude_test_accounts` qualifier, written out.
+CUSTOMER = "NOT a.is_test AND NOT a.is_internal"
+WEEK = "CAST(date_trunc('week', {}) AS DATE)"
+
+# The north star and its inputs by hand: one query per metric, (period, value) rows.
+HAND_WRITTEN: dict[str, str] = {
+    "weekly_active_integration_points": f"""
+        SELECT {WEEK.format("c.called_at")} AS period,
+               count(DISTINCT (c.account_id, c.endpoint)) AS value
+        FROM api_calls AS c JOIN accounts AS a ON a.account_id = c.account_id
+        WHERE c.environment = 'production' AND {CUSTOMER}
+        GROUP BY 1""",
+    "weekly_signups": f"""
+        SELECT {WEEK.format("a.created_at")} AS period, count(*) AS value
+        FROM accounts AS a WHERE {CUSTOMER} GROUP BY 1""",
+    "accounts_deploying_to_production": f"""
+        SELECT {WEEK.format("d.deployed_at")} AS period, count(DISTINCT d.account_id) AS value
+        FROM deployments AS d JOIN accounts AS a ON a.account_id = d.account_id
+        WHERE d.environment = 'production' AND {CUSTOMER}
+        GROUP BY 1""",
+    "docs_to_signup_rate": f"""
+        WITH signups AS (
+            SELECT {WEEK.format("a.created_at")} AS period, count(*) AS n
+            FROM accounts AS a WHERE {CUSTOMER} GROUP BY 1
+        ), known AS (  -- visitors who signed up later, attributed to their account
+            SELECT visitor_id, max(account_id) AS account_id FROM docs_visits GROUP BY 1
+        ), visitors AS (
+            SELECT {WEEK.format("v.visited_at")} AS period, count(DISTINCT v.visitor_id) AS n
+            FROM docs_visits AS v
+            LEFT JOIN known AS k ON k.visitor_id = v.visitor_id
+            LEFT JOIN accounts AS a ON a.account_id = coalesce(v.account_id, k.account_id)
+            WHERE NOT coalesce(a.is_test, FALSE) AND NOT coalesce(a.is_internal, FALSE)
+            GROUP BY 1
+        )
+        SELECT v.period, CAST(coalesce(s.n, 0) AS DOUBLE) / v.n AS value
+        FROM visitors AS v LEFT JOIN signups AS s ON s.period = v.period""",
+    "activation_rate_7d": f"""
+        WITH signups AS (
+            SELECT a.account_id, a.created_at, {WEEK.format("a.created_at")} AS period
+            FROM accounts AS a WHERE {CUSTOMER}
+        ), production AS (
+            SELECT c.account_id, c.called_at
+            FROM api_calls AS c JOIN accounts AS a ON a.account_id = c.account_id
+            WHERE c.environment = 'production' AND {CUSTOMER}
+        ), activated AS (
+            SELECT s.period, count(DISTINCT s.account_id) AS n
+            FROM signups AS s JOIN production AS p ON p.account_id = s.account_id
+             AND p.called_at >= s.created_at AND p.called_at < s.created_at + INTERVAL 7 DAY
+            GROUP BY 1
+        ), cohort AS (
+            SELECT period, count(DISTINCT account_id) AS n FROM signups GROUP BY 1
+        )
+        SELECT c.period, CAST(coalesce(x.n, 0) AS DOUBLE) / c.n AS value
+        FROM cohort AS c LEFT JOIN activated AS x ON x.period = c.period""",
+    "expansion_rate": f"""
+        WITH upgrading AS (
+            SELECT {WEEK.format("e.occurred_at")} AS period, count(DISTINCT e.account_id) AS n
+            FROM subscription_events AS e JOIN accounts AS a ON a.account_id = e.account_id
+            WHERE e.change = 'upgrade' AND {CUSTOMER}
+            GROUP BY 1
+        ), active AS (
+            SELECT {WEEK.format("c.called_at")} AS period, count(DISTINCT c.account_id) AS n
+            FROM api_calls AS c JOIN accounts AS a ON a.account_id = c.account_id
+            WHERE c.environment = 'production' AND {CUSTOMER}
+            GROUP BY 1
+        )
+        SELECT x.period, CAST(coalesce(u.n, 0) AS DOUBLE) / x.n AS value
+        FROM active AS x LEFT JOIN upgrading AS u ON u.period = x.period""",
+}
+RATIOS = ("docs_to_signup_rate", "activation_rate_7d", "expansion_rate")
+
+
+def best_of(
+    repeat: int, job: Callable[[Any], Any], setup: Callable[[], Any] = lambda: None
+) -> tuple[float, Any]:
+    """Best time of `job(setup())` over `repeat` runs after a warm-up; `setup` is not timed."""
+    job(setup())  # warm-up: file cache, DuckDB metadata
+    times, result = [], None
+    for _ in range(repeat):
+        state = setup()
+        started = time.perf_counter()
+        result = job(state)
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--api-calls", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep the project and data in DIR (reused if there)"
+    )
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    from nsmcode.compile import QueryOptions
+    from nsmcode.project import load_project
+    from nsmcode.run import execute
+    from nsmcode.run.connections import open_engine
+
+    with tempfile.TemporaryDirectory(prefix="nsmcode-bench-") as tmp:
+        root = args.keep or Path(tmp) / "relay"
+        reuse = (root / "data" / "api_calls.parquet").is_file()
+        shutil.rmtree(root / "definitions", ignore_errors=True)
+        shutil.copytree(
+            EXAMPLE,
+            root,
+            ignore=shutil.ignore_patterns("data", "*.py", "target"),
+            dirs_exist_ok=True,
+        )
+        started = time.perf_counter()
+        generator = [sys.executable, str(EXAMPLE / "generate_data.py"), "--out", str(root / "data")]
+        if not reuse:
+            subprocess.run(
+                [*generator, "--api-calls", str(args.api_calls)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        generated = time.perf_counter() - started
+
+        project = load_project(root)
+        star = project.north_star
+        assert star is not None
+        metrics = [star.name, *(m.name for m in project.inputs_of(star.name))]
+        missing = sorted(set(metrics) - set(HAND_WRITTEN))
+        if missing:
+            raise SystemExit(f"no hand-written SQL for {missing}; add it to HAND_WRITTEN")
+
+        with open_engine(project) as engine:
+            calls = engine.execute("SELECT count(*) FROM api_calls").rows[0][0]
+
+            def fresh() -> Any:
+                return load_project(root)  # untimed; a new project has no compile cache
+
+            def nsmcode(batch: bool) -> Callable[[Any], execute.Table]:
+                return lambda p: execute.run(p, engine, metrics, QueryOptions(), batch=batch)
+
+            def hand(_: Any) -> dict[str, dict[Any, Any]]:
+                return {m: dict(engine.execute(HAND_WRITTEN[m]).rows) for m in metrics}
+
+            def compile_only(p: Any) -> list[execute.Batch]:
+                return execute.plan(p, metrics, "duckdb", QueryOptions())
+
+            t_nsmcode, table = best_of(args.repeat, nsmcode(True), fresh)
+            t_hand, expected = best_of(args.repeat, hand)
+            t_single, single = best_of(args.repeat, nsmcode(False), fresh)
+            t_compile, _ = best_of(args.repeat, compile_only, fresh)
+
+        mismatches = []
+        for m in metrics:
+            for period, value in table.series(m):
+                want = expected[m].get(period, None if m in RATIOS else 0)
+                if not same(value, want):
+                    mismatches.append(f"{m} {period}: nsmcode {value}, hand-written {want}")
+            for period in set(expected[m]) - {p for p, _ in table.series(m)}:
+                mismatches.append(f"{m} {period}: missing from nsmcode")
+        batch_equal = all(
+            a[0] == b[0] and all(same(x, y) for x, y in zip(a[1:], b[1:], strict=True))
+            for a, b in zip(table.rows, single.rows, strict=True)
+        ) and len(table.rows) == len(single.rows)
+        batches = len(execute.plan(project, metrics, "duckdb", QueryOptions()))
+
+    ratio = t_nsmcode / t_hand
+    made = "reused" if reuse else f"generated in {generated:.1f} s"
+    print(f"data: {calls:,} API calls ({made}); {len(table.rows)} weeks")
+    print(f"metrics: {', '.join(metrics)}")
+    print(f"best of {args.repeat} (after a warm-up run):")
+    rows = [
+        (f"nsmcode, batched ({batches} query)", t_nsmcode),
+        ("  of which compiling to SQL", t_compile),
+        (f"hand-written SQL ({len(metrics)} queries)", t_hand),
+        (f"nsmcode, one query per metric ({len(metrics)})", t_single),
+    ]
+    for label, seconds in rows:
+        print(f"  {label:<40} {seconds:8.3f} s")
+    print(f"ratio nsmcode / hand-written: {ratio:.2f} (target <= {TARGET_RATIO})")
+    print(f"batch speed-up over one query per metric: {t_single / t_nsmcode:.2f}x")
+    print(f"numbers equal to the hand-written SQL: {'yes' if not mismatches else 'NO'}")
+    print(f"batch equals one query per metric: {'yes' if batch_equal else 'NO'}")
+    for line in mismatches[:20]:
+        print(f"  {line}")
+    ok = not mismatches and batch_equal and ratio <= TARGET_RATIO
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
