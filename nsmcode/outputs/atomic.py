@@ -57,6 +57,7 @@ class Staging:
         path = self.path(rel)
         with open(path, "wb") as handle:
             handle.write(data)
+            handle.flush()
             return os.fstat(handle.fileno())
 
     def staged(self) -> list[str]:
@@ -83,8 +84,10 @@ class Staging:
             self._moved = True
             return
         staged = self.staged()
-        order = [r for r in staged if r not in last] + [r for r in last if r in staged]
-        _Swap(self.out, self.root, self.root / BACKUP).run(order, removed)
+        first = [r for r in staged if r not in last]
+        _Swap(self.out, self.root, self.root / BACKUP).run(
+            first, removed, [r for r in last if r in staged]
+        )
 
     def discard(self) -> None:
         if not self._moved:
@@ -101,21 +104,26 @@ class _Swap:
         self.moves: list[tuple[Path, Path]] = []
         self.made: list[Path] = []
 
-    def run(self, replace: list[str], remove: list[str]) -> None:
+    def run(self, replace: list[str], remove: list[str], last: list[str]) -> None:
         try:
             for rel in replace:
-                dest = self.out / rel
-                self._parent(dest)
-                if os.path.lexists(dest):
-                    self._move(dest, self.backup / rel)
-                self._move(self.staging / rel, dest)
+                self._replace(rel)
             for rel in remove:
                 if os.path.lexists(self.out / rel):
                     self._move(self.out / rel, self.backup / rel)
+            for rel in last:
+                self._replace(rel)
         except BaseException:
             self._undo()
             raise
         self._prune({(self.out / rel).parent for rel in remove})
+
+    def _replace(self, rel: str) -> None:
+        dest = self.out / rel
+        self._parent(dest)
+        if os.path.lexists(dest):
+            self._move(dest, self.backup / rel)
+        self._move(self.staging / rel, dest)
 
     def _move(self, src: Path, dest: Path) -> None:
         if dest.parent != self.out:

@@ -150,5 +150,6 @@ def place(work: Work, rel: str, content: bytes) -> Produced:
     path = work.staging / rel
     with open(path, "wb") as handle:
         handle.write(content)
+        handle.flush()  # the size and mtime of the written file, not of an empty one
         stat = stat_of(os.fstat(handle.fileno()))
     return Produced(rel, sha, len(content), stat, False)
