@@ -1,0 +1,180 @@
+"""Compile metrics to SQL that means the same thing on every warehouse.
+
+    compile_metric(project, name, target, options) -> str
+    compile_metrics(project, names, target, options) -> str
+    build_expression(project, name, options) -> sqlglot tree (dialect-free, shared: copy first)
+    render(tree, target) -> str
+    TARGETS: dict[str, Target]
+
+A metric becomes a dialect-free plan (`plan.py`), then one sqlglot tree (`build.py`), built once
+per metric and options and cached per project; each target (`targets.py`) renders that tree.
+This module imports sqlglot only when a function runs, so importing it stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from nsmcode import models
+from nsmcode.compile.errors import CompileError
+from nsmcode.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from nsmcode.compile.build import SourceQueries
+    from nsmcode.compile.plan import Plan
+    from nsmcode.compile.planner import Planner
+    from nsmcode.compile.targets import TARGETS as TARGETS
+    from nsmcode.compile.targets import Target as Target
+    from nsmcode.project import Project
+
+__all__ = [
+    "TARGETS",
+    "CompileError",
+    "QueryOptions",
+    "Target",
+    "build_expression",
+    "compile_metric",
+    "compile_metrics",
+    "render",
+]
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    grain: models.Grain | None = None
+    """Override the metric's grain (default: the metric's grain, else week)."""
+    segments: tuple[str, ...] = ()
+    """Dimensions to group by, reachable from every source the metric reads."""
+    since: dt.date | None = None
+    """Inclusive lower bound on the period start."""
+    until: dt.date | None = None
+    """Inclusive upper bound on the period start."""
+
+
+def compile_metric(
+    project: Project, name: str, target: str, options: QueryOptions = QueryOptions()
+) -> str:
+    """Pretty SQL for one metric in one dialect. Columns: `period` (DATE, the period start; weeks
+    start on Monday), one per segment (named as the dimension), then `value`; ordered by period
+    then segments. Every period from `since` (or the first with data) to `until` (or the last
+    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages."""
+    return _compile((name,), False, target, options, project)
+
+
+def compile_metrics(
+    project: Project, names: list[str], target: str, options: QueryOptions = QueryOptions()
+) -> str:
+    """One query for several metrics: each source is scanned once; columns `period`,
+    segments..., then one column per metric, in the order given."""
+    return _compile(tuple(names), True, target, options, project)
+
+
+def build_expression(
+    project: Project, name: str, options: QueryOptions = QueryOptions()
+) -> exp.Select:
+    """The dialect-free tree of one metric (cached and shared: `.copy()` before changing it)."""
+    return _Compiler.of(project).tree((name,), False, options)[1]
+
+
+def render(expression: exp.Select, target: str) -> str:
+    """Render a tree from `build_expression` in a target dialect."""
+    return _target(target, None).render(expression)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("TARGETS", "Target"):
+        from nsmcode.compile import targets
+
+        return getattr(targets, name)
+    raise AttributeError(name)
+
+
+def _target(name: str, span: Any) -> Target:
+    from nsmcode.compile.targets import TARGETS
+
+    target = TARGETS.get(name)
+    if target is None:
+        known = ", ".join(TARGETS)
+        raise CompileError(
+            [Diagnostic("C002", f"unknown target {name!r}", span, f"known: {known}")]
+        )
+    return target
+
+
+def _compile(
+    names: tuple[str, ...], named: bool, target: str, options: QueryOptions, project: Project
+) -> str:
+    from nsmcode.compile.targets import NotExpressible
+
+    compiler = _Compiler.of(project)
+    chosen = _target(target, None)
+    plan, tree = compiler.tree(names, named, options)
+    problems = [
+        Diagnostic(
+            "C040",
+            f"{', '.join(names)} cannot be compiled for {chosen.name}: {why}",
+            feature.span,
+            "rewrite the condition so that it means the same everywhere, or drop the target",
+        )
+        for feature in plan.features
+        if (why := chosen.unsupported.get(feature.name))
+    ]
+    if problems:
+        raise CompileError(problems)
+    try:
+        return chosen.render(tree)
+    except NotExpressible as error:
+        span = project.span("metric", names[0])
+        message = f"{', '.join(names)} cannot be compiled for {chosen.name}: {error}"
+        raise CompileError([Diagnostic("C040", message, span)]) from error
+
+
+class _Compiler:
+    """Per-project caches: checked conditions, parsed sources, plans and trees."""
+
+    _instances: ClassVar[dict[int, tuple[weakref.ref[Project], _Compiler]]] = {}
+
+    def __init__(self, project: Project) -> None:
+        from nsmcode.compile.build import SourceQueries
+        from nsmcode.compile.planner import Planner
+
+        self.project = project
+        self.planner: Planner = Planner(project)
+        self.sources: SourceQueries = SourceQueries(project)
+        self.trees: dict[tuple[Any, ...], tuple[Plan, exp.Select]] = {}
+
+    @classmethod
+    def of(cls, project: Project) -> _Compiler:
+        key = id(project)
+        found = cls._instances.get(key)
+        if found is not None and found[0]() is project:
+            return found[1]
+        compiler = cls(project)
+        cls._instances[key] = (
+            weakref.ref(project, lambda _: cls._instances.pop(key, None)),
+            compiler,
+        )
+        return compiler
+
+    def tree(
+        self, names: tuple[str, ...], named: bool, options: QueryOptions
+    ) -> tuple[Plan, exp.Select]:
+        key = (names, named, options)
+        if key not in self.trees:
+            from nsmcode.compile.build import build
+
+            plan = self.planner.plan(
+                list(names),
+                options.grain,
+                tuple(options.segments),
+                options.since,
+                options.until,
+                named=named,
+            )
+            self.trees[key] = (plan, build(self.project, self.sources, plan))
+        return self.trees[key]

@@ -1,0 +1,431 @@
+"""Plan -> one dialect-free sqlglot tree (built with sqlglot.exp builders, never from strings).
+
+Query shape (CTE names are prefixed `nsm_` so they cannot shadow a warehouse table):
+
+    nsm_rows_<source>    one scan per source: period, segments, needed columns, condition flags
+    nsm_agg_<source>     every simple measure of that source, aggregated per period in one pass
+    nsm_combos<i>, nsm_window<i>, nsm_converted<i>, nsm_cohort<i>/nsm_active<i>/nsm_retained<i>
+                         the other leaves, each a sparse (period, segments..., value) series
+    nsm_bounds           first/last period: `since`/`until`, or the data's
+    nsm_periods          the calendar (a target-specific series, see targets.py)
+    nsm_segments, nsm_spine  periods x distinct segment values
+    final SELECT         spine LEFT JOIN each leaf (at its period offset), values with fills
+
+Every leaf is LEFT JOINed on the spine, so periods without rows get the leaf's fill (0 for counts
+and sums, NULL for averages and ratios) the same way on every engine.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from nsmcode import models
+from nsmcode.compile import plan as p
+from nsmcode.compile.checks import safe_division
+from nsmcode.compile.expressions import (
+    BOUNDS,
+    PERIODS,
+    DayOf,
+    PeriodSeries,
+    PeriodStart,
+    ShiftDate,
+    alias,
+    cast,
+    col,
+    conjunction,
+    cte,
+    date_literal,
+    disjunction,
+    number,
+    paren,
+    table,
+    unit,
+)
+from nsmcode.compile.leaves import LeafQueries, aggregate, combinations, rows_cte
+from nsmcode.project import Project
+
+SPINE = "nsm_spine"
+SEGMENTS = "nsm_segments"
+
+
+def build(project: Project, planner_source: SourceQueries, plan: p.Plan) -> exp.Select:
+    return _Builder(project, planner_source, plan).query()
+
+
+class SourceQueries:
+    """`select:` sources parsed once per project."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._cache: dict[str, exp.Expr] = {}
+
+    def relation(self, name: str) -> exp.Expr:
+        source = self.project.sources[name]
+        if source.table is not None:
+            node = exp.to_table(source.table)
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+            return node
+        if name not in self._cache:
+            from nsmcode.compile.checks import parse
+            from nsmcode.compile.errors import fail
+
+            assert source.select is not None
+            span = self.project.span("source", name, "select")
+            query = parse(source.select, self.project.config.dialect, span, f"source {name!r}")
+            if not isinstance(query, exp.Query):
+                raise fail("C012", f"source {name!r}: `select` must be a SELECT query", span)
+            self._cache[name] = query
+        return exp.Subquery(
+            this=self._cache[name].copy(), alias=exp.TableAlias(this=exp.to_identifier(name))
+        )
+
+
+class _Builder(LeafQueries):
+    def __init__(self, project: Project, sources: SourceQueries, plan: p.Plan) -> None:
+        self.project = project
+        self.sources = sources
+        self.plan = plan
+        self.grain = unit(plan.grain.value)
+        self.refs = [r for _, value in plan.outputs for r in p.leaves(value)]
+        self.leaves = list(dict.fromkeys(r.leaf for r in self.refs))
+        self.primary = list(dict.fromkeys(r for leaf in self.leaves for r in p.primary_rows(leaf)))
+        self.rows: dict[str, list[p.Rows]] = {}
+        for leaf in self.leaves:
+            for rows in p.rows_of(leaf):
+                listed = self.rows.setdefault(rows.source, [])
+                if rows not in listed:
+                    listed.append(rows)
+        self.pushdown = {s for s in self.rows if plan.lo is not None or plan.hi is not None}
+        for ref in self.refs:
+            if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0):
+                self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
+        self.back = max((r.shift for r in self.refs if isinstance(r.leaf, p.Window)), default=0)
+        self.segment_cols = [f"g_{s}" for s in plan.segments]
+        self.ctes: list[exp.CTE] = []
+        self.located: dict[p.Leaf, tuple[str, str]] = {}
+        self.flags: dict[p.Rows, str] = {}
+
+    # -- the query --------------------------------------------------------------------------------
+
+    def query(self) -> exp.Select:
+        for source in self.rows:
+            self.ctes.append(cte(rows_cte(source), self.scan(source)))
+        self.ctes.append(cte(BOUNDS, self.bounds()))
+        self.ctes.append(cte(PERIODS, PeriodSeries(unit=self.grain.copy())))
+        self.aggregates()
+        for i, leaf in enumerate(self.leaves):
+            if leaf not in self.located:
+                self.leaf(i, leaf)
+        spine = self.spine()
+        select = exp.Select()
+        select.select(alias(col("period", "sp"), "period"), copy=False)
+        for name, column in zip(self.plan.segments, self.segment_cols, strict=True):
+            select.select(alias(col(column, "sp"), name), copy=False)
+        joins: dict[tuple[str, int], str] = {}
+        for ref in self.refs:
+            key = (self.located[ref.leaf][0], ref.shift)
+            if key not in joins:
+                joins[key] = f"l{len(joins) + 1}"
+                select.join(self.leaf_join(key[0], joins[key], ref.shift), copy=False)
+        for name, value in self.plan.outputs:
+            select.select(alias(self.value(value, joins), name), copy=False)
+        select.from_(table(spine, "sp"), copy=False)
+        order = [col("period", "sp"), *(col(c, "sp") for c in self.segment_cols)]
+        select.order_by(*(exp.Ordered(this=o, nulls_first=False) for o in order), copy=False)
+        select.set("with_", exp.With(expressions=self.ctes))
+        return select
+
+    def leaf_join(self, name: str, join_alias: str, shift: int) -> exp.Join:
+        period: exp.Expr = col("period", "sp")
+        if shift:
+            period = ShiftDate(this=period, expression=number(-shift), unit=self.grain.copy())
+        on: list[exp.Expr] = [exp.EQ(this=col("period", join_alias), expression=period)]
+        on += [
+            exp.NullSafeEQ(this=col(c, join_alias), expression=col(c, "sp"))
+            for c in self.segment_cols
+        ]
+        return exp.Join(this=table(name, join_alias), side="LEFT", on=conjunction(on))
+
+    # -- scans ------------------------------------------------------------------------------------
+
+    def scan(self, source: str) -> exp.Select:
+        src = self.project.sources[source]
+        assert src.time_column is not None
+        time = col(src.time_column, source)
+        listed = self.rows[source]
+        common = [c for c in listed[0].conditions if all(c in r.conditions for r in listed)]
+        extras = [[c for c in r.conditions if c not in common] for r in listed]
+        select = exp.Select()
+        select.select(alias(PeriodStart(this=time, unit=self.grain.copy()), "period"), copy=False)
+        needed: set[str] = {s for r in listed for c in r.conditions for s in c.checked.sources}
+        if any(r in self.primary for r in listed):
+            for segment, column in zip(self.plan.segments, self.segment_cols, strict=True):
+                owner = self.project.dimension_source(source, segment)
+                assert owner is not None
+                needed.add(owner)
+                select.select(alias(col(segment, owner), column), copy=False)
+        consumers = [
+            leaf for leaf in self.leaves if any(r.source == source for r in p.rows_of(leaf))
+        ]
+        if any(isinstance(leaf, p.Window) for leaf in consumers):
+            select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
+        if any(isinstance(leaf, p.Converted) for leaf in consumers):
+            select.select(alias(time.copy(), "nsm_ts"), copy=False)
+        for column in self.columns(source, consumers):
+            select.select(alias(col(column, source), f"c_{column}"), copy=False)
+        if len(listed) > 1:
+            for i, (rows, extra) in enumerate(zip(listed, extras, strict=True)):
+                condition = conjunction([c.checked.expression.copy() for c in extra])
+                if condition is not None:
+                    self.flags[rows] = f"f{i + 1}"
+                    flag = exp.Case(ifs=[exp.If(this=condition, true=number(1))], default=number(0))
+                    select.select(alias(flag, f"f{i + 1}"), copy=False)
+        select.from_(self.sources.relation(source), copy=False)
+        for join in self.joins(source, needed - {source}):
+            select.join(join, copy=False)
+        where = [c.checked.expression.copy() for c in common]
+        if all(extras):
+            alternatives = [conjunction([c.checked.expression.copy() for c in e]) for e in extras]
+            where.append(disjunction([a for a in alternatives if a is not None]))
+        if source in self.pushdown:
+            day = DayOf(this=time.copy())
+            if self.plan.lo is not None:
+                where.append(exp.GTE(this=day, expression=date_literal(self.plan.lo)))
+            if self.plan.hi is not None:
+                end = p.next_period(self.plan.hi, self.plan.grain)
+                where.append(exp.LT(this=day.copy(), expression=date_literal(end)))
+        condition = conjunction(where)
+        if condition is not None:
+            select.where(condition, copy=False)
+        return select
+
+    def columns(self, source: str, consumers: list[p.Leaf]) -> list[str]:
+        out: list[str] = []
+        for leaf in consumers:
+            if isinstance(leaf, p.Measure | p.Window):
+                measure = leaf if isinstance(leaf, p.Measure) else leaf.measure
+                out += measure.columns
+            elif isinstance(leaf, p.Converted):
+                if leaf.base.source == source:
+                    out.append(leaf.base_entity)
+                if leaf.conversion.source == source:
+                    out.append(leaf.conversion_entity)
+            else:
+                if leaf.cohort.source == source:
+                    out.append(leaf.cohort_entity)
+                if leaf.activity.source == source:
+                    out.append(leaf.activity_entity)
+        return list(dict.fromkeys(out))
+
+    def joins(self, source: str, needed: set[str]) -> list[exp.Join]:
+        """LEFT JOINs along the many-to-one paths from `source` to every needed source."""
+        parent: dict[str, tuple[str, models.Join]] = {}
+        order = [source]
+        for current in order:
+            for join in self.project.sources[current].joins:
+                if join.source not in parent and join.source != source:
+                    parent[join.source] = (current, join)
+                    order.append(join.source)
+        wanted: set[str] = set()
+        for name in needed:
+            while name != source and name not in wanted:
+                wanted.add(name)
+                name = parent[name][0]
+        out: list[exp.Join] = []
+        for name in order[1:]:
+            if name in wanted:
+                owner, join = parent[name]
+                on = exp.EQ(
+                    this=col(join.column, owner), expression=col(join.key or join.column, name)
+                )
+                out.append(exp.Join(this=self.sources.relation(name), side="LEFT", on=on))
+        return out
+
+    def flag(self, rows: p.Rows, table_alias: str | None = None) -> list[exp.Expr]:
+        name = self.flags.get(rows)
+        return [] if name is None else [exp.EQ(this=col(name, table_alias), expression=number(1))]
+
+    # -- leaves -----------------------------------------------------------------------------------
+
+    def aggregates(self) -> None:
+        """One GROUP BY per source for every measure that is a plain aggregate of its rows."""
+        for source in self.rows:
+            measures = [
+                leaf
+                for leaf in self.leaves
+                if isinstance(leaf, p.Measure)
+                and leaf.rows.source == source
+                and not combinations(leaf)
+            ]
+            if not measures:
+                continue
+            name = f"nsm_agg_{source}"
+            select = self.grouped(table(rows_cte(source)), None)
+            for i, measure in enumerate(measures):
+                flag = self.flag(measure.rows)
+                select.select(alias(aggregate(measure, flag), f"v{i + 1}"), copy=False)
+                self.located[measure] = (name, f"v{i + 1}")
+            self.ctes.append(cte(name, select))
+
+    def grouped(self, relation: exp.Expr, table_alias: str | None) -> exp.Select:
+        keys = [col("period", table_alias), *(col(c, table_alias) for c in self.segment_cols)]
+        select = exp.Select()
+        select.select(*keys, copy=False)
+        select.from_(relation, copy=False)
+        select.group_by(*(k.copy() for k in keys), copy=False)
+        return select
+
+    def leaf(self, i: int, leaf: p.Leaf) -> None:
+        if isinstance(leaf, p.Measure):
+            name = f"nsm_combos{i + 1}"
+            self.ctes.append(cte(name, self.combinations(leaf.rows, leaf, [])))
+        elif isinstance(leaf, p.Window):
+            name = f"nsm_window{i + 1}"
+            self.ctes.append(cte(name, self.window(leaf)))
+        elif isinstance(leaf, p.Converted):
+            name = f"nsm_converted{i + 1}"
+            self.ctes.append(cte(name, self.converted(leaf)))
+        else:
+            name = f"nsm_retained{i + 1}"
+            self.retained(i + 1, leaf, name)
+        self.located[leaf] = (name, "value")
+
+    # -- calendar ---------------------------------------------------------------------------------
+
+    def primary_filter(self, source: str) -> exp.Expr | None:
+        """Which rows of a scan are primary; None when all are (the usual case)."""
+        listed = self.rows[source]
+        primary = [r for r in listed if r in self.primary]
+        if len(primary) == len(listed):
+            return None
+        flags = [f for r in primary for f in self.flag(r)]
+        # a primary rows set without a flag is the scan's common part: a superset of the others
+        return disjunction(flags) if len(flags) == len(primary) else None
+
+    def primary_sources(self) -> list[str]:
+        return list(dict.fromkeys(r.source for r in self.primary))
+
+    def data_periods(self) -> exp.Subquery:
+        union: exp.Expr | None = None
+        for source in self.primary_sources():
+            select = exp.Select()
+            select.select(col("period"), copy=False)
+            select.from_(table(rows_cte(source)), copy=False)
+            condition = self.primary_filter(source)
+            if condition is not None:
+                select.where(condition, copy=False)
+            union = (
+                select
+                if union is None
+                else exp.Union(this=union, expression=select, distinct=False)
+            )
+        assert union is not None
+        return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("d")))
+
+    def bounds(self) -> exp.Select:
+        lo: exp.Expr = (
+            date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("period", "d"))
+        )
+        hi: exp.Expr = (
+            date_literal(self.plan.hi) if self.plan.hi else exp.Max(this=col("period", "d"))
+        )
+        start = lo.copy()
+        if self.back:
+            start = ShiftDate(this=start, expression=number(-self.back), unit=self.grain.copy())
+        select = exp.Select()
+        select.select(
+            alias(lo, "period_lo"), alias(hi, "period_hi"), alias(start, "period_from"), copy=False
+        )
+        if self.plan.lo is None or self.plan.hi is None:
+            select.from_(self.data_periods(), copy=False)
+        return select
+
+    def spine(self) -> str:
+        if not self.plan.segments and not self.back:
+            return PERIODS
+        select = exp.Select()
+        select.select(col("period", "pr"), copy=False)
+        select.from_(table(PERIODS, "pr"), copy=False)
+        if self.plan.segments:
+            self.ctes.append(cte(SEGMENTS, self.segment_values()))
+            select.select(*(col(c, "sv") for c in self.segment_cols), copy=False)
+            select.join(exp.Join(this=table(SEGMENTS, "sv"), kind="CROSS"), copy=False)
+        if self.back:
+            select.join(exp.Join(this=table(BOUNDS, "b"), kind="CROSS"), copy=False)
+            select.where(
+                exp.GTE(this=col("period", "pr"), expression=col("period_lo", "b")), copy=False
+            )
+        self.ctes.append(cte(SPINE, select))
+        return SPINE
+
+    def segment_values(self) -> exp.Expr:
+        union: exp.Expr | None = None
+        for source in self.primary_sources():
+            select = exp.Select(distinct=exp.Distinct())
+            select.select(*(col(c) for c in self.segment_cols), copy=False)
+            select.from_(table(rows_cte(source)), copy=False)
+            primary = self.primary_filter(source)
+            where = [] if primary is None else [primary]
+            if self.plan.lo is not None:
+                where.append(exp.GTE(this=col("period"), expression=date_literal(self.plan.lo)))
+            if self.plan.hi is not None:
+                where.append(exp.LTE(this=col("period"), expression=date_literal(self.plan.hi)))
+            condition = conjunction(where)
+            if condition is not None:
+                select.where(condition, copy=False)
+            union = (
+                select if union is None else exp.Union(this=union, expression=select, distinct=True)
+            )
+        assert union is not None
+        return union
+
+    # -- values -----------------------------------------------------------------------------------
+
+    def value(self, value: p.Value, joins: dict[tuple[str, int], str]) -> exp.Expr:
+        if isinstance(value, p.Ref):
+            name, column = self.located[value.leaf]
+            ref: exp.Expr = col(column, joins[(name, value.shift)])
+            if value.fill is not None:
+                ref = exp.Coalesce(this=ref, expressions=[number(value.fill)])
+            return ref
+        if isinstance(value, p.Number):
+            return number(value.text)
+        if isinstance(value, p.Divide):
+            return safe_division(self.value(value.left, joins), self.value(value.right, joins))
+        if isinstance(value, p.Arith):
+            kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[value.op]
+            left, right = self.value(value.left, joins), self.value(value.right, joins)
+            return kind(this=paren(left), expression=paren(right))
+        if isinstance(value, p.Negate):
+            return exp.Neg(this=paren(self.value(value.value, joins)))
+        args = [self.value(a, joins) for a in value.args]
+        return _call(value.name, args)
+
+
+def _call(name: str, args: list[exp.Expr]) -> exp.Expr:
+    if name == "coalesce":
+        return exp.Coalesce(this=args[0], expressions=args[1:])
+    if name == "nullif":
+        return exp.Nullif(this=args[0], expression=args[1])
+    if name == "abs":
+        return exp.Abs(this=args[0])
+    if name == "round":
+        # ROUND on a DECIMAL rounds half away from zero everywhere (floats differ, and
+        # PostgreSQL has no ROUND(double, int)).
+        decimal = exp.Cast(this=args[0], to=exp.DataType.build("DECIMAL(38, 9)"))
+        rounded = exp.Round(this=decimal, decimals=args[1])
+        return cast(rounded, "DOUBLE")
+    # GREATEST/LEAST: NULL when any argument is NULL (engines disagree), spelled as CASE.
+    compare = exp.GTE if name == "greatest" else exp.LTE
+    nulls = disjunction([exp.Is(this=a.copy(), expression=exp.Null()) for a in args])
+    ifs = [exp.If(this=nulls, true=exp.Null())]
+    for i, candidate in enumerate(args[:-1]):
+        wins = conjunction(
+            [
+                compare(this=paren(candidate.copy()), expression=paren(o.copy()))
+                for o in args[i + 1 :]
+            ]
+        )
+        assert wins is not None
+        ifs.append(exp.If(this=wins, true=candidate.copy()))
+    return exp.Case(ifs=ifs, default=args[-1].copy())

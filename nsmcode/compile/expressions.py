@@ -1,0 +1,122 @@
+"""Dialect-free sqlglot nodes for what warehouses disagree on, and small tree builders.
+
+The tree `build.py` produces is the same for every target. Where meaning depends on the engine
+(the start of a week, adding months to a date, generating a calendar) it holds one of the nodes
+below; each target renders them (see `targets.py`) while sqlglot renders everything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from sqlglot import exp
+
+PERIODS = "nsm_periods"
+BOUNDS = "nsm_bounds"
+
+
+class PeriodStart(exp.Expression, exp.Func):
+    """The DATE starting the grain period (`unit`: DAY/WEEK/MONTH/QUARTER) that contains a date
+    or timestamp; weeks start on Monday on every target."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "unit": True}
+
+
+class DayOf(exp.Expression, exp.Func):
+    """The calendar DATE of a timestamp (or date)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
+class ShiftDate(exp.Expression, exp.Func):
+    """A DATE moved by `expression` (an integer, maybe negative) units of DAY/WEEK/MONTH/QUARTER;
+    always a DATE, never a timestamp."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True, "unit": True}
+
+
+class ShiftTimestamp(exp.Expression, exp.Func):
+    """A timestamp moved forward by `expression` days, keeping the time of day."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True}
+
+
+class PeriodSeries(exp.Expression):
+    """Stands for the body of the calendar CTE: one row per period start (column `period`) from
+    `start` to `hi` of the bounds CTE; each target generates it its own way."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"unit": True}
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def alias(expression: exp.Expr, name: str) -> exp.Alias:
+    return exp.Alias(this=expression, alias=ident(name))
+
+
+def table(name: str, alias_name: str | None = None) -> exp.Table:
+    node = exp.Table(this=ident(name))
+    if alias_name:
+        node.set("alias", exp.TableAlias(this=ident(alias_name)))
+    return node
+
+
+def number(value: int | str) -> exp.Expr:
+    return exp.Literal.number(value)
+
+
+def unit(name: str) -> exp.Var:
+    return exp.Var(this=name.upper())
+
+
+def date_literal(day: dt.date) -> exp.Cast:
+    return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+
+
+def cast(expression: exp.Expr, to: str) -> exp.Cast:
+    return exp.Cast(this=expression, to=exp.DataType.build(to))
+
+
+def func(name: str, *args: exp.Expr) -> exp.Anonymous:
+    """A function called by its exact name in the target (used only in target renderers)."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def conjunction(conditions: list[exp.Expr]) -> exp.Expr | None:
+    """AND of conditions (each parenthesised when it is itself an OR), or None when empty."""
+    parts = [exp.Paren(this=c) if isinstance(c, exp.Or) else c for c in conditions]
+    if not parts:
+        return None
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.And(this=result, expression=part)
+    return result
+
+
+def disjunction(conditions: list[exp.Expr]) -> exp.Expr:
+    parts = [exp.Paren(this=c) if isinstance(c, exp.And) else c for c in conditions]
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.Or(this=result, expression=part)
+    return result
+
+
+def paren(expression: exp.Expr) -> exp.Expr:
+    """Parenthesise operators so that the tree prints with the meaning it has."""
+    if isinstance(expression, exp.Binary | exp.Neg | exp.Not):
+        return exp.Paren(this=expression)
+    return expression
+
+
+def cte(name: str, query: exp.Expr, columns: list[str] | None = None) -> exp.CTE:
+    table_alias = exp.TableAlias(this=ident(name))
+    if columns:
+        table_alias.set("columns", [ident(c) for c in columns])
+    return exp.CTE(this=query, alias=table_alias)

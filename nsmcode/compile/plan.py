@@ -1,0 +1,234 @@
+"""The dialect-free plan of a metric query, built from the resolved project.
+
+A plan has three layers, mirroring how a metric is computed:
+
+- `Rows`: a scan of one source, LEFT JOINed to what its conditions read, filtered by the metric's
+  qualifiers and filter;
+- leaves: sparse series keyed by (period, segments...) aggregated from rows: a `Measure` (count,
+  sum, ...), a `Window` (a measure over a rolling or period-to-date window), `Converted` (entities
+  that converted within a time window) and `Retained` (cohort retention);
+- values: arithmetic over leaves read at a period offset (`Ref.shift`, for period-over-period),
+  with the empty-period fill each leaf needs (0 for counts and sums, NULL otherwise).
+
+Nothing here depends on a SQL dialect; `build.py` turns a plan into one sqlglot tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from nsmcode import models
+from nsmcode.compile.checks import Checked
+from nsmcode.diagnostics import Span
+
+GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
+Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max"]
+ADDITIVE = ("count", "count_distinct", "sum")
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    """Identity: `qualifier:<name>` or `filter:<metric>`; conditions compare by key."""
+    checked: Checked = field(compare=False)
+    span: Span | None = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of one source that pass a set of conditions."""
+
+    source: str
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Measure:
+    rows: Rows
+    aggregation: Aggregation
+    columns: tuple[str, ...] = ()
+
+    @property
+    def fill(self) -> int | None:
+        """The value of a period without rows: 0 for counts and sums, NULL otherwise."""
+        return 0 if self.aggregation in ADDITIVE else None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A measure over the days ending with each period: `days` long, since the start of the
+    `to_date` period containing it, or since the beginning (both None)."""
+
+    measure: Measure
+    days: int | None
+    to_date: models.Grain | None
+
+
+@dataclass(frozen=True)
+class Converted:
+    """Distinct base entities per base-event period with a conversion event in [t, t + days)."""
+
+    base: Rows
+    base_entity: str
+    conversion: Rows
+    conversion_entity: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Retained:
+    """Per cohort period (an entity's first cohort event), the share of the cohort active exactly
+    `offset` periods later; NULL while that period is after the last activity period."""
+
+    cohort: Rows
+    cohort_entity: str
+    activity: Rows
+    activity_entity: str
+    offset: int
+
+
+Leaf = Measure | Window | Converted | Retained
+
+
+@dataclass(frozen=True)
+class Ref:
+    leaf: Leaf
+    fill: int | None
+    shift: int = 0
+    """Read the leaf this many periods back."""
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: Literal["+", "-", "*"]
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
+class Divide:
+    """Float division; NULL when the divisor is 0 or NULL."""
+
+    left: Value
+    right: Value
+
+
+@dataclass(frozen=True)
+class Negate:
+    value: Value
+
+
+@dataclass(frozen=True)
+class Call:
+    name: Literal["coalesce", "nullif", "abs", "round", "greatest", "least"]
+    args: tuple[Value, ...]
+
+
+Value = Ref | Number | Arith | Divide | Negate | Call
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A capability the query needs from a target, and the definition value that needs it."""
+
+    name: str
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    grain: models.Grain
+    segments: tuple[str, ...]
+    lo: dt.date | None
+    """First period start (from `since`); None: the first period with data."""
+    hi: dt.date | None
+    """Last period start (from `until`); None: the last period with data."""
+    outputs: tuple[tuple[str, Value], ...]
+    features: tuple[Feature, ...] = ()
+
+
+# ----------------------------------------------------------------------------------------------
+# Calendar arithmetic (Python side: since/until become literal period bounds)
+
+
+def period_start(day: dt.date, grain: models.Grain) -> dt.date:
+    if grain is models.Grain.DAY:
+        return day
+    if grain is models.Grain.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if grain is models.Grain.MONTH:
+        return day.replace(day=1)
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def next_period(start: dt.date, grain: models.Grain) -> dt.date:
+    if grain is models.Grain.DAY:
+        return start + dt.timedelta(days=1)
+    if grain is models.Grain.WEEK:
+        return start + dt.timedelta(days=7)
+    months = 1 if grain is models.Grain.MONTH else 3
+    month = start.month - 1 + months
+    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Planning
+
+
+def shifted(value: Value, periods: int) -> Value:
+    """The same value read `periods` periods earlier."""
+    if isinstance(value, Ref):
+        return replace(value, shift=value.shift + periods)
+    if isinstance(value, Arith):
+        return replace(
+            value, left=shifted(value.left, periods), right=shifted(value.right, periods)
+        )
+    if isinstance(value, Divide):
+        return Divide(shifted(value.left, periods), shifted(value.right, periods))
+    if isinstance(value, Negate):
+        return Negate(shifted(value.value, periods))
+    if isinstance(value, Call):
+        return Call(value.name, tuple(shifted(a, periods) for a in value.args))
+    return value
+
+
+def leaves(value: Value) -> list[Ref]:
+    """Every leaf reference in a value, in order of appearance."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, Arith | Divide):
+        return leaves(value.left) + leaves(value.right)
+    if isinstance(value, Negate):
+        return leaves(value.value)
+    if isinstance(value, Call):
+        return [r for a in value.args for r in leaves(a)]
+    return []
+
+
+def rows_of(leaf: Leaf) -> tuple[Rows, ...]:
+    if isinstance(leaf, Measure):
+        return (leaf.rows,)
+    if isinstance(leaf, Window):
+        return (leaf.measure.rows,)
+    if isinstance(leaf, Converted):
+        return (leaf.base, leaf.conversion)
+    return (leaf.cohort, leaf.activity)
+
+
+def primary_rows(leaf: Leaf) -> tuple[Rows, ...]:
+    """Rows whose periods and segments define the spine (conversion events and retention activity
+    do not: they are looked up from the base and cohort rows)."""
+    if isinstance(leaf, Measure):
+        return (leaf.rows,)
+    if isinstance(leaf, Window):
+        return (leaf.measure.rows,)
+    if isinstance(leaf, Converted):
+        return (leaf.base,)
+    return (leaf.cohort,)

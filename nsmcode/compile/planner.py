@@ -1,0 +1,331 @@
+"""Metric definitions -> plan values (see plan.py), with every user expression checked.
+
+The planner validates what the project loader cannot: user SQL against declared columns, that a
+cumulative/conversion/retention metric builds on a row aggregation, that segments are reachable
+from every source a metric reads, that a period-to-date window is not finer than the grain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlglot import exp
+
+from nsmcode import models
+from nsmcode.compile.checks import Checked, check_condition, check_derived
+from nsmcode.compile.errors import fail
+from nsmcode.compile.plan import (
+    GRAIN_ORDER,
+    Arith,
+    Call,
+    Condition,
+    Converted,
+    Divide,
+    Feature,
+    Measure,
+    Negate,
+    Number,
+    Plan,
+    Ref,
+    Retained,
+    Rows,
+    Value,
+    Window,
+    leaves,
+    next_period,
+    period_start,
+    primary_rows,
+    rows_of,
+    shifted,
+)
+from nsmcode.diagnostics import Span
+from nsmcode.project import Project
+
+
+class Planner:
+    """Turns metric definitions into plan values; caches checked conditions per project."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.dialect: str = project.config.dialect
+        self._conditions: dict[tuple[str, str, str], Condition] = {}
+        self._values: dict[tuple[str, models.Grain], Value] = {}
+        self._rows: dict[str, Rows] = {}
+
+    def metric(self, name: str) -> models.Metric:
+        metric = self.project.metrics.get(name)
+        if metric is None:
+            raise fail("C001", f"unknown metric {name!r}", None)
+        return metric
+
+    def grain_of(self, names: list[str], grain: models.Grain | None) -> models.Grain:
+        if grain is not None:
+            return grain
+        grains = {self.metric(n).grain or models.Grain.WEEK for n in names}
+        if len(grains) > 1:
+            raise fail(
+                "C031",
+                f"metrics {', '.join(names)} have different grains; give one grain for the query",
+                self.project.span("metric", names[0], "grain"),
+            )
+        return grains.pop()
+
+    def plan(
+        self,
+        names: list[str],
+        grain: models.Grain | None,
+        segments: tuple[str, ...],
+        since: dt.date | None,
+        until: dt.date | None,
+        *,
+        named: bool,
+    ) -> Plan:
+        """The plan of a query; `named`: one output column per metric, else one `value`."""
+        grain = self.grain_of(names, grain)
+        columns = names if named else ["value"]
+        outputs = tuple(
+            (column, self.value(name, grain)) for column, name in zip(columns, names, strict=True)
+        )
+        refs = [r for _, v in outputs for r in leaves(v)]
+        self._check_segments(names, segments, refs)
+        self._check_names(names, segments, named)
+        lo = hi = None
+        if since is not None:
+            start = period_start(since, grain)
+            lo = start if start == since else next_period(start, grain)
+        if until is not None:
+            hi = period_start(until, grain)
+        features: dict[tuple[str, Span | None], Feature] = {}
+        for ref in refs:
+            for rows in rows_of(ref.leaf):
+                for cond in rows.conditions:
+                    for feature in sorted(cond.checked.features):
+                        features.setdefault((feature, cond.span), Feature(feature, cond.span))
+        return Plan(grain, segments, lo, hi, outputs, tuple(features.values()))
+
+    def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
+        taken = {"period"} | (set(names) if named else {"value"})
+        for name in segments:
+            if name in taken:
+                raise fail("C035", f"segment {name!r} collides with an output column", None)
+        if named:
+            for name in names:
+                if name == "period" or name in segments or names.count(name) > 1:
+                    raise fail(
+                        "C035",
+                        f"metric {name!r} collides with another output column",
+                        self.project.span("metric", name),
+                    )
+
+    def _check_segments(self, names: list[str], segments: tuple[str, ...], refs: list[Ref]) -> None:
+        for rows in dict.fromkeys(r for ref in refs for r in primary_rows(ref.leaf)):
+            for segment in segments:
+                if self.project.dimension_source(rows.source, segment) is None:
+                    name = names[0]
+                    listed = self.metric(name).segments
+                    span = (
+                        self.project.span("metric", name, "segments", listed.index(segment))
+                        if segment in listed
+                        else self.project.span("metric", name)
+                    )
+                    raise fail(
+                        "C030",
+                        f"segment {segment!r} is not a dimension of source {rows.source!r} or "
+                        f"the sources it joins (needed by {', '.join(names)})",
+                        span,
+                        "segment by a dimension every source of the metric reaches",
+                    )
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def value(self, name: str, grain: models.Grain) -> Value:
+        key = (name, grain)
+        if key not in self._values:
+            self._values[key] = self._value(self.metric(name), grain)
+        return self._values[key]
+
+    def _value(self, metric: models.Metric, grain: models.Grain) -> Value:
+        calc = metric.calculation
+        if isinstance(calc, models.Ratio):
+            return Divide(self.value(calc.numerator, grain), self.value(calc.denominator, grain))
+        if isinstance(calc, models.Derived):
+            span = self.project.span("metric", metric.name, "calculation", "expression")
+            what = f"derived metric {metric.name!r}"
+            allowed = {
+                n for n in self.project.dependencies(metric.name) if n in self.project.metrics
+            }
+            tree = check_derived(calc.expression, allowed, span, what)
+            return self._derive(tree, grain)
+        if isinstance(calc, models.Cumulative):
+            measure = self._measure(metric.name, calc.metric, "metric", grain)
+            if calc.period_to_date is not None and GRAIN_ORDER.index(
+                calc.period_to_date
+            ) < GRAIN_ORDER.index(grain):
+                raise fail(
+                    "C034",
+                    f"metric {metric.name!r}: a {calc.period_to_date.value}-to-date total cannot "
+                    f"be reported per {grain.value}",
+                    self.project.span("metric", metric.name, "calculation", "period_to_date"),
+                    f"use a grain of {calc.period_to_date.value} or finer",
+                )
+            days = models.duration_days(calc.window) if calc.window else None
+            return Ref(Window(measure, days, calc.period_to_date), measure.fill)
+        if isinstance(calc, models.Conversion):
+            base = self._measure(metric.name, calc.base, "base", grain)
+            conv = self._measure(metric.name, calc.conversion, "conversion", grain)
+            base_entity = self._entity(metric.name, base.rows.source, calc.entity)
+            conv_entity = self._entity(metric.name, conv.rows.source, calc.entity)
+            converted = Converted(
+                base.rows, base_entity, conv.rows, conv_entity, models.duration_days(calc.within)
+            )
+            entities = Measure(base.rows, "count_distinct", (base_entity,))
+            return Divide(Ref(converted, 0), Ref(entities, 0))
+        if isinstance(calc, models.PeriodOverPeriod):
+            current = self.value(calc.metric, grain)
+            previous = shifted(current, calc.periods)
+            if calc.comparison == "difference":
+                return Arith("-", current, previous)
+            return Divide(Arith("-", current, previous), previous)
+        if isinstance(calc, models.Retention):
+            cohort = self._measure(metric.name, calc.cohort, "cohort", grain)
+            activity = self._measure(metric.name, calc.activity, "activity", grain)
+            retained = Retained(
+                cohort.rows,
+                self._entity(metric.name, cohort.rows.source, calc.entity),
+                activity.rows,
+                self._entity(metric.name, activity.rows.source, calc.entity),
+                calc.offset,
+            )
+            return Ref(retained, None)
+        measure = self._aggregation(metric, grain)
+        return Ref(measure, measure.fill)
+
+    def _derive(self, node: exp.Expr, grain: models.Grain) -> Value:
+        if isinstance(node, exp.Paren):
+            return self._derive(node.this, grain)
+        if isinstance(node, exp.Column):
+            return self.value(node.name, grain)
+        if isinstance(node, exp.Literal):
+            return Number(node.this)
+        if isinstance(node, exp.Neg):
+            return Negate(self._derive(node.this, grain))
+        if isinstance(node, exp.Div):
+            return Divide(self._derive(node.this, grain), self._derive(node.expression, grain))
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul):
+            op: Literal["+", "-", "*"] = (
+                "+" if isinstance(node, exp.Add) else "-" if isinstance(node, exp.Sub) else "*"
+            )
+            return Arith(op, self._derive(node.this, grain), self._derive(node.expression, grain))
+        if isinstance(node, exp.Round):
+            digits = node.args.get("decimals")
+            return Call(
+                "round", (self._derive(node.this, grain), Number(digits.this if digits else "0"))
+            )
+        if isinstance(node, exp.Nullif):
+            return Call(
+                "nullif", (self._derive(node.this, grain), self._derive(node.expression, grain))
+            )
+        if isinstance(node, exp.Abs):
+            return Call("abs", (self._derive(node.this, grain),))
+        args = (self._derive(node.this, grain), *(self._derive(a, grain) for a in node.expressions))
+        name: Literal["coalesce", "greatest", "least"] = (
+            "coalesce"
+            if isinstance(node, exp.Coalesce)
+            else "greatest"
+            if isinstance(node, exp.Greatest)
+            else "least"
+        )
+        return Call(name, args)
+
+    # -- rows and measures ------------------------------------------------------------------------
+
+    def _measure(self, user: str, name: str, field_name: str, grain: models.Grain) -> Measure:
+        metric = self.metric(name)
+        if metric.calculation.type not in models.AGGREGATIONS:
+            raise fail(
+                "C032",
+                f"metric {user!r}: {field_name} {name!r} must aggregate rows of a source "
+                f"(count, sum, ...), not be a {metric.calculation.type}",
+                self.project.span("metric", user, "calculation", field_name),
+            )
+        return self._aggregation(metric, grain)
+
+    def _aggregation(self, metric: models.Metric, grain: models.Grain) -> Measure:
+        calc = metric.calculation
+        rows = self.rows(metric)
+        if isinstance(calc, models.CountDistinct):
+            return Measure(rows, "count_distinct", calc.columns)
+        if isinstance(calc, models.Sum | models.Average | models.Min | models.Max):
+            return Measure(rows, calc.type, (calc.column,))
+        return Measure(rows, "count")
+
+    def _entity(self, user: str, source: str, entity: str) -> str:
+        column = self.project.entity_column(source, entity)
+        if column is None:
+            raise fail(
+                "C032",
+                f"metric {user!r}: source {source!r} declares no entity {entity!r}",
+                self.project.span("metric", user, "calculation", "entity"),
+            )
+        return column
+
+    def rows(self, metric: models.Metric) -> Rows:
+        assert metric.source is not None
+        if metric.name in self._rows:
+            return self._rows[metric.name]
+        source = self.project.sources[metric.source]
+        if not source.time_column:
+            raise fail(
+                "C033",
+                f"metric {metric.name!r}: source {source.name!r} has no `time_column`, so it "
+                "cannot be reported per period",
+                self.project.span("metric", metric.name, "source"),
+                "declare the source's event time column",
+            )
+        conditions = [self._qualifier(q, source.name) for q in metric.qualifiers]
+        if metric.filter:
+            conditions.append(self._filter(metric, source.name))
+        rows = Rows(source.name, tuple(conditions))
+        self._rows[metric.name] = rows
+        return rows
+
+    def _qualifier(self, name: str, source: str) -> Condition:
+        key = ("qualifier", name, source)
+        if key not in self._conditions:
+            qualifier = self.project.qualifiers[name]
+            span = self.project.span("qualifier", name, "condition")
+            checked = self._check(qualifier.condition, source, span, f"qualifier {name!r}")
+            self._conditions[key] = Condition(f"qualifier:{name}", checked, span)
+        return self._conditions[key]
+
+    def _filter(self, metric: models.Metric, source: str) -> Condition:
+        key = ("filter", metric.name, source)
+        if key not in self._conditions:
+            assert metric.filter is not None
+            span = self.project.span("metric", metric.name, "filter")
+            checked = self._check(metric.filter, source, span, f"filter of metric {metric.name!r}")
+            self._conditions[key] = Condition(f"filter:{metric.name}", checked, span)
+        return self._conditions[key]
+
+    def _check(self, text: str, source: str, span: Span | None, what: str) -> Checked:
+        reachable = self.project.reachable_sources(source)
+
+        def lookup(qualifier: str | None, column: str) -> tuple[str, str] | str:
+            candidates = reachable
+            if qualifier is not None:
+                match = [s for s in reachable if s.lower() == qualifier.lower()]
+                if not match:
+                    return (
+                        f"source {qualifier!r} is not {source!r} or a source it joins "
+                        f"({', '.join(reachable)})"
+                    )
+                candidates = match
+            for name in candidates:
+                for declared in self.project.columns(name):
+                    if declared.lower() == column.lower():
+                        return name, declared
+            where = candidates[0] if qualifier else f"{source!r} or the sources it joins"
+            return f"column {column!r} is not declared in source {where}"
+
+        return check_condition(text, dialect=self.dialect, lookup=lookup, span=span, what=what)

@@ -1,0 +1,196 @@
+"""Compile targets: a sqlglot dialect plus what it takes to keep a metric's meaning there.
+
+Each target is a small class of capability flags over a sqlglot dialect, and renders the nodes of
+`expressions.py` its own way: the Monday week start, date arithmetic that stays a DATE, timestamps
+moved by days, and the calendar (a recursive CTE, an array function, or a digits cross join where
+recursion is limited). Everything else is sqlglot's own generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, Literal
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, UnsupportedError
+from sqlglot.generator import Generator
+
+from nsmcode.compile.expressions import (
+    BOUNDS,
+    PERIODS,
+    DayOf,
+    PeriodSeries,
+    PeriodStart,
+    ShiftDate,
+    ShiftTimestamp,
+    alias,
+    cast,
+    col,
+    cte,
+    func,
+    number,
+    table,
+    unit,
+)
+
+Spine = Literal["recursive", "numbers", "array"]
+_DIGITS = {"DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
+"""Digits of the numbers spine per grain: 273 years of days, 192 of weeks, 250 of quarters."""
+
+
+class Target:
+    """Render the dialect-free tree for one warehouse."""
+
+    name: ClassVar[str]
+    dialect: ClassVar[str]
+    spine: ClassVar[Spine] = "recursive"
+    """How the calendar is generated (`recursive` CTE, target `array` function, or `numbers`)."""
+    null_safe_eq: ClassVar[bool] = True
+    """Whether `a IS NOT DISTINCT FROM b` (or its dialect spelling) exists."""
+    unsupported: ClassVar[dict[str, str]] = {}
+    """Plan features this target cannot express with the same meaning, and why."""
+
+    def __init__(self) -> None:
+        self._generator: type[Generator] | None = None
+        self._dialect = Dialect.get_or_raise(self.dialect)
+
+    def __repr__(self) -> str:
+        return f"<Target {self.name}>"
+
+    # -- per-target spellings (override) ---------------------------------------------------------
+
+    def period_start(self, value: exp.Expr, grain: str) -> exp.Expr:
+        if grain == "DAY":
+            return self.day(value)
+        return cast(func("DATE_TRUNC", exp.Literal.string(grain.lower()), value), "DATE")
+
+    def day(self, value: exp.Expr) -> exp.Expr:
+        return cast(value, "DATE")
+
+    def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+        return cast(exp.DateAdd(this=value, expression=count, unit=unit(grain)), "DATE")
+
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
+        return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit("DAY")))
+
+    def array_series(self, grain: str) -> exp.Select:
+        raise NotImplementedError
+
+    def finish(self, query: exp.Select) -> None:
+        """Statement-level settings the query needs on this target."""
+
+    def transforms(self) -> dict[type[exp.Expr], Callable[..., str]]:
+        """Extra sqlglot generator transforms for this target."""
+        return {}
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def render(self, tree: exp.Select) -> str:
+        query = tree.copy()
+        self._calendar(query)
+        self.finish(query)
+        generator = self.generator_class()(
+            dialect=self._dialect, pretty=True, unsupported_level=ErrorLevel.RAISE
+        )
+        try:
+            return generator.generate(query, copy=False)
+        except UnsupportedError as error:
+            raise NotExpressible(str(error)) from error
+
+    def generator_class(self) -> type[Generator]:
+        if self._generator is None:
+            base = self._dialect.generator_class
+            transforms: dict[type[exp.Expr], Callable[..., str]] = {
+                **base.TRANSFORMS,
+                PeriodStart: lambda g, e: g.sql(self.period_start(e.this, e.text("unit"))),
+                DayOf: lambda g, e: g.sql(self.day(e.this)),
+                ShiftDate: lambda g, e: g.sql(
+                    self.shift_date(e.this, e.expression, e.text("unit"))
+                ),
+                ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
+            }
+            if not self.null_safe_eq:
+                transforms[exp.NullSafeEQ] = lambda g, e: g.sql(_null_safe_eq(e))
+            transforms.update(self.transforms())
+            self._generator = type(
+                f"{type(self).__name__}Generator", (base,), {"TRANSFORMS": transforms}
+            )
+        return self._generator
+
+    def _calendar(self, query: exp.Select) -> None:
+        """Replace the calendar placeholder with this target's series."""
+        with_ = query.args["with_"]
+        ctes: list[exp.CTE] = list(with_.expressions)
+        index = next(i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries))
+        grain = ctes[index].this.text("unit")
+        if self.spine == "recursive":
+            ctes[index] = cte(PERIODS, _recursive(grain), ["period"])
+            with_.set("recursive", True)
+        elif self.spine == "numbers":
+            ctes[index : index + 1] = [cte("nsm_digits", _digits()), cte(PERIODS, _numbers(grain))]
+        else:
+            ctes[index] = cte(PERIODS, self.array_series(grain))
+        with_.set("expressions", ctes)
+
+
+class NotExpressible(Exception):
+    """sqlglot reports the target cannot express part of the query."""
+
+
+def _null_safe_eq(node: exp.Expr) -> exp.Expr:
+    left, right = node.this, node.expression
+    both_null = exp.And(
+        this=exp.Is(this=left.copy(), expression=exp.Null()),
+        expression=exp.Is(this=right.copy(), expression=exp.Null()),
+    )
+    return exp.Paren(
+        this=exp.Or(this=exp.EQ(this=left, expression=right), expression=exp.Paren(this=both_null))
+    )
+
+
+def _next(grain: str, value: exp.Expr) -> exp.Expr:
+    return ShiftDate(this=value, expression=number(1), unit=unit(grain))
+
+
+def _recursive(grain: str) -> exp.Expr:
+    anchor = exp.Select()
+    anchor.select(alias(col("period_from", "b"), "period"), copy=False)
+    anchor.from_(table(BOUNDS, "b"), copy=False)
+    anchor.where(
+        exp.LTE(this=col("period_from", "b"), expression=col("period_hi", "b")), copy=False
+    )
+    step = exp.Select()
+    step.select(_next(grain, col("period", "pr")), copy=False)
+    step.from_(table(PERIODS, "pr"), copy=False)
+    step.join(exp.Join(this=table(BOUNDS, "b"), kind="CROSS"), copy=False)
+    step.where(
+        exp.LTE(this=_next(grain, col("period", "pr")), expression=col("period_hi", "b")),
+        copy=False,
+    )
+    return exp.Union(this=anchor, expression=step, distinct=False)
+
+
+def _digits() -> exp.Expr:
+    union: exp.Expr = exp.Select().select(alias(number(0), "n"), copy=False)
+    for digit in range(1, 10):
+        select = exp.Select().select(alias(number(digit), "n"), copy=False)
+        union = exp.Union(this=union, expression=select, distinct=False)
+    return union
+
+
+def _numbers(grain: str) -> exp.Select:
+    """Periods as `from + n` for n < 10^k, from a cross join of digits (no recursion limits)."""
+    digits = _DIGITS[grain]
+    count: exp.Expr = col("n", "d0")
+    for i in range(1, digits):
+        place = exp.Mul(this=col("n", f"d{i}"), expression=number(10**i))
+        count = exp.Add(this=count, expression=place)
+    shifted = ShiftDate(this=col("period_from", "b"), expression=count, unit=unit(grain))
+    select = exp.Select()
+    select.select(alias(shifted, "period"), copy=False)
+    select.from_(table(BOUNDS, "b"), copy=False)
+    for i in range(digits):
+        select.join(exp.Join(this=table("nsm_digits", f"d{i}"), kind="CROSS"), copy=False)
+    select.where(exp.LTE(this=shifted.copy(), expression=col("period_hi", "b")), copy=False)
+    return select

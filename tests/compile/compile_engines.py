@@ -1,0 +1,165 @@
+"""Load the test dataset into real engines (with proper types) and run compiled SQL on them.
+
+DuckDB and SQLite always run; PostgreSQL needs NSMCODE_TEST_POSTGRES and Spark needs pyspark and
+Java: without them the tests skip with the reason, except under CI=true where they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from compile_data import DATA
+
+Runner = Callable[[str], list[tuple[Any, ...]]]
+
+_DUCKDB = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+}
+_POSTGRES = {**_DUCKDB, "number": "DOUBLE PRECISION"}
+_SQLITE = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "number": "REAL",
+    "boolean": "INTEGER",
+    "timestamp": "TEXT",
+}
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail under CI, where every engine must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true requires every engine)")
+    pytest.skip(reason)
+
+
+def normalize(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Engine values -> Python: periods as dates, decimals as floats."""
+    out: list[Any] = []
+    for i, value in enumerate(row):
+        if i == 0 and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        elif i == 0 and isinstance(value, dt.datetime):
+            value = value.date()
+        elif isinstance(value, decimal.Decimal):
+            value = float(value)
+        out.append(value)
+    return tuple(out)
+
+
+def duckdb_runner() -> Runner:
+    import duckdb
+
+    con = duckdb.connect()
+    for name, (columns, rows) in DATA.items():
+        ddl = ", ".join(f"{c} {_DUCKDB[t]}" for c, t in columns)
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        return [normalize(r) for r in con.execute(sql).fetchall()]
+
+    return run
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def sqlite_runner() -> Runner:
+    con = sqlite3.connect(":memory:")
+    for name, (columns, rows) in DATA.items():
+        ddl = ", ".join(f"{c} {_SQLITE[t]}" for c, t in columns)
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(
+            f"INSERT INTO {name} VALUES ({marks})", [tuple(map(_sqlite_value, r)) for r in rows]
+        )
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        return [normalize(r) for r in con.execute(sql).fetchall()]
+
+    return run
+
+
+def postgres_dsn() -> str:
+    dsn = os.environ.get("NSMCODE_TEST_POSTGRES")
+    if not dsn:
+        unavailable("NSMCODE_TEST_POSTGRES is not set: PostgreSQL execution tests skipped")
+    assert dsn is not None
+    return dsn
+
+
+def postgres_load(con: Any, schema: str) -> None:
+    con.execute(f"CREATE SCHEMA {schema}")
+    con.execute(f"SET search_path TO {schema}")
+    for name, (columns, rows) in DATA.items():
+        ddl = ", ".join(f"{c} {_POSTGRES[t]}" for c, t in columns)
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+        marks = ", ".join("%s" for _ in columns)
+        with con.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+
+
+def postgres_runner(con: Any) -> Runner:
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        with con.cursor() as cursor:
+            cursor.execute(sql)
+            return [normalize(r) for r in cursor.fetchall()]
+
+    return run
+
+
+def spark_session() -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        unavailable("pyspark is not installed: Spark execution tests skipped")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        unavailable("no Java runtime: Spark execution tests skipped")
+    return (
+        SparkSession.builder.master("local[1]")
+        .appName("nsmcode-compile-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def spark_runner(spark: Any) -> Runner:
+    from pyspark.sql import types as T
+
+    kinds = {
+        "string": T.StringType(),
+        "integer": T.LongType(),
+        "number": T.DoubleType(),
+        "boolean": T.BooleanType(),
+        "timestamp": T.TimestampNTZType(),
+    }
+    for name, (columns, rows) in DATA.items():
+        schema = T.StructType([T.StructField(c, kinds[t], True) for c, t in columns])
+        spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        return [normalize(tuple(r)) for r in spark.sql(sql).collect()]
+
+    return run
