@@ -68,7 +68,8 @@ def dbt(
 
     console = current()
     result = import_dbt(path, name=name, dialect=dialect, schema=schema)
-    console.detail(f"read {len(result.files)} dbt files: {', '.join(result.files)}")
+    count = len(result.files)
+    console.detail(f"read {count} dbt file{'s' if count != 1 else ''}: {', '.join(result.files)}")
     if dry_run:
         for rel, text in result.rendered().items():
             console.result(f"# --- {rel}\n{text}")

@@ -170,14 +170,16 @@ def test_every_command_runs_against_the_example(
             assert "|" in result.stdout and "---" in result.stdout
 
 
-def test_action_run_step_splits_arguments_like_a_shell(tmp_path: Path) -> None:
+def test_action_run_step_splits_arguments_like_a_shell(tmp_path: Path, runner: CliRunner) -> None:
     """The action's run step, executed by bash as the runner would: quoted words stay one
     argument and nothing is interpreted by a shell."""
     (step,) = [s for s in _load(ACTION)["runs"]["steps"] if "NSMCODE_ARGS" in s.get("env", {})]
+    project = tmp_path / "project"  # small and quick; the example runs in the test above
+    assert runner.invoke(main, ["init", str(project)]).exit_code == 0
     env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "NSMCODE_PROJECT": str(EXAMPLE),
+        "NSMCODE_PROJECT": str(project),
         "NSMCODE_ARGS": "import dbt 'no such; folder $(touch hacked)' --dry-run",
     }
     result = subprocess.run(
@@ -196,7 +198,7 @@ def test_action_run_step_splits_arguments_like_a_shell(tmp_path: Path) -> None:
 
     # the `project` input, when given, wins over the job's NSMCODE_PROJECT
     env["NSMCODE_PROJECT"] = str(tmp_path / "nowhere")
-    env["PROJECT_INPUT"] = str(EXAMPLE)
+    env["PROJECT_INPUT"] = str(project)
     result = subprocess.run(
         ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True
     )
