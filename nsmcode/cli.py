@@ -90,6 +90,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`nsmcode ... | head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(Exit.FINDINGS)
         except Exception as exc:
             if os.environ.get("NSMCODE_DEBUG"):
                 raise

@@ -185,3 +185,22 @@ def test_verbose_logs_each_item_where_there_is_no_bar() -> None:
     console = Console(err=err, environ={}, verbose=True)
     assert list(console.progress(["orders", "revenue"], "compiling")) == ["orders", "revenue"]
     assert err.getvalue().splitlines() == ["compiling 1/2: orders", "compiling 2/2: revenue"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`nsmcode ... | head -1`: no "internal error" when the reader stops reading."""
+    models = "".join(
+        f"  - name: table_{i}\n    model: ref('table_{i}')\n"
+        f"    entities: [{{name: key_{i}, type: primary, expr: id}}]\n"
+        "    dimensions: [{name: colour, type: categorical}, {name: size, type: categorical}]\n"
+        for i in range(400)
+    )
+    dbt = tmp_path / "big.yml"
+    dbt.write_text("semantic_models:\n" + models)  # prints more than a pipe buffer holds
+    command = f"{sys.executable} -m nsmcode import dbt {dbt} --dry-run | head -n 1"
+    result = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env=_clean_env(), check=False
+    )
+    assert result.stdout.startswith("# --- nsmcode.yaml")
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
