@@ -230,3 +230,39 @@ def test_serve_is_local_and_serves_the_site(site: Path) -> None:
         finally:
             server.shutdown()
             thread.join()
+
+
+def test_serve_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["docs", "serve", "--project", str(MINI), "--out", str(tmp_path / "none"), "--no-build"],
+    )
+    assert result.exit_code == 2
+    assert "holds no site" in result.output
+
+
+def test_docs_serve_command_builds_and_serves_on_loopback(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "nsmcode", "docs", "serve", "--project", str(MINI)]
+    with subprocess.Popen(
+        [*command, "--out", str(out), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            found = re.search(r"on (http://127\.0\.0\.1:\d+/)", line)
+            assert found, line
+            with urllib.request.urlopen(found[1] + "okrs.html") as response:
+                assert response.status == 200
+                assert b"Make the first production call effortless" in response.read()
+        finally:
+            process.terminate()
+            process.communicate(timeout=10)
+    assert (out / "index.html").is_file()
