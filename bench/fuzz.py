@@ -1,0 +1,135 @@
+"""Fuzz the CLI with broken versions of the example project: nothing may crash.
+
+Run: `.venv/bin/python bench/fuzz.py [--cases 10000] [--seed 1] [--jobs 2] [--show 5]`.
+
+Each case applies one to three random mutations to `examples/metrics` (deleted keys, wrong types,
+renamed references, moved or duplicated definitions, swapped sections, SQL attack strings,
+truncated files, deleted or added lines, stray bytes, random YAML documents; see
+tests/hardening/hardening_kit.py), writes it to a reused temporary folder and runs `validate`,
+then `compile` and `docs build` while the project still loads, in-process through click's
+CliRunner. A crash is an exception, exit code 70 or anything outside {0, 1, 2}, a traceback in
+the output, or exit 1/2 without a located `path:line:col` diagnostic.
+
+Prints the number of cases, outcomes, crashes by class, and the first reproducers (seed, case
+number and the mutations applied). Case `n` of seed `s` is reproducible on its own:
+`--seed s --only n`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hardening"))
+
+import hardening_kit as kit
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(work: str, commands: tuple[str, ...], docs_rate: float) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="worker-", dir=work))
+    _STATE["pipeline"] = kit.Pipeline(folder, commands=commands, cache_parse=True)
+    _STATE["base"] = kit.example_files()
+    _STATE["docs_rate"] = docs_rate
+
+
+def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, list[str]]:
+    """(case, outcome, exit codes, crash, mutations) of case number `n` under `seed`."""
+    seed, n = args
+    rng = random.Random(f"{seed}:{n}")
+    dialect = rng.choice(kit.DIALECTS)
+    files, applied = kit.mutate(rng, kit.with_target(_STATE["base"], dialect))
+    docs = rng.random() < _STATE["docs_rate"]
+    verdict = _STATE["pipeline"].run(files, label=dialect, docs=docs)
+    crash = verdict.crash
+    codes = [s.exit_code for s in verdict.steps]
+    outcome = "+".join(f"{s.args[0]}={s.exit_code}" for s in verdict.steps)
+    detail = None
+    if crash is not None:
+        detail = f"{' '.join(crash.args[:1])}: {crash.crash}"
+    return n, outcome, codes, detail, applied
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--show", type=int, default=5, help="reproducers to print")
+    parser.add_argument("--only", type=int, default=None, help="run one case number")
+    parser.add_argument(
+        "--commands",
+        default=",".join(kit.available_commands()),
+        help="comma-separated subset of validate,compile,docs (default: every one available)",
+    )
+    parser.add_argument(
+        "--docs-rate",
+        type=float,
+        default=0.25,
+        help="share of the cases that still load which also run `docs build` (default 0.25)",
+    )
+    opts = parser.parse_args()
+    commands = tuple(c for c in opts.commands.split(",") if c)
+    numbers = [opts.only] if opts.only is not None else list(range(opts.cases))
+    started = time.perf_counter()
+    crashes: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
+    outcomes: collections.Counter[str] = collections.Counter()
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="nsmcode-fuzz-") as work:
+        tasks = [(opts.seed, n) for n in numbers]
+        if opts.jobs <= 1 or len(tasks) == 1:
+            _init(work, commands, opts.docs_rate)
+            results: Any = map(run_case, tasks)
+            pool = None
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            pool = ctx.Pool(opts.jobs, initializer=_init, initargs=(work, commands, opts.docs_rate))
+            results = pool.imap_unordered(run_case, tasks, chunksize=16)
+        try:
+            for n, outcome, _codes, detail, applied in results:
+                done += 1
+                outcomes[outcome] += 1
+                if detail is not None:
+                    key = detail.splitlines()[0]
+                    crashes[key].append((n, detail, applied))
+                if done % 1000 == 0:
+                    rate = done / (time.perf_counter() - started)
+                    print(f"  {done} cases, {sum(map(len, crashes.values()))} crashes, "
+                          f"{rate:.0f} cases/s", file=sys.stderr, flush=True)  # fmt: skip
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+    elapsed = time.perf_counter() - started
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+    total = sum(len(v) for v in crashes.values())
+    print(f"seed {opts.seed}: {done} cases in {elapsed:.0f} s ({done / elapsed:.1f}/s, "
+          f"{cpu:.0f} CPU-seconds), commands {','.join(commands)}")  # fmt: skip
+    print("outcomes:")
+    for outcome, count in sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {count:6}  {outcome}")
+    print(f"crashes: {total} in {len(crashes)} classes")
+    ranked = sorted(crashes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for key, cases in ranked:
+        print(f"  {len(cases):6}  {key}")
+    for shown, (key, cases) in enumerate(ranked[: opts.show], start=1):
+        n, detail, applied = min(cases)
+        print(f"\n--- reproducer {shown}: --seed {opts.seed} --only {n}  ({key})")
+        for what in applied:
+            print(f"  mutation: {what}")
+        print("  " + "\n  ".join(detail.splitlines()[-25:]))
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
