@@ -364,7 +364,7 @@ class Simulation:
                 sample = rng.sample(order[: breadth + 2], min(2, breadth + 2))
                 volume = CALLS_PER_WEEK[plan] * 0.4
                 self.calls(index, users, week, live_at, sample, "sandbox", volume, 0.03)
-            for _ in range(poisson(rng, 0.12 * breadth)):
+            for _ in range(poisson(rng, 0.35 * breadth)):
                 self.deploy(account, week, live_at, "production")
             for _ in range(poisson(rng, 0.6)):
                 self.deploy(account, week, live_at, "sandbox")

@@ -119,7 +119,7 @@ def team_groups(
         Group(
             team.name,
             team.description or team.name,
-            {"owner": team.owner, "company": team.company or None},
+            {"owner": team.owner, "company": team.company},
             [i for i in items if i.goal.kind == "kpi" and i.goal.group == team.name],
         )
         for team in _select(project, "team", project.teams, names)

@@ -82,7 +82,7 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     header = ["metric", "baseline", "current", "target", "progress", "", "elapsed", "status"]
     for group in groups:
         lines += ["", f"{group.title}  [{group.name}]"]
-        extra = ", ".join(f"{k} {v}" for k, v in group.details.items() if v)
+        extra = ", ".join(f"{k} {v}" for k, v in _shown(group.details))
         if extra:
             lines.append(f"  {extra}")
         if not group.items:
@@ -111,6 +111,11 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     return "\n".join(lines)
 
 
+def _shown(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """Details worth a word in text: set strings (flags such as `company` are JSON-only)."""
+    return [(k, v) for k, v in details.items() if isinstance(v, str) and v]
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -121,7 +126,7 @@ def render_markdown(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     lines = [f"### {title} as of {as_of.isoformat()}", "", f"_{rule_text()}_"]
     for group in groups:
         lines += ["", f"#### {_md(group.title)}", ""]
-        meta = [f"`{group.name}`"] + [f"{k} {_md(str(v))}" for k, v in group.details.items() if v]
+        meta = [f"`{group.name}`"] + [f"{k} {_md(v)}" for k, v in _shown(group.details)]
         lines += [" · ".join(meta), ""]
         lines.append(f"| {first} | Baseline | Current | Target | Progress | Elapsed | Status |")
         lines.append("|---|---:|---:|---:|---:|---:|---|")

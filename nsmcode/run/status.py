@@ -9,13 +9,14 @@ For each goal:
 - progress = (current - baseline) / (target - baseline), so 0 is the baseline and 1 the target,
   in either direction (a decrease target has a negative denominator); shown clamped to 0-100%;
 - elapsed: the share of the goal's window gone by on the as-of date (both ends inclusive). A
-  key result's window is its OKR period, ending at the key result's due date when it has one;
-  a KPI's window runs from the first period of the metric's data to the KPI's due date;
+  key result's window is its OKR period, ending at the key result's due date when it has one.
+  KPIs have a due date but no start: a KPI is read as a quarterly commitment, its window runs
+  from the first day of the calendar quarter of its due date to the due date;
 - status: **on track** when progress >= elapsed - 0.10, **at risk** when progress >=
   elapsed - 0.25, otherwise **off track**; **no data** when a number is missing.
 
-A missing baseline is taken from the data: for a key result, the last complete period before the
-OKR period starts; for a KPI, the first complete period of the data.
+A missing baseline is taken from the data: the value of the last complete period that ends
+before the window starts.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Goal:
     baseline: float | None
     target: float | None
     direction: models.Direction | None
-    start: dt.date | None  # None for KPIs: the first period of the data
+    start: dt.date | None  # None when the window is unknown (a KPI without a due date)
     due: dt.date | None
 
 
@@ -100,6 +101,11 @@ def period_end(start: dt.date, grain: models.Grain) -> dt.date:
     month = start.month - 1 + months - 1
     year, month = start.year + month // 12, month % 12 + 1
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """First day of the calendar quarter `day` falls in."""
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 def progress(
@@ -187,13 +193,6 @@ def last_before(
     return found[1] if found else None
 
 
-def first_complete(series: Sequence[tuple[dt.date, Any]]) -> tuple[dt.date, float] | None:
-    for start, value in sorted(series, key=lambda sv: sv[0]):
-        if _usable(value):
-            return start, float(value)
-    return None
-
-
 def evaluate(
     goal: Goal,
     series: Sequence[tuple[dt.date, Any]],
@@ -206,12 +205,7 @@ def evaluate(
     current, period = (latest[1], latest[0]) if latest else (None, None)
     baseline = goal.baseline
     start = goal.start
-    if goal.kind == "kpi":
-        first = first_complete(series)
-        start = first[0] if first else None
-        if baseline is None and first is not None:
-            baseline = first[1]
-    elif baseline is None and start is not None:
+    if baseline is None and start is not None:
         baseline = last_before(series, grain, start)
     window = elapsed(start, goal.due, as_of) if start and goal.due else None
     value = progress(baseline, current, goal.target, goal.direction)
@@ -247,7 +241,17 @@ def key_results(okrs: Sequence[models.Okr]) -> list[Goal]:
 
 def kpis(teams: Sequence[models.Team]) -> list[Goal]:
     return [
-        Goal("kpi", t.name, k.metric, None, k.baseline, k.target, k.direction, None, k.due)
+        Goal(
+            "kpi",
+            t.name,
+            k.metric,
+            None,
+            k.baseline,
+            k.target,
+            k.direction,
+            quarter_start(k.due) if k.due else None,
+            k.due,
+        )
         for t in teams
         for k in t.kpis
     ]

@@ -73,12 +73,15 @@ def test_kpi_status_json(tiny: Tiny, runner: CliRunner) -> None:
     as_of = D.fromisoformat(doc["as_of"])
     (team,) = doc["teams"]
     calls, latency = team["kpis"]
-    first_week = D(2026, 10, 5)
-    # No baseline: the first complete period of the data, and the window starts there.
-    baseline = expected("calls")[(first_week,)]
-    check_goal(calls, "calls", baseline, 200, first_week, D(2026, 12, 31), as_of)
-    assert calls["start"] == first_week.isoformat()
-    check_goal(latency, "avg_latency", 300, 200, first_week, D(2026, 12, 31), as_of)
+    # Latency: due 2026-12-31, so its window is 2026-Q4.
+    check_goal(latency, "avg_latency", 300, 200, D(2026, 10, 1), D(2026, 12, 31), as_of)
+    # Calls: due 2027-01-31, a window that has not started; no baseline, so the last complete
+    # period before the window is the baseline, and it is also the current value.
+    assert calls["start"] == "2027-01-01"
+    assert calls["elapsed"] == 0.0
+    assert calls["baseline"] == calls["current"] == expected("calls")[(latest_week(as_of),)]
+    assert calls["progress"] == 0.0
+    assert calls["status"] == "on track"
 
 
 def test_status_table_and_markdown(tiny: Tiny, runner: CliRunner) -> None:

@@ -146,19 +146,26 @@ def test_missing_baseline_comes_from_the_period_before() -> None:
     assert result.progress == pytest.approx((60 - 30) / (100 - 30))
 
 
-def test_kpi_window_starts_with_the_data() -> None:
-    goal = Goal(
-        "kpi", "growth", "m", None, None, 200.0, models.Direction.INCREASE, None, D(2026, 12, 31)
+def test_kpi_window_is_the_quarter_of_its_due_date() -> None:
+    (goal,) = status.kpis(
+        [
+            models.Team(
+                name="growth",
+                kpis=(models.Kpi(metric="m", target=200, due=D(2026, 11, 30)),),
+            )
+        ]
     )
-    series = [(D(2026, 5, 1), 50.0), (D(2026, 6, 1), 80.0), (D(2026, 7, 1), 110.0)]
-    result = status.evaluate(goal, series, MONTH, D(2026, 7, 31))
-    assert result.start == D(2026, 5, 1)
-    assert result.baseline == 50.0  # the first complete period
+    assert (goal.start, goal.due) == (D(2026, 10, 1), D(2026, 11, 30))
+    series = [(D(2026, 8, 1), 50.0), (D(2026, 9, 1), 80.0), (D(2026, 10, 1), 110.0)]
+    result = status.evaluate(goal, series, MONTH, D(2026, 10, 31))
+    assert result.baseline == 80.0  # September: the last month ending before the window
     assert result.current == 110.0
-    assert result.progress == pytest.approx(60 / 150)
-    # 2026-05-01 .. 2026-12-31 is 245 days; 92 of them gone on 07-31.
-    assert result.elapsed == pytest.approx(92 / 245)
-    assert result.status == "on track"
+    assert result.progress == pytest.approx(30 / 120)
+    # 2026-10-01 .. 2026-11-30 is 61 days; 31 of them gone on 10-31.
+    assert result.elapsed == pytest.approx(31 / 61)
+    assert result.status == "off track"  # 0.25 < 0.508 - 0.25
+    assert status.quarter_start(D(2027, 3, 31)) == D(2027, 1, 1)
+    assert status.quarter_start(D(2026, 7, 1)) == D(2026, 7, 1)
 
 
 def test_no_data_is_reported_not_guessed() -> None:
@@ -185,7 +192,11 @@ def test_goals_from_models() -> None:
         ("b", D(2026, 10, 1), D(2026, 12, 31)),
     ]
     team = models.Team(name="t", kpis=(models.Kpi(metric="c", target=3, due=D(2026, 12, 31)),))
-    assert [(g.kind, g.group, g.start) for g in status.kpis([team])] == [("kpi", "t", None)]
+    assert [(g.kind, g.group, g.start) for g in status.kpis([team])] == [
+        ("kpi", "t", D(2026, 10, 1))
+    ]
+    undated = models.Team(name="u", kpis=(models.Kpi(metric="c", target=3),))
+    assert [g.start for g in status.kpis([undated])] == [None]
 
 
 def test_conversion_and_retention_periods_wait_until_settled() -> None:

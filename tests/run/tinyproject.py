@@ -143,7 +143,7 @@ okrs:
 teams:
   - name: platform
     kpis:
-      - {metric: calls, target: 200, direction: increase, due: 2026-12-31}
+      - {metric: calls, target: 200, direction: increase, due: 2027-01-31}
       - {metric: avg_latency, baseline: 300, target: 200, direction: decrease, due: 2026-12-31}
 """
 
