@@ -49,6 +49,7 @@ def parse(html: str) -> Elements:
 PAYLOAD = (
     '<script>alert(1)</script> "><img src=x onerror=alert(1)> javascript:alert(1) '
     "</script><script>alert(2)</script> ' onmouseover='alert(3) <svg onload=alert(4)> {{ 7*7 }}"
+    " `<img src=x onerror=alert(7)>` [x](javascript:alert(8))"
 )
 
 
