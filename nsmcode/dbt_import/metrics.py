@@ -463,11 +463,12 @@ class MetricTranslator:
         window = options.get("window", params.get("window"))
         to_date = options.get("grain_to_date", params.get("grain_to_date"))
         period_agg = options.get("period_agg")
-        if period_agg is not None and str(period_agg).lower() != "first":
+        if period_agg is not None and str(period_agg).lower() not in ("first", "last"):
             self.problems.append(
                 not_carried(
                     "D111",
-                    f"metric {loc.name!r}: period_agg {period_agg!r} is not carried over",
+                    f"metric {loc.name!r}: period_agg {period_agg!r} is not carried over; "
+                    "at grains above a day nsmcode reports the total at the end of the period",
                     options.span("period_agg"),
                 )
             )
@@ -500,11 +501,13 @@ class MetricTranslator:
         if base is None:
             raise Failed(loc.name)
         calculation: dict[str, Any] = {"type": "cumulative", "metric": base}
+        # MetricFlow computes running totals per day; without a declared grain, so does nsmcode
+        # (nsmcode's default grain is a week, where the value is the total at the week's end)
+        grain = {} if loc.get("time_granularity") else {"grain": "day"}
         if window is not None:
             calculation["window"] = self._window(loc, window, options.span("window"))
         if to_date is not None:
-            grain = str(to_date).lower()
-            if grain not in _GRAINS:
+            if str(to_date).lower() not in _GRAINS:
                 self._fail(
                     loc,
                     "D106",
@@ -512,8 +515,16 @@ class MetricTranslator:
                     "(nsmcode restarts totals by day, week, month or quarter)",
                     options.span("grain_to_date"),
                 )
-            calculation["period_to_date"] = grain
-        return {"name": out_name, "calculation": calculation}
+            calculation["period_to_date"] = str(to_date).lower()
+        return {"name": out_name, "calculation": calculation, **grain}
+
+    @staticmethod
+    def _counts_entities(measure: Measure, entity: str) -> bool:
+        key = measure.model.entities.get(entity)
+        return key is not None and measure.calculation == {
+            "type": "count_distinct",
+            "columns": [key.column],
+        }
 
     def _conversion(
         self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
@@ -576,6 +587,19 @@ class MetricTranslator:
                     f"conversion metric {loc.name!r}: semantic model {measure.model.name!r} "
                     f"has no entity {entity!r}",
                     options.span("entity"),
+                )
+            if measure is not None and not self._counts_entities(measure, str(entity)):
+                self.problems.append(
+                    not_carried(
+                        "D107",
+                        f"conversion metric {loc.name!r}: {key} {measure_name!r} is not a "
+                        f"count_distinct of the {entity!r} entity, so MetricFlow's rate counts "
+                        "rows while nsmcode's counts entities: the imported metric is the share "
+                        f"of {entity} entities that convert",
+                        span,
+                        f"make both measures count_distinct of the {entity} key for the same "
+                        "number in both tools",
+                    )
                 )
             target = self.measure_metric(measure_name, extra, f"{out_name}__{role}", span)
             if target is None:

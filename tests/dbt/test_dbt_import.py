@@ -108,7 +108,13 @@ def test_metric_types_translate(runner: CliRunner, tmp_path: Path) -> None:
     all_time = m["revenue_all_time"].calculation
     assert all_time.window is None and all_time.period_to_date is None
     conversion = m["visit_to_order_rate"].calculation.model_dump()
-    assert conversion["base"] == "sessions"  # reuses the simple metric over the same measure
+    # a measure no simple metric reads gets a metric of its own
+    assert conversion["base"] == "visitors"
+    assert m["visitors"].calculation.model_dump() == {
+        "type": "count_distinct",
+        "columns": ("customer_id",),
+    }
+    assert m["revenue_28d"].grain is not None and m["revenue_28d"].grain.value == "day"
     assert conversion["entity"] == "customer" and conversion["within"] == "7 days"
     filtered = m[conversion["conversion"]]
     assert filtered.filter == "status != 'cancelled'"
@@ -193,6 +199,7 @@ def _line_of(path: Path, marker: str, after: str | None = None) -> int:
         ("D109", "metrics.yml", "name: card_share", "numerator: median_payment"),
         ("D111", "metrics.yml", "name: yearly_paid", "time_granularity: year"),
         ("D113", "metrics.yml", "name: payers_running", "measure: payers"),
+        ("D107", "metrics.yml", "name: repeat_payment_rate", "base_measure: payment_count"),
         # nsmcode's compiler refuses it (regexp_matches is not portable): checked before writing
         ("D114", "metrics.yml", "name: odd_payments", "name: odd_payments"),
         ("D109", "metrics.yml", "name: odd_share", "name: odd_share"),
@@ -219,7 +226,8 @@ def test_not_carried_over_means_exit_1_and_the_rest_is_written(
     assert "not carried over" in result.output
     metrics = _metrics(out)
     # what can be carried is, what depends on something that cannot is left out entirely
-    assert {"paid", "payments", "card_payments", "yearly_paid"} <= set(metrics)
+    carried = {"paid", "payments", "card_payments", "yearly_paid", "repeat_payment_rate"}
+    assert carried <= set(metrics)
     left_out = {"p90_payment", "median_payment", "card_share", "paid_growth", "big_payers"}
     assert not (left_out | {"odd_payments", "odd_share"}) & set(metrics)
     assert metrics["card_payments"].filter == "method = 'card'"
