@@ -24,8 +24,9 @@ def tiny(tmp_path: Path) -> Tiny:
 @pytest.fixture
 def pg_schema() -> Iterator[tuple[str, str]]:
     """A fresh schema on the test server: (server DSN, schema name); dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
     dsn = postgres_dsn()
+    import psycopg
+
     schema = f"nsmcode_test_{os.getpid()}_{random.Random().randrange(10**9)}"
     with psycopg.connect(dsn, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}")

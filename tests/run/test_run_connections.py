@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tinyproject import Tiny, postgres_dsn, write_sqlite
+from tinyproject import Tiny, postgres_dsn, require_psycopg, write_sqlite
 
 from nsmcode.diagnostics import InputError
 from nsmcode.project import load_project
@@ -106,7 +106,7 @@ def test_missing_environment_variable(tiny: Tiny, monkeypatch: pytest.MonkeyPatc
 
 
 def test_unreachable_server(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("psycopg")
+    require_psycopg()
     secret = "Un1queSecretValue"
     monkeypatch.setenv(
         "NSMCODE_TINY_DSN", f"postgresql://someone:{secret}@127.0.0.1:1/db?connect_timeout=3"
@@ -119,10 +119,10 @@ def test_unreachable_server(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_bad_credentials_never_echo_the_secret(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("psycopg")
+    dsn = postgres_dsn()
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    server = conninfo_to_dict(postgres_dsn())
+    server = conninfo_to_dict(dsn)
     secret = "Sup3r-Secret-Pa55word"
     dsn = make_conninfo("", **{**server, "user": "nsmcode_no_such_role", "password": secret})
     monkeypatch.setenv("NSMCODE_TINY_DSN", dsn)

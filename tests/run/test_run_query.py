@@ -213,10 +213,11 @@ def test_missing_column_names_metric_source_and_definition(tiny: Tiny, runner: C
 def test_bad_password_is_never_printed(
     tiny: Tiny, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    dsn = postgres_dsn()
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     secret = "Very-Secret-42"
-    server = {**conninfo_to_dict(postgres_dsn()), "user": "nsmcode_nobody", "password": secret}
+    server = {**conninfo_to_dict(dsn), "user": "nsmcode_nobody", "password": secret}
     monkeypatch.setenv("NSMCODE_TINY_DSN", make_conninfo("", **server))
     result = runner.invoke(main, tiny.args("query", "points", "--connection", "pg"))
     assert result.exit_code == 2

@@ -259,7 +259,18 @@ def expected(
 # PostgreSQL
 
 
+def require_psycopg() -> None:
+    """psycopg is a dev dependency: missing is a skip locally, a failure in CI."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("psycopg is not installed; CI must run the PostgreSQL tests")
+        pytest.skip("psycopg is not installed (pip install 'nsmcode[postgres]')")
+
+
 def postgres_dsn() -> str:
+    require_psycopg()
     dsn = os.environ.get("NSMCODE_TEST_POSTGRES")
     if not dsn:
         if os.environ.get("CI") == "true":
