@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.project import Project
-from nsmcode.run.connections import Engine, EngineError, as_date, data_file_error
+from nsmcode.run.connections import Engine, EngineError, Result, as_date, data_file_error
 
 if TYPE_CHECKING:
     from nsmcode.compile import QueryOptions
@@ -118,24 +118,43 @@ def run(
     check_metrics(project, names)
     batches = plan(project, names, engine.dialect, options, batch)
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    width = 1 + len(options.segments)
     for item in progress(batches) if progress else batches:
-        try:
-            result = engine.execute(item.sql)
-        except EngineError as exc:
-            raise InputError([explain(project, engine, item.metrics, exc)]) from None
-        width = 1 + len(options.segments)
-        value_columns = result.columns[width:]
-        if len(item.metrics) == 1 and value_columns == ["value"]:
-            value_columns = [item.metrics[0]]
-        for row in result.rows:
-            key = (as_date(row[0]), *row[1:width])
-            merged.setdefault(key, {}).update(zip(value_columns, row[width:], strict=True))
+        for metrics, result in _execute(project, engine, item, options):
+            value_columns = result.columns[width:]
+            if len(metrics) == 1 and value_columns == ["value"]:
+                value_columns = [metrics[0]]
+            for row in result.rows:
+                key = (as_date(row[0]), *row[1:width])
+                merged.setdefault(key, {}).update(zip(value_columns, row[width:], strict=True))
     ordered = list(dict.fromkeys(names))
     rows = [
         (*key, *(values.get(m) for m in ordered))
         for key, values in sorted(merged.items(), key=lambda kv: _sort_key(kv[0]))
     ]
     return Table(tuple(ordered), tuple(options.segments), rows)
+
+
+def _execute(
+    project: Project, engine: Engine, item: Batch, options: QueryOptions
+) -> list[tuple[tuple[str, ...], Result]]:
+    """Run a batch; when it fails, run its metrics one by one so the error names the metric
+    (and the definition) that caused it."""
+    from nsmcode.compile import compile_metric
+
+    try:
+        return [(item.metrics, engine.execute(item.sql))]
+    except EngineError as exc:
+        if len(item.metrics) == 1:
+            raise InputError([explain(project, engine, item.metrics, exc)]) from None
+    results: list[tuple[tuple[str, ...], Result]] = []
+    for name in item.metrics:
+        sql = compile_metric(project, name, engine.dialect, options)
+        try:
+            results.append(((name,), engine.execute(sql)))
+        except EngineError as exc:
+            raise InputError([explain(project, engine, [name], exc)]) from None
+    return results
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:

@@ -208,6 +208,11 @@ def test_missing_column_names_metric_source_and_definition(tiny: Tiny, runner: C
     assert "metrics.yaml:24:" in out  # the column's declaration
     # Metrics that do not read the column still run.
     invoke(runner, tiny.args("query", "points", "--connection", "lite"))
+    # In a batch, the error still names the metric that reads the column, not the whole batch.
+    out = invoke(
+        runner, tiny.args("query", "points", "calls", "avg_latency", "--connection", "lite"), 2
+    )
+    assert "R002 metric 'avg_latency': column 'latency_ms'" in out
 
 
 def test_bad_password_is_never_printed(
