@@ -87,8 +87,8 @@ class Watch:
         dialog.dismiss()
 
 
-def open_page(browser: Any, url: str, viewport: dict[str, int], scheme: str = "light") -> Any:
-    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+def open_page(browser: Any, url: str, viewport: dict[str, int], **options: Any) -> Any:
+    context = browser.new_context(viewport=viewport, **options)
     page = context.new_page()
     page.watch = Watch(page)
     page.goto(url)
@@ -139,7 +139,7 @@ def test_home_on_a_phone(browser: Any, example_site: Path) -> None:
 
 def test_metric_page(browser: Any, example_site: Path) -> None:
     url = (example_site / "metrics" / "weekly_active_integration_points.html").as_uri()
-    page = open_page(browser, url, LAPTOP)
+    page = open_page(browser, url, LAPTOP, permissions=["clipboard-read", "clipboard-write"])
     assert page.locator("h1").inner_text() == "Weekly active integration points"
     tabs = page.locator("[role=tab]")
     if tabs.count() > 1:  # SQL for each dialect
@@ -151,7 +151,12 @@ def test_metric_page(browser: Any, example_site: Path) -> None:
         assert tabs.nth(1).get_attribute("aria-selected") == "true"
         copy = second.locator("button.copy")
         copy.click()
-        assert copy.inner_text() in ("Copied", "Select and copy")
+        from playwright.sync_api import expect
+
+        expect(copy).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == second.locator("pre code").inner_text()
+        assert copied.startswith("WITH") or copied.startswith("SELECT")
         tabs.nth(0).click()
     shot(page, "metric-laptop.png")
     page.set_viewport_size(PHONE)
@@ -187,7 +192,7 @@ def test_every_page_loads_cleanly_and_every_link_resolves(browser: Any, example_
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            context = browser.new_context(viewport=LAPTOP)
+            context = browser.new_context(viewport=PHONE)  # also: nothing overflows a phone
             page = context.new_page()
             watch = Watch(page)
             seen: dict[str, set[str]] = {}
@@ -200,6 +205,7 @@ def test_every_page_loads_cleanly_and_every_link_resolves(browser: Any, example_
                 response = page.goto(url, wait_until="domcontentloaded")
                 assert response is not None and response.status == 200, url
                 assert watch.errors == [], url
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
                 seen[url] = set(
                     page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
                 )
