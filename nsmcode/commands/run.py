@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from nsmcode.cli import project_option, report_errors
-
-if TYPE_CHECKING:
-    from nsmcode.run.execute import Batch
 
 GRAINS = ("day", "week", "month", "quarter")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -31,13 +29,26 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 
 def _progress(label: str) -> Any:
-    """A progress bar on stderr for long runs (terminals only; see nsmcode.console)."""
-    from nsmcode.console import current
+    """A progress bar on stderr, drawn from the first step (a step can be one long query), on a
+    terminal only: never in a pipe, a file or a CI log, and not with --quiet."""
+    from nsmcode.console import current, in_ci
 
-    def wrap(batches: Sequence[Batch]) -> Iterable[Batch]:
-        return current().progress(batches, label)
+    console = current()
+    stream = sys.stderr
+    if console.quiet or in_ci() or not stream.isatty():
+        return None
+
+    def wrap(steps: Sequence[Any]) -> Iterable[Any]:
+        with click.progressbar(
+            steps, label=label, file=stream, show_pos=True, item_show_func=_step_name
+        ) as bar:
+            yield from bar
 
     return wrap
+
+
+def _step_name(step: Any) -> str | None:
+    return None if step is None else str(step)[:60]
 
 
 @click.command()
@@ -54,10 +65,18 @@ def _progress(label: str) -> Any:
     help="Break down by a dimension; repeat for several.",
 )
 @click.option(
-    "--since", type=DATE, default=None, help="First period to show (YYYY-MM-DD, inclusive)."
+    "--since",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="First period to show (YYYY-MM-DD, inclusive).",
 )
 @click.option(
-    "--until", type=DATE, default=None, help="Last period to show (YYYY-MM-DD, inclusive)."
+    "--until",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Last period to show (YYYY-MM-DD, inclusive).",
 )
 @click.option(
     "--format",
@@ -80,7 +99,7 @@ def query(
 ) -> None:
     """Compute METRIC(s) by period on the project's connection.
 
-    Metrics that read the same source at the same grain are computed in one scan.
+    Metrics of the same grain are computed in one query that scans each source once.
     """
     from nsmcode import models
     from nsmcode.compile import QueryOptions
@@ -140,6 +159,7 @@ def _status_command(kind: str, noun: str) -> click.Command:
         "--as-of",
         type=DATE,
         default=None,
+        metavar="DATE",
         help="Report as of this date (default: the latest date in the data).",
     )
     @click.option(

@@ -23,7 +23,8 @@ from nsmcode.run.connections import Engine, EngineError, Result, as_date, data_f
 if TYPE_CHECKING:
     from nsmcode.compile import QueryOptions
 
-Progress = Callable[[Sequence["Batch"]], Iterable["Batch"]]
+Progress = Callable[[Sequence[Any]], Iterable[Any]]
+"""Wraps the steps of a long run (e.g. with a progress bar); must yield them unchanged."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Batch:
 
     metrics: tuple[str, ...]
     sql: str
+
+    def __str__(self) -> str:  # shown by progress bars
+        return ", ".join(self.metrics)
 
 
 def check_metrics(project: Project, names: Sequence[str]) -> None:

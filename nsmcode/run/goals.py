@@ -18,14 +18,16 @@ from nsmcode.run.report import Group
 T = TypeVar("T")
 
 
-def latest_date(project: Project, engine: Engine, metrics: Sequence[str]) -> dt.date | None:
+def latest_date(
+    project: Project, engine: Engine, metrics: Sequence[str], progress: Progress | None = None
+) -> dt.date | None:
     """The latest event date in the sources the metrics read (the default as-of date)."""
     import sqlglot
     from sqlglot import exp
 
     found: list[dt.date] = []
     sources = sorted({s for m in metrics for s in project.base_sources(m)})
-    for name in sources:
+    for name in progress(sources) if progress else sources:
         source = project.sources[name]
         if not source.time_column:
             continue
@@ -58,7 +60,7 @@ def evaluate(
 
     metrics = list(dict.fromkeys(g.metric for g in goals if g.metric in project.metrics))
     if as_of is None:
-        as_of = latest_date(project, engine, metrics)
+        as_of = latest_date(project, engine, metrics, progress)
         if as_of is None:
             raise InputError(
                 [

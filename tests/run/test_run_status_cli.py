@@ -18,6 +18,7 @@ D = dt.date
 def run(runner: CliRunner, args: list[str]) -> str:
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no progress bar outside a terminal
     return result.stdout
 
 
