@@ -98,6 +98,7 @@ def open_page(browser: Any, url: str, viewport: dict[str, int], **options: Any) 
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
+    page.evaluate("window.scrollTo(0, 0)")  # sticky header and sidebar at the top
     page.screenshot(path=str(path), full_page=True)
     return path
 
