@@ -116,11 +116,3 @@ def render(source: str, *, heading_offset: int = 1) -> Markup:
 def _starts_block(line: str) -> bool:
     s = line.strip()
     return s.startswith(("```", "#", ">")) or bool(_LIST_ITEM.match(line))
-
-
-def first_paragraph(source: str) -> str:
-    """The summary line of a docstring, as plain text (for lists and the search index)."""
-    text = inspect.cleandoc(source)
-    block = text.split("\n\n", 1)[0]
-    block = re.sub(r"^#+\s*", "", block.strip())
-    return " ".join(block.split())

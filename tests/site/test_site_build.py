@@ -101,6 +101,10 @@ def test_pages_are_accessible_documents(site: Path) -> None:
         assert html.startswith('<!doctype html>\n<html lang="en">')
         assert tags.count("h1") == 1, page
         assert tags.count("main") == 1 and "nav" in tags and "title" in tags
+        ids = [attrs["id"] for _, attrs in doc.tags if "id" in attrs]
+        assert len(ids) == len(set(ids)), page
+        headings = [t for t in tags if t in ("h1", "h2", "h3", "h4")]
+        assert headings[0] == "h1", page
         for tag, attrs in doc.tags:
             if tag == "img":
                 assert attrs.get("alt"), page
