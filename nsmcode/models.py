@@ -494,6 +494,12 @@ class Analysis(Spec):
     """The lagging outcome metric (revenue or retention) the north star should lead."""
     retention_entity: Name | None = None
     """The entity whose retention tests the north star."""
+    retention_cohort: Name | None = None
+    """The metric whose first event per entity starts its clock and defines who is compared
+    (e.g. signups); default: the north star."""
+    retention_activity: Name | None = None
+    """The metric whose events in the later window count as retained (activity, payments or
+    upgrades); default: the north star."""
 
 
 Dialect = Literal[

@@ -498,15 +498,17 @@ def build_project(
     checker = _Checker(project)
     checker.run()
     problems += checker.problems
-    if config.analysis.outcome and config.analysis.outcome not in project.metrics:
-        problems.append(
-            Diagnostic(
-                "E007",
-                f"analysis.outcome refers to unknown metric {config.analysis.outcome!r}",
-                config_doc.span(("analysis", "outcome")),
-                _suggest(config.analysis.outcome, list(project.metrics)),
+    for key in ("outcome", "retention_cohort", "retention_activity"):
+        named = getattr(config.analysis, key)
+        if named and named not in project.metrics:
+            problems.append(
+                Diagnostic(
+                    "E007",
+                    f"analysis.{key} refers to unknown metric {named!r}",
+                    config_doc.span(("analysis", key)),
+                    _suggest(named, list(project.metrics)),
+                )
             )
-        )
     if config.connection and config.connection not in config.connections:
         problems.append(
             Diagnostic(
