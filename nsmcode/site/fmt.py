@@ -26,6 +26,8 @@ def is_share(metric: models.Metric, values: list[float] | None = None) -> bool:
 def number(value: float | None, *, share: bool = False, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "\N{EN DASH}"
+    if signed and value < 0:
+        return "\N{MINUS SIGN}" + number(-value, share=share)
     sign = "+" if signed and value > 0 else ""
     if share:
         pct = value * 100

@@ -139,6 +139,7 @@ class Values:
     change_direction: str  # "up" | "down" | "flat"
     change_tone: str  # "good" | "bad" | "neutral": up is good unless the metric should go down
     spark: charts.Sparkline | None
+    spark_wide: charts.Sparkline | None
     first: dt.date
     count: int
     raw_current: float | None
@@ -387,6 +388,7 @@ def values_view(
         direction,
         tone,
         charts.sparkline([v for _, v in recent]),
+        charts.sparkline([v for _, v in recent], width=320, height=64),
         recent[0][0],
         len(recent),
         current,
