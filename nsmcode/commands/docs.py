@@ -48,7 +48,10 @@ def _build(project_dir: Path, out: Path, with_data: bool) -> Path:
 @data_option
 @report_errors
 def build(project_dir: Path, out: Path, with_data: bool) -> None:
-    """Build the site: open OUT/index.html in a browser, or publish the folder as it is."""
+    """Build the handbook into OUT.
+
+    Open OUT/index.html in a browser (it works from the file system, offline) or publish the
+    folder as it is on any static host."""
     _build(project_dir, out, with_data)
 
 
@@ -56,11 +59,19 @@ def build(project_dir: Path, out: Path, with_data: bool) -> None:
 @project_option
 @out_option
 @data_option
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
 @click.option("--no-build", is_flag=True, help="Serve the folder as it is, without rebuilding.")
 @report_errors
 def serve(project_dir: Path, out: Path, with_data: bool, port: int, no_build: bool) -> None:
-    """Build the site, then preview it on http://127.0.0.1:PORT (local only; Ctrl-C stops)."""
+    """Build the handbook, then preview it locally.
+
+    Serves OUT on http://127.0.0.1:PORT only (never on the network); Ctrl-C stops."""
     from nsmcode.console import current
     from nsmcode.site.serve import serve_folder
 
