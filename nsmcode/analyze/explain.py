@@ -156,6 +156,8 @@ def retention_summary(verdict: RetentionVerdict, entity: str) -> str:
         return f"Retention rises with the north-star score: {rates}, {z}."
     if verdict.reason == "not_rising":
         return f"Retention does not rise with the north-star score: {rates}, {z}."
+    if top.rate == bottom.rate:
+        return f"Retention is the same at every score: {rates}, {z}."
     return f"Retention rises, but not beyond chance: {rates}, {z} (needs > 1.96)."
 
 
@@ -181,6 +183,8 @@ def retention_explanation(
         "unlikely to be chance)."
     )
     out = [method]
+    top_rate = verdict.top.rate if verdict.top else 0.0
+    bottom_rate = verdict.bottom.rate if verdict.bottom else 0.0
     if verdict.status == "pass":
         out.append(
             f"{entity.capitalize()}s that do more of what the north star counts in their first "
@@ -195,10 +199,15 @@ def retention_explanation(
             + ": in this data the north star does not separate the customers who stay from "
             "those who leave."
         )
-    elif verdict.reason == "not_significant":
+    elif verdict.reason == "not_significant" and top_rate > bottom_rate:
         out.append(
             "The top quartile retains better, but the gap is within what chance gives with this "
             f"many {entity}s; more history (or a wider difference) is needed to be sure."
+        )
+    elif verdict.reason == "not_significant":
+        out.append(
+            f"{entity.capitalize()}s retain alike whatever their early score: in this data the "
+            "north star does not separate the customers who stay from those who leave."
         )
     else:
         out.append(f"Too few {entity}s have been followed long enough to compare groups.")
@@ -229,7 +238,10 @@ def inputs_summary(leading: Sequence[str], total: int, skipped: int) -> str:
     tail = f" ({skipped} could not be analysed)" if skipped else ""
     if not leading:
         return f"None of the {total} inputs leads the north star in this data{tail}."
-    return f"{len(leading)} of {total} inputs lead the north star: {', '.join(leading)}{tail}."
+    verb = "leads" if len(leading) == 1 else "lead"
+    return (
+        f"{len(leading)} of {total} inputs {verb} the north star: {', '.join(leading)}{tail}."
+    )
 
 
 def inputs_explanation(grain: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ that have none. Two passes (means, then centred sums) keep the result stable in 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from nsmcode import models
 from nsmcode.analyze.stats import LagPoint
 from nsmcode.compile.expressions import alias, cast, col, conjunction, cte, number, table
 from nsmcode.project import Project
+from nsmcode.run.connections import as_date
 
 SERIES = "nsm_an_series"
 INDEXED = "nsm_an_indexed"
@@ -46,7 +48,7 @@ class LagResults:
     """What the query returns: per pair, one LagPoint per lag; per metric, its series."""
 
     points: dict[int, list[LagPoint]]
-    periods: list[Any]
+    periods: list[dt.date]
     values: dict[int, list[float | None]]
 
 
@@ -96,9 +98,15 @@ def read(rows: Sequence[Sequence[Any]], n_pairs: int, n_metrics: int, max_lag: i
         for pair in range(n_pairs)
     }
     order = sorted(series[0])
-    periods = [series[0][t][0] for t in order]
+    periods = [_date(series[0][t][0]) for t in order]
     values = {i: [series[i].get(t, (None, None))[1] for t in order] for i in series}
     return LagResults(points, periods, values)
+
+
+def _date(value: Any) -> dt.date:
+    day = as_date(value)  # SQLite returns text
+    assert day is not None  # every spine period has a date
+    return day
 
 
 # ------------------------------------------------------------------------------------------------

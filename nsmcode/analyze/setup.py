@@ -96,27 +96,39 @@ def resolve(project: Project, outcome: str | None = None, max_lag: int = 6) -> S
 
 
 def _retention(project: Project, star: models.Metric) -> Retention:
+    """Step 2's metrics; skipped when no entity is declared, an error when the declared setting
+    cannot work (the user asked for it)."""
     config = project.config.analysis
-    entity = config.retention_entity or star.entity
+    entity = config.retention_entity
     if entity is None:
         return Retention(
             None,
             None,
             None,
-            "no entity to follow: set `analysis: {retention_entity: account}` (or the north "
-            "star's `entity:`)",
+            "no entity to follow: nsmcode.yaml declares no `analysis.retention_entity`",
         )
     problems: list[Diagnostic] = []
-    skipped = None
+    where = project.config_span("analysis", "retention_entity")
     if star.calculation.type not in SCORED or star.source is None:
-        skipped = (
-            f"the north star is a {star.calculation.type}; scoring each {entity} needs a count, "
-            "count_distinct or sum of a source's rows"
+        problems.append(
+            Diagnostic(
+                "A005",
+                f"analysis.retention_entity: the north star {star.name!r} is a "
+                f"{star.calculation.type}; scoring each {entity} needs a count, count_distinct "
+                "or sum of a source's rows",
+                where,
+                "remove `retention_entity` to skip this step",
+            )
         )
     elif project.entity_column(star.source, entity) is None:
-        skipped = (
-            f"the north star's source {star.source!r} declares no entity {entity!r}; add it "
-            "under the source's `entities:`"
+        problems.append(
+            Diagnostic(
+                "A005",
+                f"analysis.retention_entity: source {star.source!r} of the north star declares "
+                f"no entity {entity!r}",
+                where,
+                f"add `entities: [{{name: {entity}, column: ...}}]` to source {star.source!r}",
+            )
         )
     chosen = {}
     for key in ("retention_cohort", "retention_activity"):
@@ -124,7 +136,7 @@ def _retention(project: Project, star: models.Metric) -> Retention:
         chosen[key] = name
         metric = project.metrics[name]
         if name == star.name:
-            continue  # the north star's own fitness is `skipped` above
+            continue  # checked above
         span = project.config_span("analysis", key)
         if metric.calculation.type not in models.AGGREGATIONS or metric.source is None:
             problems.append(
@@ -149,7 +161,7 @@ def _retention(project: Project, star: models.Metric) -> Retention:
             )
     if problems:
         raise InputError(problems)
-    return Retention(entity, chosen["retention_cohort"], chosen["retention_activity"], skipped)
+    return Retention(entity, chosen["retention_cohort"], chosen["retention_activity"])
 
 
 def _error(code: str, message: str, span: Span | None, hint: str) -> InputError:

@@ -142,7 +142,7 @@ def judge_retention(buckets: Sequence[Bucket]) -> RetentionVerdict:
     if min(top.entities, bottom.entities) < MIN_BUCKET:
         return RetentionVerdict("insufficient", "too_few", top, bottom, None, drops)
     z = two_proportion_z(top, bottom)
-    if drops or top.rate <= bottom.rate:
+    if drops or top.rate < bottom.rate:
         return RetentionVerdict("fail", "not_rising", top, bottom, z, drops)
     if z is None or z <= Z_CRITICAL:
         return RetentionVerdict("fail", "not_significant", top, bottom, z, drops)
