@@ -239,9 +239,7 @@ def inputs_summary(leading: Sequence[str], total: int, skipped: int) -> str:
     if not leading:
         return f"None of the {total} inputs leads the north star in this data{tail}."
     verb = "leads" if len(leading) == 1 else "lead"
-    return (
-        f"{len(leading)} of {total} inputs {verb} the north star: {', '.join(leading)}{tail}."
-    )
+    return f"{len(leading)} of {total} inputs {verb} the north star: {', '.join(leading)}{tail}."
 
 
 def inputs_explanation(grain: str) -> tuple[str, ...]:

@@ -60,9 +60,10 @@ def query(
     grain: models.Grain,
 ) -> exp.Select:
     """The dialect-free tree: `pairs` are (leader index, follower index) into `names`."""
-    from nsmcode.compile import QueryOptions, build_expression
+    from nsmcode.compile import QueryOptions
+    from nsmcode.compile.rows import metrics_expression
 
-    compiled = build_expression(project, list(names), QueryOptions(grain=grain)).copy()
+    compiled = metrics_expression(project, names, QueryOptions(grain=grain)).copy()
     ctes: list[exp.CTE] = list(compiled.args["with_"].expressions)
     compiled.set("with_", None)
     compiled.set("order", None)

@@ -2,6 +2,7 @@
 entity rather than per period (`nsmcode analyze` scores accounts by their north-star activity).
 
     metric_rows(project, name, columns) -> SELECT nsm_ts, c_<column>... (dialect-free)
+    metrics_expression(project, names, options) -> the compile_metrics tree (dialect-free)
     render_query(tree, target) -> str   (any tree, with or without the calendar placeholder)
 
 The rows are built from the compiler's own parts: the planner's checked qualifiers and filter,
@@ -24,6 +25,7 @@ from nsmcode.compile.expressions import PeriodSeries, alias, col, conjunction
 from nsmcode.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
+    from nsmcode.compile import QueryOptions
     from nsmcode.compile.build import SourceQueries
     from nsmcode.compile.targets import Target
     from nsmcode.project import Project
@@ -76,6 +78,14 @@ def metric_rows(project: Project, name: str, columns: Sequence[str] = ()) -> exp
     if condition is not None:
         select.where(condition, copy=False)
     return select
+
+
+def metrics_expression(project: Project, names: Sequence[str], options: QueryOptions) -> exp.Select:
+    """The dialect-free tree of the `compile_metrics` query (columns `period`, segments, one per
+    metric), to build on as CTEs; cached and shared, so `.copy()` it before changing it."""
+    from nsmcode.compile import _Compiler
+
+    return _Compiler.of(project).tree(tuple(names), True, options)[1]
 
 
 def join_path(
