@@ -75,15 +75,19 @@ def compile_metrics(
 
 
 def build_expression(
-    project: Project, name: str, options: QueryOptions = QueryOptions()
+    project: Project, name: str | list[str], options: QueryOptions = QueryOptions()
 ) -> exp.Select:
-    """The dialect-free tree of one metric (cached and shared: `.copy()` before changing it)."""
-    return _Compiler.of(project).tree((name,), False, options)[1]
+    """The dialect-free tree of one metric (a list: the `compile_metrics` query); cached and
+    shared, so `.copy()` it before changing it."""
+    if isinstance(name, str):
+        return _Compiler.of(project).tree((name,), False, options)[1]
+    return _Compiler.of(project).tree(tuple(name), True, options)[1]
 
 
-def render(expression: exp.Select, target: str) -> str:
-    """Render a tree from `build_expression` in a target dialect."""
-    return _target(target, None).render(expression)
+def render(expression: exp.Select, target: str | Target) -> str:
+    """Render a tree from `build_expression` for a target (a name from TARGETS, or a Target)."""
+    chosen = _target(target, None) if isinstance(target, str) else target
+    return chosen.render(expression)
 
 
 def __getattr__(name: str) -> Any:

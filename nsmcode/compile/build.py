@@ -28,9 +28,9 @@ from nsmcode.compile.expressions import (
     DayOf,
     PeriodSeries,
     PeriodStart,
+    RoundHalfUp,
     ShiftDate,
     alias,
-    cast,
     col,
     conjunction,
     cte,
@@ -62,11 +62,14 @@ class SourceQueries:
     def relation(self, name: str) -> exp.Expr:
         source = self.project.sources[name]
         if source.table is not None:
-            node = exp.to_table(source.table)
+            from nsmcode.compile.checks import check_table
+
+            span = self.project.span("source", name, "table")
+            node = check_table(source.table, span, f"source {name!r}")
             node.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
             return node
         if name not in self._cache:
-            from nsmcode.compile.checks import parse
+            from nsmcode.compile.checks import check_select, parse
             from nsmcode.compile.errors import fail
 
             assert source.select is not None
@@ -74,6 +77,7 @@ class SourceQueries:
             query = parse(source.select, self.project.config.dialect, span, f"source {name!r}")
             if not isinstance(query, exp.Query):
                 raise fail("C012", f"source {name!r}: `select` must be a SELECT query", span)
+            check_select(query, span, f"source {name!r}")
             self._cache[name] = query
         return exp.Subquery(
             this=self._cache[name].copy(), alias=exp.TableAlias(this=exp.to_identifier(name))
@@ -410,11 +414,7 @@ def _call(name: str, args: list[exp.Expr]) -> exp.Expr:
     if name == "abs":
         return exp.Abs(this=args[0])
     if name == "round":
-        # ROUND on a DECIMAL rounds half away from zero everywhere (floats differ, and
-        # PostgreSQL has no ROUND(double, int)).
-        decimal = exp.Cast(this=args[0], to=exp.DataType.build("DECIMAL(38, 9)"))
-        rounded = exp.Round(this=decimal, decimals=args[1])
-        return cast(rounded, "DOUBLE")
+        return RoundHalfUp(this=args[0], decimals=args[1])
     # GREATEST/LEAST: NULL when any argument is NULL (engines disagree), spelled as CASE.
     compare = exp.GTE if name == "greatest" else exp.LTE
     nulls = disjunction([exp.Is(this=a.copy(), expression=exp.Null()) for a in args])

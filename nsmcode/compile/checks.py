@@ -11,6 +11,7 @@ the one arithmetic whose meaning differs between warehouses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,12 +86,19 @@ class Checked:
 def _parse(text: str, dialect: str | None) -> exp.Expr | str:
     """Parse once per text (the result is never mutated); a string is the parse error."""
     try:
+        if any(token.comments for token in sqlglot.tokenize(text, read=dialect)):
+            return _COMMENT
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except (ParseError, TokenError) as error:
         return str(error).splitlines()[0] if str(error) else "syntax error"
+    except RecursionError:
+        return "it is nested too deeply"
     if len(statements) != 1:
         return f"{len(statements)} statements"
     return statements[0]
+
+
+_COMMENT = "comment"
 
 
 def parse(text: str, dialect: str | None, span: Span | None, what: str) -> exp.Expr:
@@ -98,6 +106,13 @@ def parse(text: str, dialect: str | None, span: Span | None, what: str) -> exp.E
     if isinstance(tree, str):
         if tree.endswith("statements"):
             raise _error("C012", f"{what} must be a single expression, not {tree}", span)
+        if tree == _COMMENT:
+            raise _error(
+                "C012",
+                f"{what} must not hold SQL comments (-- or /* */)",
+                span,
+                "a comment can hide part of the SQL from reviewers; explain it in `description:`",
+            )
         raise _error(
             "C010", f"{what} does not parse: {tree}", span, "write one SQL boolean expression"
         )
@@ -130,6 +145,7 @@ def safe_division(left: exp.Expr, right: exp.Expr) -> exp.Expr:
         expression=exp.Nullif(
             this=exp.Cast(this=right, to=double), expression=exp.Literal.number(0)
         ),
+        typed=True,  # both sides are already DOUBLE: no dialect adjustment needed
     )
 
 
@@ -233,3 +249,93 @@ def check_derived(text: str, metrics: set[str], span: Span | None, what: str) ->
     if problems:
         raise CompileError(problems)
     return tree
+
+
+# -- sources: table names and SELECT queries ----------------------------------------------------
+
+_TABLE_PART = re.compile(r'"((?:[^"]|"")+)"|([^\W\d]\w*)')
+_FILE_LIKE = re.compile(r"[/\\:.]")
+"""In a quoted table name these could make it a path or a URL (DuckDB reads `FROM "x.csv"`)."""
+_STATEMENT_NAMES = (
+    "DDL DML Command Into Lock Set Pragma Use Transaction Commit Rollback Describe Show Grant "
+    "Revoke Attach Detach Install Drop Alter Analyze Cache Uncache Refresh Summarize Kill Export "
+    "LoadData"
+)
+_STATEMENTS: tuple[type[exp.Expr], ...] = tuple(
+    c for c in (getattr(exp, n, None) for n in _STATEMENT_NAMES.split()) if isinstance(c, type)
+)
+_FILE_FUNCTIONS: tuple[type[exp.Expr], ...] = tuple(
+    c for c in (getattr(exp, n, None) for n in ("ReadCSV", "ReadParquet")) if isinstance(c, type)
+)
+TABLE_HINT = (
+    "write name, schema.name or catalog.schema.name; quote a part with spaces, capitals or "
+    'symbols in double quotes: "my schema"."Weird Table"'
+)
+
+
+def _path_like(name: str) -> bool:
+    return bool(_FILE_LIKE.search(name)) or not name.isprintable()
+
+
+@lru_cache(maxsize=1024)
+def _table_parts(text: str) -> tuple[tuple[str, bool], ...] | str:
+    """(name, quoted) parts of a table name, or what is wrong with it."""
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    while True:
+        found = _TABLE_PART.match(text, pos)
+        if found is None:
+            return "is not a table name"
+        quoted, plain = found.group(1), found.group(2)
+        if quoted is not None:
+            name = quoted.replace('""', '"')
+            if _path_like(name):
+                return "holds / \\ : . or a control character inside quotes (a path, not a name)"
+            parts.append((name, True))
+        else:
+            parts.append((plain, False))
+        pos = found.end()
+        if pos == len(text):
+            break
+        if text[pos] != ".":
+            return "is not a table name"
+        pos += 1
+    if len(parts) > 3:
+        return "has more than three parts"
+    return tuple(parts)
+
+
+def check_table(text: str, span: Span | None, what: str) -> exp.Table:
+    """A source's `table:` as a table reference: one to three dot-separated parts, each a plain
+    name or a double-quoted one, written the same way whatever the target (the compiler quotes
+    for each dialect). Anything else (statements, functions, comments) is refused."""
+    parts = _table_parts(text)
+    if isinstance(parts, str):
+        raise _error("C010", f"{what}: table {text[:60]!r} {parts}", span, TABLE_HINT)
+    ids = [exp.Identifier(this=name, quoted=quoted) for name, quoted in parts]
+    catalog, db, name = [None] * (3 - len(ids)) + ids
+    return exp.Table(this=name, db=db, catalog=catalog)
+
+
+def check_select(query: exp.Expr, span: Span | None, what: str) -> None:
+    """A source's `select:` may only read: no statement that writes or changes the session (in a
+    CTE either), no SELECT INTO or FOR UPDATE, no function sqlglot does not know or that reads
+    files, no quoted table name that is a path."""
+    problems: list[str] = []
+    for node in query.walk():
+        if isinstance(node, _STATEMENTS):
+            problems.append(f"{node.key.upper()} is not allowed")
+        elif isinstance(node, (exp.Anonymous, *_FILE_FUNCTIONS)):
+            problems.append(f"{_describe(node)} is not allowed")
+        elif isinstance(node, exp.Table):
+            for part in (node.args.get(k) for k in ("this", "db", "catalog")):
+                if isinstance(part, exp.Identifier) and part.quoted and _path_like(part.name):
+                    problems.append(f"table {part.name[:60]!r} is a path, not a table name")
+    if problems:
+        hint = (
+            "a source's select only reads: SELECT with joins, WITH, UNION and subqueries, and "
+            "functions sqlglot knows"
+        )
+        raise CompileError(
+            [Diagnostic("C012", f"{what}: {p}", span, hint) for p in dict.fromkeys(problems)]
+        )

@@ -42,6 +42,13 @@ class ShiftTimestamp(exp.Expression, exp.Func):
     arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True}
 
 
+class RoundHalfUp(exp.Expression, exp.Func):
+    """A number rounded to `decimals` (an integer literal) places, halves away from zero, as
+    DECIMAL(38, 9) arithmetic would; a DOUBLE."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "decimals": True}
+
+
 class PeriodSeries(exp.Expression):
     """Stands for the body of the calendar CTE: one row per period start (column `period`) from
     `start` to `hi` of the bounds CTE; each target generates it its own way."""
@@ -110,6 +117,8 @@ def disjunction(conditions: list[exp.Expr]) -> exp.Expr:
 
 def paren(expression: exp.Expr) -> exp.Expr:
     """Parenthesise operators so that the tree prints with the meaning it has."""
+    if isinstance(expression, exp.Neg) and isinstance(expression.this, exp.Literal):
+        return expression
     if isinstance(expression, exp.Binary | exp.Neg | exp.Not):
         return exp.Paren(this=expression)
     return expression

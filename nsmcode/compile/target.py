@@ -22,6 +22,7 @@ from nsmcode.compile.expressions import (
     DayOf,
     PeriodSeries,
     PeriodStart,
+    RoundHalfUp,
     ShiftDate,
     ShiftTimestamp,
     alias,
@@ -74,6 +75,12 @@ class Target:
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit("DAY")))
 
+    def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
+        # ROUND on a DECIMAL rounds halves away from zero everywhere (on floats engines differ,
+        # and PostgreSQL has no ROUND(double precision, integer))
+        decimal = exp.Cast(this=value, to=exp.DataType.build("DECIMAL(38, 9)"))
+        return cast(exp.Round(this=decimal, decimals=number(digits)), "DOUBLE")
+
     def array_series(self, grain: str) -> exp.Select:
         raise NotImplementedError
 
@@ -109,6 +116,9 @@ class Target:
                     self.shift_date(e.this, e.expression, e.text("unit"))
                 ),
                 ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
+                RoundHalfUp: lambda g, e: g.sql(
+                    self.round_half_up(e.this, int(e.args["decimals"].name))
+                ),
             }
             if not self.null_safe_eq:
                 transforms[exp.NullSafeEQ] = lambda g, e: g.sql(_null_safe_eq(e))

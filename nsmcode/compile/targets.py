@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from sqlglot import exp
 
 from nsmcode.compile.checks import CASE_SENSITIVE_LIKE
-from nsmcode.compile.expressions import BOUNDS, alias, cast, col, func, number, table, unit
+from nsmcode.compile.expressions import BOUNDS, alias, cast, col, func, number, paren, table, unit
 from nsmcode.compile.target import NotExpressible, Spine, Target
 
 __all__ = ["TARGETS", "NotExpressible", "Target", "with_spine"]
@@ -290,6 +290,28 @@ class SQLite(Target):
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE", value, _modifier(count, grain))
+
+    def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
+        """No DECIMAL type: round to integer billionths first, then halves away from zero with
+        integer division (which truncates toward zero)."""
+        if not 0 <= digits < 9:
+            return super().round_half_up(value, digits)
+        billionths = cast(
+            func("ROUND", exp.Mul(this=paren(value), expression=number(10**9))), "INTEGER"
+        )
+        step = 10 ** (9 - digits)
+        half = exp.Case(
+            ifs=[
+                exp.If(this=exp.LT(this=billionths, expression=number(0)), true=number(-step // 2))
+            ],
+            default=number(step // 2),
+        )
+        units = exp.Div(  # typed: SQLite's integer division, truncating toward zero
+            this=exp.Paren(this=exp.Add(this=billionths.copy(), expression=half)),
+            expression=number(step),
+            typed=True,
+        )
+        return exp.Div(this=cast(units, "REAL"), expression=number(10**digits), typed=True)
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return func("DATETIME", value, _modifier(days, "DAY"))

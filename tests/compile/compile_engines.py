@@ -106,6 +106,8 @@ def postgres_dsn() -> str:
 
 
 def postgres_load(con: Any, schema: str) -> None:
+    # tiny tables, but the digits calendar's row estimates would trigger seconds of JIT
+    con.execute("SET jit = off")
     con.execute(f"CREATE SCHEMA {schema}")
     con.execute(f"SET search_path TO {schema}")
     for name, (columns, rows) in DATA.items():
@@ -141,6 +143,11 @@ def spark_session() -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.adaptive.enabled", "false")
+        # tiny data: broadcast jobs and generated code cost more than they save
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
 
@@ -148,6 +155,7 @@ def spark_session() -> Any:
 def spark_runner(spark: Any) -> Runner:
     from pyspark.sql import types as T
 
+    spark.sparkContext.setLogLevel("ERROR")
     kinds = {
         "string": T.StringType(),
         "integer": T.LongType(),

@@ -172,6 +172,7 @@ METRICS: dict[str, Agg | Calc] = {
     "error_rate": Calc("ratio", ("error_calls", "calls")),
     "revenue_per_active_account": Calc("derived", ("revenue_per_active_account",)),
     "calls_index": Calc("derived", ("calls_index",)),
+    "rounding": Calc("derived", ("rounding",)),
     "active_accounts_28d": Calc("window", ("active_accounts", 28, None)),
     "calls_2w": Calc("window", ("calls", 14, None)),
     "revenue_mtd": Calc("window", ("revenue", None, "month")),
@@ -292,6 +293,7 @@ class Reference:
             used = {
                 "revenue_per_active_account": ["revenue", "active_accounts"],
                 "calls_index": ["revenue", "calls", "error_calls", "signups", "calls_all"],
+                "rounding": ["paid_invoice_count", "calls_all", "latency_total"],
             }[args[0]]
             return [a for u in used for a in self.primary(u)]
         return self.primary(args[0])
@@ -313,6 +315,16 @@ class Reference:
         if metric.kind == "derived":
             if args[0] == "revenue_per_active_account":
                 return div(v("revenue", period, segs), v("active_accounts", period, segs))
+            if args[0] == "rounding":
+                return arith(
+                    "+",
+                    arith(
+                        "+",
+                        round_half_up(div(v("paid_invoice_count", period, segs), 8), 2),
+                        round_half_up(div(v("calls_all", period, segs), -8), 2),
+                    ),
+                    round_half_up(v("latency_total", period, segs), 0),
+                )
             calls, errors = v("calls", period, segs), v("error_calls", period, segs)
             revenue = v("revenue", period, segs)
             part = round_half_up(arith("*", div(coalesce(revenue, 0), nullif(calls, 0)), 100), 2)
@@ -383,8 +395,14 @@ class Reference:
     def series(
         self, name: str, since: dt.date | None = None, until: dt.date | None = None
     ) -> list[tuple[Any, ...]]:
-        """The expected result rows: (period, *segments, value), ordered like the SQL."""
-        primary = list(dict.fromkeys(self.primary(name)))
+        """Expected rows of one metric: (period, *segments, value), ordered like the SQL."""
+        return self.table([name], since, until)
+
+    def table(
+        self, names: list[str], since: dt.date | None = None, until: dt.date | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Expected rows of several metrics in one query: the spine covers all of them."""
+        primary = list(dict.fromkeys(a for n in names for a in self.primary(n)))
         periods = [self.period(r) for a in primary for r in self.rows(a)]
         lo = first_period_on_or_after(since, self.grain) if since else min(periods, default=None)
         hi = period_of(until, self.grain) if until else max(periods, default=None)
@@ -405,7 +423,7 @@ class Reference:
                 and (until is None or self.period(r) <= hi)
             }
         ordered = sorted(combos, key=lambda k: tuple((x is None, x or "") for x in k))
-        return [(p, *k, self.value(name, p, k)) for p in calendar for k in ordered]
+        return [(p, *k, *(self.value(n, p, k) for n in names)) for p in calendar for k in ordered]
 
 
 def first_period_on_or_after(day: dt.date, grain: str) -> dt.date:

@@ -1,0 +1,68 @@
+"""Fixtures for the compiler tests: the fixture project and one runner per engine (session-wide:
+each engine is loaded once; PostgreSQL gets a fresh schema, dropped at the end)."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from compile_engines import (
+    Runner,
+    duckdb_runner,
+    postgres_dsn,
+    postgres_load,
+    postgres_runner,
+    spark_runner,
+    spark_session,
+    sqlite_runner,
+    unavailable,
+)
+
+from nsmcode.project import Project, load_project
+
+PROJECT = Path(__file__).parent / "project"
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return load_project(PROJECT)
+
+
+@pytest.fixture(scope="session")
+def duckdb_run() -> Runner:
+    return duckdb_runner()
+
+
+@pytest.fixture(scope="session")
+def sqlite_run() -> Runner:
+    return sqlite_runner()
+
+
+@pytest.fixture(scope="session")
+def postgres_run() -> Iterator[Runner]:
+    dsn = postgres_dsn()
+    try:
+        import psycopg
+    except ImportError:
+        unavailable("psycopg is not installed: PostgreSQL execution tests skipped")
+    schema = f"nsmcode_compile_{os.getpid()}_{random.Random().randrange(10**9)}"
+    con: Any = psycopg.connect(dsn, autocommit=True)
+    try:
+        postgres_load(con, schema)
+        yield postgres_runner(con)
+    finally:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def spark_run() -> Iterator[Runner]:
+    spark = spark_session()
+    try:
+        yield spark_runner(spark)
+    finally:
+        spark.stop()
