@@ -140,24 +140,24 @@ SPARK_BATCHES: list[tuple[str, tuple[str, ...], dt.date | None, dt.date | None, 
         (),
         None,
         None,
-        ["calls", "integration_points", "latency_avg", "error_rate", "calls_index"]
-        + ["active_accounts_28d", "activation_7d", "calls_wow", "retention_2"],
+        "calls integration_points latency_avg error_rate calls_index active_accounts_28d "
+        "activation_7d calls_wow retention_2".split(),
     ),
     (
         "month",
         ("plan",),
         None,
         None,
-        ["revenue_mtd", "calls_2w", "integration_points_28d", "rounding", "latency_min"]
-        + ["latency_max", "open_region_calls", "paid_invoice_count", "calls_all"],
+        "revenue_mtd calls_2w integration_points_28d rounding latency_min latency_max "
+        "open_region_calls paid_invoice_count calls_all".split(),
     ),
     (
         "day",
         (),
         SINCE,
         UNTIL,
-        ["calls_total", "active_accounts_28d_wow", "error_rate_change", "signups", "revenue"]
-        + ["error_calls", "active_accounts"],
+        "calls_total active_accounts_28d_wow error_rate_change signups revenue error_calls "
+        "active_accounts".split(),
     ),
     (
         "quarter",
