@@ -18,6 +18,7 @@ Three steps (see docs/analyze.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from nsmcode.analyze.result import (
@@ -54,13 +55,14 @@ def analyze_project(
     *,
     outcome: str | None = None,
     max_lag: int = DEFAULT_MAX_LAG,
+    today: dt.date | None = None,
 ) -> AnalysisReport:
     """Open the project's connection (or the named profile), analyze, close. Raises InputError
     (located diagnostics) for a setup or data problem."""
     from nsmcode.run.connections import open_engine
 
     with open_engine(project, connection) as engine:
-        return analyze(project, engine, outcome=outcome, max_lag=max_lag)
+        return analyze(project, engine, outcome=outcome, max_lag=max_lag, today=today)
 
 
 def analyze(
@@ -69,15 +71,20 @@ def analyze(
     *,
     outcome: str | None = None,
     max_lag: int = DEFAULT_MAX_LAG,
+    today: dt.date | None = None,
 ) -> AnalysisReport:
-    """Run the three steps on an open engine (two queries) and explain the results."""
+    """Run the three steps on an open engine (two queries) and explain the results. The period
+    containing `today` (default: the current date), if the data reaches it, is still in progress
+    and left out of the lags."""
     from nsmcode.analyze import explain, setup
     from nsmcode.analyze.stats import judge_lags
+    from nsmcode.compile.plan import period_start
 
     chosen = setup.resolve(project, outcome, max_lag)
     names, skipped = _lag_metrics(project, chosen, engine.dialect)
     pairs = [(0, 1)] + [(i, 0) for i in range(2, len(names))]
-    found = _lags(project, engine, chosen, names, pairs)
+    current = period_start(today or dt.date.today(), chosen.grain)
+    found = _lags(project, engine, chosen, names, pairs, current)
     grain = chosen.grain.value
 
     def check(pair: int, outcome_step: bool) -> LeadCheck:
@@ -163,12 +170,17 @@ def _execute(
 
 
 def _lags(
-    project: Project, engine: Engine, chosen: Setup, names: list[str], pairs: list[tuple[int, int]]
+    project: Project,
+    engine: Engine,
+    chosen: Setup,
+    names: list[str],
+    pairs: list[tuple[int, int]],
+    current: dt.date,
 ) -> LagResults:
     from nsmcode.analyze import lagged
     from nsmcode.compile import render
 
-    tree = lagged.query(project, names, pairs, chosen.max_lag, chosen.grain)
+    tree = lagged.query(project, names, pairs, chosen.max_lag, chosen.grain, current)
     rows = _execute(project, engine, names, render(tree, engine.dialect))
     return lagged.read(rows, len(pairs), len(names), chosen.max_lag)
 

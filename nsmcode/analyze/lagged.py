@@ -5,7 +5,9 @@ One query, built with sqlglot expression builders on top of the compiled metrics
 grain: one scan per source, one shared period spine). Its CTEs are kept and these follow:
 
     nsm_an_series(period, m0, m1, ...)   the compiled metrics, one row per period
-    nsm_an_indexed      t = the period's position (the spine has no gaps), values as DOUBLE
+    nsm_an_indexed      t = the period's position (the spine has no gaps), values as DOUBLE;
+                        a period still in progress is left out (its partial values would look
+                        like a drop of every metric at once)
     nsm_an_changes      d<i> = ln(m<i> at t) - ln(m<i> at t-1); NULL unless both are positive
     nsm_an_lags         k = -max_lag .. max_lag
     nsm_an_pairs        per (pair, k): x = leader's change at t, y = follower's at t + k
@@ -28,7 +30,16 @@ from sqlglot import exp
 
 from nsmcode import models
 from nsmcode.analyze.stats import LagPoint
-from nsmcode.compile.expressions import alias, cast, col, conjunction, cte, number, table
+from nsmcode.compile.expressions import (
+    alias,
+    cast,
+    col,
+    conjunction,
+    cte,
+    date_literal,
+    number,
+    table,
+)
 from nsmcode.project import Project
 from nsmcode.run.connections import as_date
 
@@ -58,8 +69,10 @@ def query(
     pairs: Sequence[tuple[int, int]],
     max_lag: int,
     grain: models.Grain,
+    current: dt.date | None = None,
 ) -> exp.Select:
-    """The dialect-free tree: `pairs` are (leader index, follower index) into `names`."""
+    """The dialect-free tree: `pairs` are (leader index, follower index) into `names`; the
+    period starting on `current` (still in progress) is left out."""
     from nsmcode.compile import QueryOptions
     from nsmcode.compile.rows import metrics_expression
 
@@ -69,7 +82,7 @@ def query(
     compiled.set("order", None)
     metrics = [f"m{i}" for i in range(len(names))]
     ctes.append(cte(SERIES, compiled, ["period", *metrics]))
-    ctes.append(cte(INDEXED, _indexed(metrics)))
+    ctes.append(cte(INDEXED, _indexed(metrics, current)))
     ctes.append(cte(CHANGES, _changes(metrics)))
     ctes.append(cte(LAGS, _union([_constant(k, "k") for k in range(-max_lag, max_lag + 1)])))
     ctes.append(cte(PAIRS, _union([_pairs(i, a, b) for i, (a, b) in enumerate(pairs)])))
@@ -113,7 +126,7 @@ def _date(value: Any) -> dt.date:
 # ------------------------------------------------------------------------------------------------
 
 
-def _indexed(metrics: list[str]) -> exp.Select:
+def _indexed(metrics: list[str], current: dt.date | None) -> exp.Select:
     position = exp.Window(
         this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=col("period"))])
     )
@@ -121,6 +134,8 @@ def _indexed(metrics: list[str]) -> exp.Select:
     select.select(alias(position, "t"), col("period"), copy=False)
     select.select(*(alias(cast(col(m), "DOUBLE"), m) for m in metrics), copy=False)
     select.from_(table(SERIES), copy=False)
+    if current is not None:
+        select.where(exp.NEQ(this=col("period"), expression=date_literal(current)), copy=False)
     return select
 
 

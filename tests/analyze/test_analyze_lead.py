@@ -4,6 +4,8 @@ of the same log changes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from analyze_data import lag_correlation
 from conftest import Build
@@ -100,3 +102,17 @@ def test_max_lag_bounds_the_lags(build: Build) -> None:
     # the planted 4-week lead is out of reach: the best it can do is a neighbour or nothing
     best = report.lead.verdict.best
     assert best is None or best.lag != 4
+
+
+def test_period_in_progress_is_left_out(build: Build) -> None:
+    """Run during the last week of the data: that week is partial and not compared."""
+    root, _ = build("lead2")
+    first = dt.date(2025, 1, 6)
+    report = analyze_project(load_project(root), today=first + dt.timedelta(weeks=51, days=2))
+    periods = report.series.periods
+    assert len(periods) == 51 and periods[-1] == first + dt.timedelta(weeks=50)
+    by_lag = {p.lag: p.n for p in report.lead.points}
+    assert (by_lag[0], by_lag[2], by_lag[-6]) == (50, 48, 44)  # 51 weeks give 50 changes
+    assert report.lead.verdict.best is not None and report.lead.verdict.best.lag == 2
+    everything = analyze_project(load_project(root), today=first + dt.timedelta(weeks=60))
+    assert len(everything.series.periods) == 52
