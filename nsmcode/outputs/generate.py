@@ -63,7 +63,8 @@ def generate(
     else:
         produced, problems = _run(work, jobs)
     if problems:
-        raise InputError(problems)
+        # a broken qualifier or source fails every metric (and dialect) using it: say it once
+        raise InputError(list(dict.fromkeys(problems)))
     return produced
 
 
