@@ -70,11 +70,13 @@ def lead_explanation(
     best, concurrent = verdict.best, verdict.concurrent
     method = (
         f"Each {grain}'s change is measured as ln(this {grain} / the previous {grain}), so two "
-        f"metrics that merely both grow do not look related: only their ups and downs are "
-        f"compared. For each lag k from -{max_lag} to {max_lag}, {leader}'s change in {grain} t "
-        f"is paired with {follower}'s change in {grain} t + k; r is their correlation over n "
-        f"such pairs, and a correlation inside ±2/√n is what unrelated series give about 95% "
-        f"of the time. Lags with fewer than {MIN_PAIRS} pairs are not read."
+        f"metrics that merely both grow steadily do not look related: only their ups and downs "
+        f"are compared. For each lag k from -{max_lag} to {max_lag}, {leader}'s change in "
+        f"{grain} t is paired with {follower}'s change in {grain} t + k; r is their correlation "
+        f"over n such pairs, and a correlation inside ±2/√n is what unrelated series give about "
+        f"95% of the time. Lags with fewer than {MIN_PAIRS} pairs are not read. A shared "
+        f"slowdown or speed-up still correlates at every lag, which is why {leader} must also "
+        f"beat every negative lag, where {follower} would be moving first."
     )
     out = [method]
     if verdict.status == "pass" and best is not None:

@@ -154,7 +154,7 @@ def render_text(report: AnalysisReport) -> str:
         out.append("")
     out += _paragraphs(report.inputs.explanation)
     out += textwrap.wrap(CAUSATION, WIDTH)
-    out += ["", f"Result: {STATUS[report.status]}: {_verdict(report)}"]
+    out += ["", *textwrap.wrap(f"Result: {STATUS[report.status]}: {_verdict(report)}", WIDTH)]
     return "\n".join(out)
 
 
