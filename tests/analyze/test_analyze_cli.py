@@ -28,7 +28,7 @@ def test_example_project_passes(runner: CliRunner) -> None:
     assert "leads weekly_revenue by 3 weeks" in text
     assert "2. Do accounts that score high on the north star retain better?  PASS" in text
     assert "Correlation is not causation" in text
-    assert text.rstrip().splitlines()[-1].startswith("Result: PASS")
+    assert text.rstrip().splitlines()[-2].startswith("Result: PASS")
 
 
 def test_json_format(build: Build, runner: CliRunner) -> None:
