@@ -98,7 +98,9 @@ class Engine:
     """DuckDB: table -> file named in `tables:` that does not exist (reported when queried)."""
 
     def execute(self, sql: str) -> Result:
-        cursor = self.connection.cursor()
+        # A DuckDB cursor is a second connection, which would not see the session's temp views.
+        shared = self.kind == "duckdb"
+        cursor = self.connection if shared else self.connection.cursor()
         try:
             cursor.execute(sql)
             columns = [str(d[0]).lower() for d in cursor.description or ()]
@@ -109,7 +111,8 @@ class Engine:
             self._rollback()
             raise EngineError(kind, message, name) from None
         finally:
-            cursor.close()
+            if not shared:
+                cursor.close()
         return Result(columns, rows)
 
     def _rollback(self) -> None:
@@ -385,11 +388,16 @@ def _reader(path: Path) -> str:
 
 
 def _create_view(connection: Any, table: str, path: Path) -> None:
+    """A view named like the table over the file. Unqualified names get TEMP views, so a DuckDB
+    database file is never changed; schema-qualified names need a real schema and view."""
     parts = [p.replace('"', '""') for p in table.split(".")]
+    kind = "VIEW"
     if len(parts) > 1:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{parts[-2]}"')
+    else:
+        kind = "TEMP VIEW"
     name = ".".join(f'"{p}"' for p in parts)
-    connection.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {_reader(path)}")
+    connection.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM {_reader(path)}")
 
 
 def data_file_error(project: Project, engine: Engine, table: str) -> Diagnostic | None:

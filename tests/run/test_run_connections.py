@@ -28,6 +28,19 @@ def test_duckdb_maps_tables_to_files(tiny: Tiny) -> None:
     assert result.rows == [(12, 3)]
 
 
+def test_duckdb_file_database_is_not_changed(tiny: Tiny) -> None:
+    import duckdb
+
+    text = (tiny.root / "nsmcode.yaml").read_text()
+    text = text.replace("    type: duckdb\n", "    type: duckdb\n    database: local.duckdb\n")
+    (tiny.root / "nsmcode.yaml").write_text(text)
+    duckdb.connect(str(tiny.root / "local.duckdb")).close()
+    with open_engine(load_project(tiny.root)) as engine:
+        assert engine.execute("SELECT count(*) FROM api_calls").rows == [(400,)]
+    con = duckdb.connect(str(tiny.root / "local.duckdb"))
+    assert con.execute("SELECT count(*) FROM information_schema.tables").fetchall() == [(0,)]
+
+
 def test_embedded_duckdb_without_a_profile(tiny: Tiny) -> None:
     text = (tiny.root / "nsmcode.yaml").read_text().replace("connection: local\n", "")
     (tiny.root / "nsmcode.yaml").write_text(text)
