@@ -133,8 +133,9 @@ def _describe(node: exp.Expr) -> str:
     return f"{node.key.upper()} ({text[:40]}{'...' if len(text) > 40 else ''})"
 
 
-def _walk(tree: exp.Expr) -> Iterator[exp.Expr]:
-    yield from tree.walk()
+def _walk(tree: exp.Expr, allowed: tuple[type[exp.Expr], ...]) -> Iterator[exp.Expr]:
+    """Nodes breadth-first, not descending into a refused node (one diagnostic per construct)."""
+    yield from tree.walk(bfs=True, prune=lambda node: not isinstance(node, allowed))
 
 
 def safe_division(left: exp.Expr, right: exp.Expr) -> exp.Expr:
@@ -161,7 +162,7 @@ def check_condition(
     problems: list[Diagnostic] = []
     sources: set[str] = set()
     features: set[str] = set()
-    for node in _walk(tree):
+    for node in _walk(tree, _CONDITION_NODES):
         if not isinstance(node, _CONDITION_NODES):
             problems.append(
                 Diagnostic(
@@ -217,7 +218,7 @@ def check_derived(text: str, metrics: set[str], span: Span | None, what: str) ->
     """Check a derived expression: arithmetic over metric names, numbers, a few functions."""
     tree = parse(text, None, span, what)
     problems: list[Diagnostic] = []
-    for node in _walk(tree):
+    for node in _walk(tree, _DERIVED_NODES):
         if not isinstance(node, _DERIVED_NODES):
             problems.append(
                 Diagnostic(

@@ -43,11 +43,8 @@ def or_(*values: Tri) -> Tri:
 def cmp(a: Any, op: str, b: Any) -> Tri:
     if a is None or b is None:
         return None
-    return {
-        "=": a == b,
-        "<": a < b,
-        ">=": a >= b,
-    }[op]
+    result: bool = {"=": a == b, "<": a < b, ">=": a >= b}[op]
+    return result
 
 
 # -- calendar
@@ -259,7 +256,8 @@ class Reference:
         if agg not in self._groups:
             out: dict[Key, list[Record]] = defaultdict(list)
             for row in self.rows(agg):
-                out[(self.period(row), *self.segs(row))].append(row)
+                key = (self.period(row), *self.segs(row))
+                out[key].append(row)
             self._groups[agg] = out
         return self._groups[agg]
 
@@ -280,7 +278,8 @@ class Reference:
             return None
         if agg.kind == "average":
             return math.fsum(values) / len(values)
-        return min(values) if agg.kind == "min" else max(values)
+        chosen: Number = min(values) if agg.kind == "min" else max(values)
+        return chosen
 
     def primary(self, name: str) -> list[Agg]:
         metric = METRICS[name]

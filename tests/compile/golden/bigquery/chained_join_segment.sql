@@ -1,0 +1,56 @@
+WITH nsm_rows_events AS (
+  SELECT
+    DATE_TRUNC(CAST(events.called_at AS DATE), QUARTER) AS period,
+    regions.region_name AS g_region_name
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  LEFT JOIN regions AS regions
+    ON accounts.region_id = regions.region_id
+  WHERE
+    events.environment = 'production' AND COALESCE(regions.blocked, FALSE) = FALSE
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 QUARTER)) AS period
+), nsm_agg_events AS (
+  SELECT
+    period,
+    g_region_name,
+    COUNT(*) AS v1
+  FROM nsm_rows_events
+  GROUP BY
+    period,
+    g_region_name
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_region_name
+  FROM nsm_rows_events
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_region_name
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.g_region_name AS region_name,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_events AS l1
+  ON l1.period = sp.period AND l1.g_region_name IS NOT DISTINCT FROM sp.g_region_name
+ORDER BY
+  sp.period NULLS LAST,
+  sp.g_region_name NULLS LAST

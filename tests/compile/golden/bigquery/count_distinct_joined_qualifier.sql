@@ -1,0 +1,42 @@
+WITH nsm_rows_events AS (
+  SELECT
+    DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK) AS period,
+    events.account_id AS c_account_id
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT accounts.is_test
+    AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 WEEK)) AS period
+), nsm_agg_events AS (
+  SELECT
+    period,
+    COUNT(DISTINCT c_account_id) AS v1
+  FROM nsm_rows_events
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_events AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

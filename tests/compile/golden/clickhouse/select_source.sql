@@ -1,0 +1,80 @@
+WITH nsm_rows_paid_invoices AS (
+  SELECT
+    toStartOfMonth(paid_invoices.issued_at) AS period
+  FROM (
+    SELECT
+      invoice_id,
+      account_id,
+      issued_at,
+      amount
+    FROM invoices
+    WHERE
+      amount > 0
+  ) AS paid_invoices
+), nsm_bounds AS (
+  SELECT
+    minOrNull(d.period) AS period_lo,
+    maxOrNull(d.period) AS period_hi,
+    minOrNull(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_paid_invoices
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+), nsm_agg_paid_invoices AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_paid_invoices
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_paid_invoices AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period
+SETTINGS join_use_nulls = 1

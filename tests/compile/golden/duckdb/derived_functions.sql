@@ -1,0 +1,126 @@
+WITH RECURSIVE nsm_rows_invoices AS (
+  SELECT
+    CAST(DATE_TRUNC('month', invoices.issued_at) AS DATE) AS period,
+    invoices.amount AS c_amount
+  FROM invoices AS invoices
+  LEFT JOIN accounts AS accounts
+    ON invoices.account_id = accounts.account_id
+  WHERE
+    NOT accounts.is_test AND NOT accounts.is_internal
+), nsm_rows_events AS (
+  SELECT
+    CAST(DATE_TRUNC('month', events.called_at) AS DATE) AS period,
+    CASE WHEN events.environment = 'production' THEN 1 ELSE 0 END AS f1,
+    CASE
+      WHEN events.environment = 'production' AND events.status_code >= 500
+      THEN 1
+      ELSE 0
+    END AS f2
+  FROM events AS events
+), nsm_rows_accounts AS (
+  SELECT
+    CAST(DATE_TRUNC('month', accounts.created_at) AS DATE) AS period
+  FROM accounts AS accounts
+  WHERE
+    NOT accounts.is_test AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_invoices
+    UNION ALL
+    SELECT
+      period
+    FROM nsm_rows_events
+    UNION ALL
+    SELECT
+      period
+    FROM nsm_rows_accounts
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    CAST(pr.period + INTERVAL 1 MONTH AS DATE)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    CAST(pr.period + INTERVAL 1 MONTH AS DATE) <= b.period_hi
+), nsm_agg_invoices AS (
+  SELECT
+    period,
+    SUM(c_amount) AS v1
+  FROM nsm_rows_invoices
+  GROUP BY
+    period
+), nsm_agg_events AS (
+  SELECT
+    period,
+    COUNT(CASE WHEN f1 = 1 THEN 1 END) AS v1,
+    COUNT(CASE WHEN f2 = 1 THEN 1 END) AS v2,
+    COUNT(*) AS v3
+  FROM nsm_rows_events
+  GROUP BY
+    period
+), nsm_agg_accounts AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_accounts
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  (
+    (
+      (
+        CAST(ROUND(
+          CAST((
+            CAST(COALESCE(COALESCE(l1.v1, 0), 0) AS DOUBLE) / NULLIF(CAST(NULLIF(COALESCE(l2.v1, 0), 0) AS DOUBLE), 0)
+          ) * 100 AS DECIMAL(38, 9)),
+          2
+        ) AS DOUBLE) + ABS(COALESCE(l2.v1, 0) - COALESCE(l2.v2, 0))
+      ) - CASE
+        WHEN COALESCE(l2.v1, 0) IS NULL
+        OR COALESCE(l2.v2, 0) IS NULL
+        OR COALESCE(l3.v1, 0) IS NULL
+        THEN NULL
+        WHEN COALESCE(l2.v1, 0) >= COALESCE(l2.v2, 0)
+        AND COALESCE(l2.v1, 0) >= COALESCE(l3.v1, 0)
+        THEN COALESCE(l2.v1, 0)
+        WHEN COALESCE(l2.v2, 0) >= COALESCE(l3.v1, 0)
+        THEN COALESCE(l2.v2, 0)
+        ELSE COALESCE(l3.v1, 0)
+      END
+    ) + (
+      CASE
+        WHEN COALESCE(l2.v3, 0) IS NULL OR COALESCE(l2.v1, 0) IS NULL
+        THEN NULL
+        WHEN COALESCE(l2.v3, 0) <= COALESCE(l2.v1, 0)
+        THEN COALESCE(l2.v3, 0)
+        ELSE COALESCE(l2.v1, 0)
+      END * -1
+    )
+  ) + (
+    (
+      COALESCE(l2.v1, 0) - 1
+    ) * 2
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_invoices AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_events AS l2
+  ON l2.period = sp.period
+LEFT JOIN nsm_agg_accounts AS l3
+  ON l3.period = sp.period
+ORDER BY
+  sp.period

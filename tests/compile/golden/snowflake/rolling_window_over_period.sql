@@ -1,0 +1,103 @@
+WITH nsm_rows_events AS (
+  SELECT
+    DATEADD(DAY, 1 - DAYOFWEEKISO(events.called_at), CAST(events.called_at AS DATE)) AS period,
+    accounts.plan AS g_plan,
+    CAST(events.called_at AS DATE) AS nsm_day,
+    events.account_id AS c_account_id
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT accounts.is_test
+    AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    DATEADD(WEEK, -1, MIN(d.period)) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    DATEADD(WEEK, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    DATEADD(WEEK, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    r.g_plan,
+    COUNT(DISTINCT r.c_account_id) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  WHERE
+    r.nsm_day >= DATEADD(DAY, -28, DATEADD(WEEK, 1, p.period))
+    AND r.nsm_day < DATEADD(WEEK, 1, p.period)
+  GROUP BY
+    p.period,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_plan
+  FROM nsm_rows_events
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    pr.period >= b.period_lo
+)
+SELECT
+  sp.period AS period,
+  sp.g_plan AS plan,
+  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l2.value, 0) AS DOUBLE), 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
+LEFT JOIN nsm_window1 AS l2
+  ON l2.period = DATEADD(WEEK, -1, sp.period)
+  AND l2.g_plan IS NOT DISTINCT FROM sp.g_plan
+ORDER BY
+  sp.period,
+  sp.g_plan

@@ -1,0 +1,73 @@
+WITH nsm_rows_events AS (
+  SELECT
+    CAST(DATE_TRUNC('week', events.called_at) AS DATE) AS period,
+    accounts.plan AS g_plan,
+    CAST(events.called_at AS DATE) AS nsm_day,
+    events.account_id AS c_account_id
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT accounts.is_test
+    AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    DATE_ADD(MIN(d.period), (
+      -1
+    ) * 7) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 1 WEEK)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    r.g_plan,
+    COUNT(DISTINCT r.c_account_id) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  WHERE
+    r.nsm_day >= DATE_ADD(DATE_ADD(p.period, 7), -28)
+    AND r.nsm_day < DATE_ADD(p.period, 7)
+  GROUP BY
+    p.period,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_plan
+  FROM nsm_rows_events
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    pr.period >= b.period_lo
+)
+SELECT
+  sp.period AS period,
+  sp.g_plan AS plan,
+  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l2.value, 0) AS DOUBLE), 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
+LEFT JOIN nsm_window1 AS l2
+  ON l2.period = DATE_ADD(sp.period, (
+    -1
+  ) * 7)
+  AND l2.g_plan IS NOT DISTINCT FROM sp.g_plan
+ORDER BY
+  sp.period NULLS LAST,
+  sp.g_plan NULLS LAST

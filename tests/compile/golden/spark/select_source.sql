@@ -1,0 +1,45 @@
+WITH nsm_rows_paid_invoices AS (
+  SELECT
+    CAST(DATE_TRUNC('month', paid_invoices.issued_at) AS DATE) AS period
+  FROM (
+    SELECT
+      invoice_id,
+      account_id,
+      issued_at,
+      amount
+    FROM invoices
+    WHERE
+      amount > 0
+  ) AS paid_invoices
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_paid_invoices
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 1 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_agg_paid_invoices AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_paid_invoices
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_paid_invoices AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,49 @@
+WITH RECURSIVE nsm_rows_events AS (
+  SELECT
+    DATE(events.called_at, 'weekday 0', '-6 days') AS period,
+    DATE(events.called_at) AS nsm_day
+  FROM events AS events
+  WHERE
+    events.environment = 'production'
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+7 days')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+7 days') <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    COUNT(*) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  WHERE
+    r.nsm_day < DATE(p.period, '+7 days')
+  GROUP BY
+    p.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

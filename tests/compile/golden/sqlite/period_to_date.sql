@@ -1,0 +1,53 @@
+WITH RECURSIVE nsm_rows_invoices AS (
+  SELECT
+    DATE(invoices.issued_at, 'start of month') AS period,
+    DATE(invoices.issued_at) AS nsm_day,
+    invoices.amount AS c_amount
+  FROM invoices AS invoices
+  LEFT JOIN accounts AS accounts
+    ON invoices.account_id = accounts.account_id
+  WHERE
+    NOT accounts.is_test AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_invoices
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+1 months')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+1 months') <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    SUM(r.c_amount) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_invoices AS r
+  WHERE
+    r.nsm_day >= DATE(p.period, 'start of month')
+    AND r.nsm_day < DATE(p.period, '+1 months')
+  GROUP BY
+    p.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

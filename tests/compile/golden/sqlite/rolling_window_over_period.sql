@@ -1,0 +1,75 @@
+WITH RECURSIVE nsm_rows_events AS (
+  SELECT
+    DATE(events.called_at, 'weekday 0', '-6 days') AS period,
+    accounts.plan AS g_plan,
+    DATE(events.called_at) AS nsm_day,
+    events.account_id AS c_account_id
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT accounts.is_test
+    AND NOT accounts.is_internal
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    DATE(MIN(d.period), '-7 days') AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+7 days')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+7 days') <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    r.g_plan,
+    COUNT(DISTINCT r.c_account_id) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  WHERE
+    r.nsm_day >= DATE(DATE(p.period, '+7 days'), '-28 days')
+    AND r.nsm_day < DATE(p.period, '+7 days')
+  GROUP BY
+    p.period,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_plan
+  FROM nsm_rows_events
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    pr.period >= b.period_lo
+)
+SELECT
+  sp.period AS period,
+  sp.g_plan AS plan,
+  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS REAL) / NULLIF(CAST(COALESCE(l2.value, 0) AS REAL), 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period AND l1.g_plan IS sp.g_plan
+LEFT JOIN nsm_window1 AS l2
+  ON l2.period = DATE(sp.period, '-7 days') AND l2.g_plan IS sp.g_plan
+ORDER BY
+  sp.period NULLS LAST,
+  sp.g_plan NULLS LAST

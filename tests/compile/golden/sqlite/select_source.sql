@@ -1,0 +1,52 @@
+WITH RECURSIVE nsm_rows_paid_invoices AS (
+  SELECT
+    DATE(paid_invoices.issued_at, 'start of month') AS period
+  FROM (
+    SELECT
+      invoice_id,
+      account_id,
+      issued_at,
+      amount
+    FROM invoices
+    WHERE
+      amount > 0
+  ) AS paid_invoices
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_paid_invoices
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+1 months')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+1 months') <= b.period_hi
+), nsm_agg_paid_invoices AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_paid_invoices
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_paid_invoices AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

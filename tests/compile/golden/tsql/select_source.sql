@@ -1,0 +1,54 @@
+WITH nsm_rows_paid_invoices AS (
+  SELECT
+    DATEFROMPARTS(YEAR(paid_invoices.issued_at), MONTH(paid_invoices.issued_at), 1) AS period
+  FROM (
+    SELECT
+      invoice_id AS invoice_id,
+      account_id AS account_id,
+      issued_at AS issued_at,
+      amount AS amount
+    FROM invoices
+    WHERE
+      amount > 0
+  ) AS paid_invoices
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period AS period
+    FROM nsm_rows_paid_invoices
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(MONTH, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(MONTH, 1, pr.period) <= b.period_hi
+), nsm_agg_paid_invoices AS (
+  SELECT
+    period AS period,
+    COUNT(*) AS v1
+  FROM nsm_rows_paid_invoices
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_paid_invoices AS l1
+  ON l1.period = sp.period
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period OPTION(
+    MAXRECURSION 0
+)
