@@ -49,7 +49,7 @@ class RoundHalfUp(exp.Expression, exp.Func):
     arg_types: ClassVar[dict[str, bool]] = {"this": True, "decimals": True}
 
 
-class PeriodSeries(exp.Expression):
+class PeriodSeries(exp.Expression, exp.Func):
     """Stands for the body of the calendar CTE: one row per period start (column `period`) from
     `start` to `hi` of the bounds CTE; each target generates it its own way."""
 

@@ -9,12 +9,14 @@ recursion is limited). Everything else is sqlglot's own generation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import ErrorLevel, UnsupportedError
+from sqlglot.errors import ErrorLevel, TokenError, UnsupportedError
 from sqlglot.generator import Generator
+from sqlglot.tokenizer_core import TokenType
 
 from nsmcode.compile.expressions import (
     BOUNDS,
@@ -97,6 +99,7 @@ class Target:
         query = tree.copy()
         self._calendar(query)
         self.finish(query)
+        quote_keywords(query, self._dialect)
         generator = self.generator_class()(
             dialect=self._dialect, pretty=True, unsupported_level=ErrorLevel.RAISE
         )
@@ -204,3 +207,39 @@ def _numbers(grain: str) -> exp.Select:
         select.join(exp.Join(this=table("nsm_digits", f"d{i}"), kind="CROSS"), copy=False)
     select.where(exp.LTE(this=shifted.copy(), expression=col("period_hi", "b")), copy=False)
     return select
+
+
+# Words PostgreSQL reserves, or reads as a function without parentheses (`user`), that sqlglot's
+# tokenizers read as plain names (`order`, `group` only start ORDER BY / GROUP BY tokens).
+_POSTGRES_RESERVED = """
+    all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+    collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user default
+    deferrable desc distinct do else end except false fetch for foreign freeze from full grant
+    group having ilike in initially inner intersect into is isnull join lateral leading left like
+    limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps
+    placing primary qualify references returning right select session_user similar some symmetric
+    system_user table tablesample then to trailing true union unique user using variadic verbose
+    when where window with"""
+_RESERVED = frozenset(_POSTGRES_RESERVED.split())
+
+
+@lru_cache(maxsize=4096)
+def _is_keyword(name: str, dialect: Dialect) -> bool:
+    if name.lower() in _RESERVED or name.lower() in dialect.generator_class.RESERVED_KEYWORDS:
+        return True
+    try:
+        tokens = dialect.tokenize(name)
+    except TokenError:  # a name the tokenizer cannot read needs quotes too
+        return True
+    return len(tokens) != 1 or tokens[0].token_type is not TokenType.VAR
+
+
+def quote_keywords(tree: exp.Expr, dialect: Dialect) -> None:
+    """Quote every name the target would read as a keyword (a column `order`, a table
+    `analytics.order`, a source `user`), spelled as the target folds unquoted names (ORDER on
+    Snowflake, order on PostgreSQL) so that quoting changes nothing but the parse."""
+    for node in list(tree.find_all(exp.Identifier)):
+        if not node.quoted and _is_keyword(node.name, dialect):
+            dialect.normalize_identifier(node)
+            node.set("quoted", True)

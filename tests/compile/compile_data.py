@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
+
+PROJECT = Path(__file__).parent / "project"
+"""The fixture project whose metrics run on this data."""
 
 Row = tuple[Any, ...]
 Table = tuple[list[tuple[str, str]], list[Row]]

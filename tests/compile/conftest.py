@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from compile_data import PROJECT
 from compile_engines import (
     Runner,
     duckdb_runner,
@@ -23,8 +23,6 @@ from compile_engines import (
 )
 
 from nsmcode.project import Project, load_project
-
-PROJECT = Path(__file__).parent / "project"
 
 
 @pytest.fixture(scope="session")
