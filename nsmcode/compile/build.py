@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from nsmcode import models
 from nsmcode.compile import plan as p
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.expressions import (
@@ -42,6 +41,7 @@ from nsmcode.compile.expressions import (
     unit,
 )
 from nsmcode.compile.leaves import LeafQueries, aggregate, combinations, rows_cte
+from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
 SPINE = "nsm_spine"
@@ -223,27 +223,7 @@ class _Builder(LeafQueries):
 
     def joins(self, source: str, needed: set[str]) -> list[exp.Join]:
         """LEFT JOINs along the many-to-one paths from `source` to every needed source."""
-        parent: dict[str, tuple[str, models.Join]] = {}
-        order = [source]
-        for current in order:
-            for join in self.project.sources[current].joins:
-                if join.source not in parent and join.source != source:
-                    parent[join.source] = (current, join)
-                    order.append(join.source)
-        wanted: set[str] = set()
-        for name in needed:
-            while name != source and name not in wanted:
-                wanted.add(name)
-                name = parent[name][0]
-        out: list[exp.Join] = []
-        for name in order[1:]:
-            if name in wanted:
-                owner, join = parent[name]
-                on = exp.EQ(
-                    this=col(join.column, owner), expression=col(join.key or join.column, name)
-                )
-                out.append(exp.Join(this=self.sources.relation(name), side="LEFT", on=on))
-        return out
+        return join_path(self.project, self.sources, source, needed)
 
     def flag(self, rows: p.Rows, table_alias: str | None = None) -> list[exp.Expr]:
         name = self.flags.get(rows)

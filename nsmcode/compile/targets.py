@@ -376,6 +376,10 @@ class TSQL(Target):
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return func("DATEADD", unit("DAY"), days, value)
 
+    def transforms(self) -> dict[type[exp.Expr], Callable[..., str]]:
+        # no boolean values: TRUE is 1 as a value (COALESCE(flag, 1)), (1 = 1) as a predicate
+        return {exp.Boolean: _tsql_boolean}
+
     def finish(self, query: exp.Select) -> None:
         # the calendar recurses once per period; the default limit is 100
         option = exp.QueryOption(this=exp.Var(this="MAXRECURSION"), expression=number(0))
@@ -405,3 +409,16 @@ def with_spine(target: Target, spine: Spine) -> Target:
         f"{type(target).__name__}{spine.capitalize()}", (type(target),), {"spine": spine}
     )
     return clone()  # type: ignore[no-any-return]
+
+
+def _tsql_boolean(generator: Any, node: exp.Boolean) -> str:
+    child: exp.Expr = node
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        child, parent = parent, parent.parent
+    predicate = isinstance(parent, exp.Connector | exp.Not | exp.Where | exp.Having) or (
+        isinstance(parent, exp.If | exp.Join) and child.arg_key in ("this", "on")
+    )
+    if predicate:
+        return "(1 = 1)" if node.this else "(1 = 0)"
+    return "1" if node.this else "0"

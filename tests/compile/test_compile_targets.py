@@ -184,3 +184,11 @@ def test_importing_the_api_does_not_import_sqlglot() -> None:
         "assert 'sqlglot' not in sys.modules, 'sqlglot imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_tsql_has_no_boolean_values(project: Project) -> None:
+    """T-SQL has bits, not booleans: FALSE as a value is 0, a bare flag is compared with 0."""
+    sql = compile_metric(project, "open_region_calls", "tsql")
+    assert "COALESCE(regions.blocked, 0) = 0" in sql
+    sql = compile_metric(project, "active_accounts", "tsql")
+    assert "NOT accounts.is_test <> 0" in sql

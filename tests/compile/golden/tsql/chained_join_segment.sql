@@ -10,7 +10,7 @@ WITH nsm_rows_events AS (
   LEFT JOIN regions AS regions
     ON accounts.region_id = regions.region_id
   WHERE
-    events.environment = 'production' AND COALESCE(regions.blocked, (1 = 0)) = 0
+    events.environment = 'production' AND COALESCE(regions.blocked, 0) = 0
 ), nsm_bounds AS (
   SELECT
     MIN(d.period) AS period_lo,
