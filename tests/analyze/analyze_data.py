@@ -25,7 +25,7 @@ import os
 import random
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,10 @@ class Data:
 
     def add(self, table: str, *values: Any) -> None:
         self.rows[table].append(values)
+
+
+Build = Callable[[str], "tuple[Path, Data]"]
+"""The `build` fixture: scenario name -> (project folder, its rows)."""
 
 
 def _moment(rng: random.Random, week: int) -> dt.datetime:

@@ -8,9 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from analyze_data import Data, lead_data, postgres_dsn, retention_data, write_project
-
-Build = Callable[[str], tuple[Path, Data]]
+from analyze_data import Build, Data, lead_data, postgres_dsn, retention_data, write_project
 
 SCENARIOS: dict[str, tuple[Callable[[], Data], str, bool]] = {
     # name: (data, analysis section of nsmcode.yaml, with inputs)

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from analyze_data import SOURCES, project_yaml
+from analyze_data import SOURCES, Build, project_yaml
 from click.testing import CliRunner
-from conftest import Build
 
 from nsmcode.cli import main
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analyze_data import load_postgres, write_sqlite
-from conftest import Build
+from analyze_data import Build, load_postgres, write_sqlite
 
 from nsmcode.analyze import analyze_project
 from nsmcode.project import load_project

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from analyze_data import lag_correlation
-from conftest import Build
+from analyze_data import Build, lag_correlation
 
 from nsmcode.analyze import AnalysisReport, analyze_project
 from nsmcode.compile import QueryOptions

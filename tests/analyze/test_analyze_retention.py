@@ -4,8 +4,7 @@ no link fails, and every bucket equals the Python reference over the same rows."
 from __future__ import annotations
 
 import pytest
-from analyze_data import retention_buckets
-from conftest import Build
+from analyze_data import Build, retention_buckets
 
 from nsmcode.analyze import analyze_project
 from nsmcode.analyze.result import RetentionCheck
