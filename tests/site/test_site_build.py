@@ -175,12 +175,19 @@ def test_refuses_a_folder_it_did_not_make_and_replaces_one_it_did(tmp_path: Path
     assert (mine / "todo.txt").read_text() == "keep me"
 
     out = tmp_path / "site"
-    build_site(project, out)
-    (out / "stale.html").write_text("old")
+    real = build.render_site
+    with pytest.MonkeyPatch.context() as patch:  # an older build wrote one more page
+        patch.setattr(build, "render_site", lambda site: {**real(site), "stale.html": b"old"})
+        build_site(project, out)
+    assert (out / "stale.html").is_file()
     build_site(project, out)
     assert not (out / "stale.html").exists()
     assert (out / "index.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "site"]
+    (out / "mine.txt").write_text("keep me")  # a file no build wrote is never deleted
+    with pytest.raises(Exception, match="did not write"):
+        build_site(project, out)
+    assert (out / "mine.txt").read_text() == "keep me"
 
 
 def test_a_failed_build_leaves_the_previous_site(
