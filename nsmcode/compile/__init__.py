@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -139,7 +140,12 @@ def _compile(
 
 
 class _Compiler:
-    """Per-project caches: checked conditions, parsed sources, plans and trees."""
+    """Per-project caches: checked conditions, parsed sources, plans and trees.
+
+    Trees are kept for the most recent queries only (a tree is ~100 kB; callers compile one metric
+    for every dialect before the next, so a small cache builds each tree once)."""
+
+    TREES: ClassVar[int] = 256
 
     _instances: ClassVar[dict[int, tuple[weakref.ref[Project], _Compiler]]] = {}
 
@@ -150,7 +156,7 @@ class _Compiler:
         self.project = project
         self.planner: Planner = Planner(project)
         self.sources: SourceQueries = SourceQueries(project)
-        self.trees: dict[tuple[Any, ...], tuple[Plan, exp.Select]] = {}
+        self.trees: OrderedDict[tuple[Any, ...], tuple[Plan, exp.Select]] = OrderedDict()
 
     @classmethod
     def of(cls, project: Project) -> _Compiler:
@@ -169,7 +175,9 @@ class _Compiler:
         self, names: tuple[str, ...], named: bool, options: QueryOptions
     ) -> tuple[Plan, exp.Select]:
         key = (names, named, options)
-        if key not in self.trees:
+        if key in self.trees:
+            self.trees.move_to_end(key)
+        else:
             from nsmcode.compile.build import build
 
             plan = self.planner.plan(
@@ -181,4 +189,6 @@ class _Compiler:
                 named=named,
             )
             self.trees[key] = (plan, build(self.project, self.sources, plan))
+            if len(self.trees) > self.TREES:
+                self.trees.popitem(last=False)
         return self.trees[key]
