@@ -92,6 +92,10 @@ def lead_explanation(
                 f"Changes in {leader} show up in {follower} about {periods(best.lag, grain)} "
                 "later: evidence that this input is a lever on the north star."
             )
+        out.append(
+            "Moving first is not proof of driving: a shared cause (a launch, a season, a price "
+            f"change) can reach {leader} before it reaches {follower}."
+        )
         if concurrent is not None and concurrent.r is not None and concurrent.r > (best.r or 0):
             out.append(
                 f"The link is strongest within the same {grain} ({_r(concurrent)}): part of "
