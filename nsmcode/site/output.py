@@ -66,6 +66,8 @@ def check_output(project: Project, out: Path) -> Path:
 
 def _foreign(target: Path) -> list[str]:
     """Files under a previous site that its marker does not list (someone else's)."""
+    if not (target / MARKER).is_file():  # an empty folder
+        return []
     text = (target / MARKER).read_text(encoding="utf-8", errors="replace")
     listed = set(text.partition(_LISTED)[2].splitlines()) | {MARKER}
     found: list[str] = []
@@ -91,13 +93,20 @@ def write_tree(files: dict[str, bytes], target: Path) -> None:
         listing = "".join(f"{rel}\n" for rel in sorted(files))
         (staging / MARKER).write_text(f"{MARKER_TEXT}\n{_LISTED}{listing}", encoding="utf-8")
         os.chmod(staging, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        if not target.exists():
+            os.replace(staging, target)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        try:
             os.replace(target, old / target.name)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(old / target.name, target)  # put the previous site back
+                raise
+        finally:
+            if target.is_dir():  # the previous site is deleted only once a site is in place
+                shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import json
 import random
 import re
 import string
@@ -622,6 +623,87 @@ SQL_ODDITIES = [
     "environment = :name",
     "environment = @var",
 ]
+
+
+# ------------------------------------------------------------------------------------------------
+# A small project with every field that takes SQL (one per line, double-quoted)
+
+SQL_FIELDS = ("condition", "filter", "expression", "select", "table")
+
+TEMPLATE = """\
+sources:
+  - name: api_calls
+    table: {table}
+    time_column: called_at
+    entities: [{{name: account, column: account_id}}]
+    columns:
+      - {{name: account_id, type: string}}
+      - {{name: called_at, type: timestamp}}
+      - {{name: environment, type: string}}
+      - {{name: status_code, type: integer}}
+    joins: [{{source: accounts, column: account_id}}]
+  - name: accounts
+    select: {select}
+    time_column: created_at
+    columns:
+      - {{name: account_id, type: string}}
+      - {{name: created_at, type: timestamp}}
+      - {{name: is_test, type: boolean}}
+qualifiers:
+  - name: production_only
+    condition: {condition}
+    reason: sandbox calls are not usage
+metrics:
+  - name: production_calls
+    source: api_calls
+    calculation: {{type: count}}
+    qualifiers: [production_only]
+    filter: {filter}
+    grain: week
+  - name: signups
+    source: accounts
+    calculation: {{type: count}}
+    grain: week
+  - name: calls_per_signup
+    calculation: {{type: derived, expression: {expression}}}
+    grain: week
+"""
+
+SAFE = {
+    "table": "analytics.api_calls",
+    "select": "SELECT account_id, created_at, is_test FROM raw.accounts WHERE NOT is_test",
+    "condition": "environment = 'production'",
+    "filter": "status_code < 500",
+    "expression": "production_calls / signups",
+}
+LINE = {
+    field: next(i + 1 for i, line in enumerate(TEMPLATE.splitlines()) if f"{{{field}}}" in line)
+    for field in SQL_FIELDS
+}
+
+
+def definitions(**fields: str) -> str:
+    values = {k: json.dumps(fields.get(k, v)) for k, v in SAFE.items()}
+    return TEMPLATE.format(**values)
+
+
+def write_small_project(root: Path, targets: str = "[duckdb, postgres]", **fields: str) -> Path:
+    """The small project in `root` (definitions in `definitions/all.yaml`)."""
+    (root / "definitions").mkdir(parents=True, exist_ok=True)
+    (root / "nsmcode.yaml").write_text(
+        f"version: 1\nname: small\npaths: [definitions]\ntargets: {targets}\n"
+    )
+    (root / "definitions" / "all.yaml").write_text(definitions(**fields))
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every file (bytes) and folder (None) under `folder`, hidden ones included."""
+    out: dict[str, bytes | None] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        out[rel] = None if path.is_dir() else path.read_bytes()
+    return out
 
 
 # ------------------------------------------------------------------------------------------------

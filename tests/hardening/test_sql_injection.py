@@ -9,73 +9,16 @@ does not check SQL (the compiler does), so it is only required not to crash on t
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hardening_kit import sql_corpus
+from hardening_kit import LINE, SQL_FIELDS, definitions, sql_corpus
 
 from nsmcode.cli import main
 
-FIELDS = ("condition", "filter", "expression", "select", "table")
-
-TEMPLATE = """\
-sources:
-  - name: api_calls
-    table: {table}
-    time_column: called_at
-    entities: [{{name: account, column: account_id}}]
-    columns:
-      - {{name: account_id, type: string}}
-      - {{name: called_at, type: timestamp}}
-      - {{name: environment, type: string}}
-      - {{name: status_code, type: integer}}
-    joins: [{{source: accounts, column: account_id}}]
-  - name: accounts
-    select: {select}
-    time_column: created_at
-    columns:
-      - {{name: account_id, type: string}}
-      - {{name: created_at, type: timestamp}}
-      - {{name: is_test, type: boolean}}
-qualifiers:
-  - name: production_only
-    condition: {condition}
-    reason: sandbox calls are not usage
-metrics:
-  - name: production_calls
-    source: api_calls
-    calculation: {{type: count}}
-    qualifiers: [production_only]
-    filter: {filter}
-    grain: week
-  - name: signups
-    source: accounts
-    calculation: {{type: count}}
-    grain: week
-  - name: calls_per_signup
-    calculation: {{type: derived, expression: {expression}}}
-    grain: week
-"""
-
-SAFE = {
-    "table": "analytics.api_calls",
-    "select": "SELECT account_id, created_at, is_test FROM raw.accounts WHERE NOT is_test",
-    "condition": "environment = 'production'",
-    "filter": "status_code < 500",
-    "expression": "production_calls / signups",
-}
-LINE = {
-    field: next(i + 1 for i, line in enumerate(TEMPLATE.splitlines()) if f"{{{field}}}" in line)
-    for field in FIELDS
-}
-
-
-def definitions(**fields: str) -> str:
-    values = {k: json.dumps(fields.get(k, v)) for k, v in SAFE.items()}
-    return TEMPLATE.format(**values)
+FIELDS = SQL_FIELDS
 
 
 def cases() -> list[tuple[str, str]]:
