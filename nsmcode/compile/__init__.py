@@ -56,6 +56,11 @@ class QueryOptions:
     until: dt.date | None = None
     """Inclusive upper bound on the period start."""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(self.segments))
+        if self.grain is not None:
+            object.__setattr__(self, "grain", models.Grain(self.grain))
+
 
 def compile_metric(
     project: Project, name: str, target: str, options: QueryOptions = QueryOptions()

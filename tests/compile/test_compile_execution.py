@@ -255,3 +255,30 @@ def test_spine_fills_empty_periods(project: Project, duckdb_run: Runner) -> None
     for week in empty:
         assert rows[week] == (0, 0, None, None, None)
     assert list(rows) == sorted(rows) and all(d.weekday() == 0 for d in rows)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_ranges_without_periods_give_no_rows(
+    engine: str, project: Project, request: pytest.FixtureRequest
+) -> None:
+    run = runner(request, engine)
+    for since, until in [
+        (dt.date(2026, 5, 1), dt.date(2026, 4, 1)),  # since after until
+        (dt.date(2030, 1, 1), None),  # after the last data
+        (None, dt.date(2020, 1, 1)),  # before the first data
+    ]:
+        for names in (["calls"], ["calls", "retention_2"]):
+            sql = compile_metrics(project, names, engine, QueryOptions(since=since, until=until))
+            assert run(sql) == [], (since, until, names)
+            opts = QueryOptions(segments=["plan"], since=since, until=until)  # type: ignore[arg-type]
+            assert run(compile_metric(project, "calls", engine, opts)) == []
+
+
+def test_options_accept_lists_and_strings(project: Project, duckdb_run: Runner) -> None:
+    """Callers may pass segments as a list and the grain as its name: same query."""
+    loose = QueryOptions(grain="month", segments=["plan"])  # type: ignore[arg-type]
+    strict = QueryOptions(grain=Grain.MONTH, segments=("plan",))
+    assert loose == strict
+    assert compile_metric(project, "calls", "duckdb", loose) == compile_metric(
+        project, "calls", "duckdb", strict
+    )
