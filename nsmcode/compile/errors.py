@@ -1,20 +1,27 @@
-"""The compiler's one exception type: located diagnostics with C0xx codes.
-
-Codes (stable, documented):
-
-- C001 unknown metric, C002 unknown target dialect
-- C010 user SQL does not parse, C011 unknown column or source in user SQL,
-  C012 a construct outside the allow-list (subquery, statement, function, operator)
-- C020 a derived expression uses something other than arithmetic over metric names
-- C030 a segment the metric's sources cannot reach, C031 metrics of one query disagree on grain,
-  C032 a calculation built on a metric of the wrong kind, C033 a source without a time column,
-  C034 a window finer than the grain, C035 a name that collides with an output column
-- C040 the target dialect cannot express the metric with the same meaning
-"""
+"""The compiler's one exception type: located diagnostics with stable C0xx codes (see CODES)."""
 
 from __future__ import annotations
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
+
+CODES: dict[str, str] = {
+    "C001": "unknown metric",
+    "C002": "unknown target dialect",
+    "C010": "user SQL (a qualifier, a filter, a derived expression, a source select) does not "
+    "parse",
+    "C011": "user SQL reads a column or source that the metric's source and joins do not declare",
+    "C012": "user SQL uses a construct outside the allow-list (subquery, statement, function)",
+    "C020": "a derived expression is more than arithmetic over metric names and allowed functions",
+    "C030": "a segment is not a dimension every source of the metric reaches",
+    "C031": "metrics compiled together have different grains",
+    "C032": "a cumulative, conversion or retention metric builds on a metric that does not "
+    "aggregate rows, or on a source without the entity",
+    "C033": "the metric's source has no time column",
+    "C034": "a period-to-date window is finer than the grain",
+    "C035": "a segment or metric name collides with another output column",
+    "C040": "the target cannot express the metric with the same meaning",
+}
+"""Every code the compiler reports, for documentation and tests."""
 
 
 class CompileError(InputError):
@@ -22,4 +29,5 @@ class CompileError(InputError):
 
 
 def fail(code: str, message: str, span: Span | None, hint: str | None = None) -> CompileError:
+    assert code in CODES, code
     return CompileError([Diagnostic(code, message, span, hint)])

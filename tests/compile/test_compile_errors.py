@@ -249,3 +249,14 @@ def test_divisions_in_conditions_are_float_divisions(write_project: WriteProject
     project, _ = _project(write_project, metric)
     sql = compile_metric(project, "n", "postgres", QueryOptions(since=dt.date(2026, 1, 1)))
     assert "CAST(3 AS DOUBLE PRECISION) / NULLIF(CAST(2 AS DOUBLE PRECISION), 0) > 1" in sql
+
+
+def test_every_code_used_is_documented() -> None:
+    import re
+
+    from nsmcode.compile.errors import CODES
+
+    package = Path(__file__).resolve().parents[2] / "nsmcode" / "compile"
+    files = [f for f in package.glob("*.py") if f.name != "errors.py"]
+    used = {m for f in files for m in re.findall(r'"(C0\d\d)"', f.read_text())}
+    assert used == set(CODES)
