@@ -25,6 +25,7 @@ from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
     DayOf,
+    Moment,
     PeriodSeries,
     PeriodStart,
     RoundHalfUp,
@@ -174,7 +175,7 @@ class _Builder(LeafQueries):
         if any(isinstance(leaf, p.Window) for leaf in consumers):
             select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
         if any(isinstance(leaf, p.Converted) for leaf in consumers):
-            select.select(alias(time.copy(), "nsm_ts"), copy=False)
+            select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
         for column in self.columns(source, consumers):
             select.select(alias(col(column, source), f"c_{column}"), copy=False)
         if len(listed) > 1:

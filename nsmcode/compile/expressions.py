@@ -36,6 +36,12 @@ class ShiftDate(exp.Expression, exp.Func):
     arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True, "unit": True}
 
 
+class Moment(exp.Expression, exp.Func):
+    """An event time as the target compares timestamps (SQLite: text normalised by DATETIME)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
 class ShiftTimestamp(exp.Expression, exp.Func):
     """A timestamp moved forward by `expression` days, keeping the time of day."""
 

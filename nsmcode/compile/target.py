@@ -22,6 +22,7 @@ from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
     DayOf,
+    Moment,
     PeriodSeries,
     PeriodStart,
     RoundHalfUp,
@@ -77,6 +78,9 @@ class Target:
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit("DAY")))
 
+    def moment(self, value: exp.Expr) -> exp.Expr:
+        return value
+
     def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
         # ROUND on a DECIMAL rounds halves away from zero everywhere (on floats engines differ,
         # and PostgreSQL has no ROUND(double precision, integer))
@@ -115,6 +119,7 @@ class Target:
                 **base.TRANSFORMS,
                 PeriodStart: lambda g, e: g.sql(self.period_start(e.this, e.text("unit"))),
                 DayOf: lambda g, e: g.sql(self.day(e.this)),
+                Moment: lambda g, e: g.sql(self.moment(e.this)),
                 ShiftDate: lambda g, e: g.sql(
                     self.shift_date(e.this, e.expression, e.text("unit"))
                 ),

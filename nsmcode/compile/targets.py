@@ -214,8 +214,16 @@ class ClickHouse(Target):
         return func("addDays", value, days)
 
     def finish(self, query: exp.Select) -> None:
-        # without it, LEFT JOIN fills missing rows with 0/'' instead of NULL
-        query.set("settings", [exp.EQ(this=col("join_use_nulls"), expression=number(1))])
+        # LEFT JOIN misses are NULL (not 0 or ''); COUNT(DISTINCT) is exact whatever the server
+        # default (it may be set to the approximate uniq)
+        exact = exp.Literal.string("uniqExact")
+        query.set(
+            "settings",
+            [
+                exp.EQ(this=col("join_use_nulls"), expression=number(1)),
+                exp.EQ(this=col("count_distinct_implementation"), expression=exact),
+            ],
+        )
 
     def transforms(self) -> dict[type[exp.Expr], Callable[..., str]]:
         # min/max of no rows is the type's default (1970-01-01) unless asked for NULL
@@ -315,6 +323,10 @@ class SQLite(Target):
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return func("DATETIME", value, _modifier(days, "DAY"))
+
+    def moment(self, value: exp.Expr) -> exp.Expr:
+        # timestamps are text: compare them in one format ('T' separators, offsets normalised)
+        return func("DATETIME", value)
 
 
 def _modifier(count: exp.Expr, grain: str) -> exp.Expr:

@@ -74,4 +74,4 @@ LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period
 ORDER BY
   sp.period
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

@@ -69,4 +69,4 @@ LEFT JOIN nsm_agg_events AS l1
   ON l1.period = sp.period
 ORDER BY
   sp.period
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

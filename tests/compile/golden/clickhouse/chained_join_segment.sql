@@ -88,4 +88,4 @@ LEFT JOIN nsm_agg_events AS l1
 ORDER BY
   sp.period,
   sp.g_region_name
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

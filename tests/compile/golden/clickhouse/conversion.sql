@@ -93,4 +93,4 @@ LEFT JOIN nsm_agg_accounts AS l2
   ON l2.period = sp.period
 ORDER BY
   sp.period
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

@@ -114,4 +114,4 @@ ORDER BY
   sp.period,
   sp.g_plan,
   sp.g_developer_segment
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

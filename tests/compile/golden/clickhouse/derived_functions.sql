@@ -151,4 +151,4 @@ LEFT JOIN nsm_agg_accounts AS l3
   ON l3.period = sp.period
 ORDER BY
   sp.period
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

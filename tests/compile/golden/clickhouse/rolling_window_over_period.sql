@@ -100,4 +100,4 @@ LEFT JOIN nsm_window1 AS l2
 ORDER BY
   sp.period,
   sp.g_plan
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

@@ -77,4 +77,4 @@ LEFT JOIN nsm_agg_paid_invoices AS l1
   ON l1.period = sp.period
 ORDER BY
   sp.period
-SETTINGS join_use_nulls = 1
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

@@ -1,7 +1,7 @@
 WITH RECURSIVE nsm_rows_accounts AS (
   SELECT
     DATE(accounts.created_at, 'weekday 0', '-6 days') AS period,
-    accounts.created_at AS nsm_ts,
+    DATETIME(accounts.created_at) AS nsm_ts,
     accounts.account_id AS c_account_id
   FROM accounts AS accounts
   WHERE
@@ -9,7 +9,7 @@ WITH RECURSIVE nsm_rows_accounts AS (
 ), nsm_rows_events AS (
   SELECT
     DATE(events.called_at, 'weekday 0', '-6 days') AS period,
-    events.called_at AS nsm_ts,
+    DATETIME(events.called_at) AS nsm_ts,
     events.account_id AS c_account_id
   FROM events AS events
   WHERE
