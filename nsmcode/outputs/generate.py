@@ -13,9 +13,9 @@ import hashlib
 import math
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from nsmcode.diagnostics import Diagnostic, InputError
 from nsmcode.outputs.cache import Stat, stat_of
@@ -26,8 +26,7 @@ from nsmcode.project import Project
 PARALLEL_MIN_FILES = 240
 
 
-@dataclass(frozen=True)
-class Produced:
+class Produced(NamedTuple):
     """One generated file: its hash and size, and whether the disk already holds it."""
 
     rel: str
@@ -39,14 +38,23 @@ class Produced:
     same: bool
 
 
-@dataclass(frozen=True)
 class Work:
-    project: Project
-    facts: dict[str, MetricFacts]
-    out: Path
-    staging: Path | None
-    """Where new files go; None for a check, which writes nothing."""
-    disk: dict[str, Stat]
+    """What compiling needs; forked workers inherit it."""
+
+    def __init__(
+        self,
+        project: Project,
+        facts: dict[str, MetricFacts],
+        out: Path,
+        disk: dict[str, Stat],
+        stage: Callable[[], Path] | None,
+    ) -> None:
+        self.project = project
+        self.facts = facts
+        self.out = out
+        self.disk = disk
+        self.stage = stage
+        """Creates (once) and returns the staging folder; None for a check, which writes nothing."""
 
 
 _WORK: Work | None = None  # what forked workers inherit
@@ -97,6 +105,8 @@ def _parallel(
     chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
     produced: list[Produced] = []
     problems: list[Diagnostic] = []
+    if work.stage is not None:
+        work.stage()  # before forking: every worker writes into the same folder
     _WORK = work
     try:
         context = multiprocessing.get_context("fork")
@@ -146,9 +156,9 @@ def place(work: Work, rel: str, content: bytes) -> Produced:
             same = False
         if same:
             return Produced(rel, sha, len(content), disk, True)
-    if work.staging is None:
+    if work.stage is None:
         return Produced(rel, sha, len(content), None, False)
-    path = work.staging / rel
+    path = work.stage() / rel
     with open(path, "wb") as handle:
         handle.write(content)
         handle.flush()  # the size and mtime of the written file, not of an empty one

@@ -63,10 +63,25 @@ def build(
     }
 
 
-def key(manifest: dict[str, Any]) -> str:
-    """A cheap identity of the manifest's content (no pretty-printing needed)."""
-    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def key(
+    project_name: str,
+    dialects: Iterable[str],
+    facts: Mapping[str, MetricFacts],
+    hashes: Mapping[str, str],
+) -> str:
+    """An identity of the manifest's content, from what `build` reads, cheaper than building
+    and printing it: a no-change compile of a large project skips both."""
+    digest = hashlib.sha256(f"{MANIFEST_VERSION} {__version__} {project_name!r}".encode())
+    dialects = sorted(dialects)
+    digest.update(repr(dialects).encode())
+    for name in sorted(facts):
+        f = facts[name]
+        shas = " ".join(hashes[sql_path(d, name)] for d in dialects)
+        digest.update(
+            f"\n{name!r} {f.role} {f.file!r} {f.line} {f.depends_on} {f.sources} {f.qualifiers} "
+            f"{f.definition_hash} {shas}".encode()
+        )
+    return digest.hexdigest()
 
 
 def dumps(manifest: dict[str, Any]) -> bytes:

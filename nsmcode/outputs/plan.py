@@ -7,6 +7,7 @@ the nsmcode version, so an unchanged hash means unchanged SQL; the compile cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ class MetricFacts:
             "`nsmcode compile`\n"
         )
 
-    @property
+    @functools.cached_property
     def header_key(self) -> str:
         """Changes whenever any file's header would (the dialect line aside)."""
         return _sha(self.header(""))[:16]

@@ -21,6 +21,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.outputs import manifest as manifest_mod
@@ -35,7 +36,7 @@ from nsmcode.outputs.cache import (
     Stat,
 )
 from nsmcode.outputs.generate import Produced, Work, generate, place
-from nsmcode.outputs.manifest import MANIFEST
+from nsmcode.outputs.manifest import MANIFEST, SQL_FILE
 from nsmcode.outputs.plan import MetricFacts, body, metric_facts, render, sql_path
 from nsmcode.outputs.safety import check_out, foreign_files, scan
 from nsmcode.project import Project, load_project
@@ -115,7 +116,7 @@ def _ours(out: Path, disk: dict[str, Stat], cache: Cache) -> set[str]:
     """Files in the output folder a previous compile wrote: the cache's list, else the
     manifest's (the manifest is read only when the cache does not cover every file)."""
     ours = {MANIFEST, *cache.files}
-    if any(rel not in ours for rel in disk if not rel.startswith(CACHE_DIR + "/")):
+    if any(not rel.startswith(CACHE_DIR + "/") for rel in disk.keys() - ours):
         ours |= manifest_mod.owned_files(out) or set()
     return ours
 
@@ -141,101 +142,122 @@ class _Compile:
         self.check = check
         self.workers = workers
         self.files: dict[str, Produced] = {}
+        self.entries: dict[str, list[Any]] = {}
+        """Cache entries of the files, the previous ones reused as they are."""
         self.staging: Staging | None = None
-        self.manifest_entry: list[object] | None = None
         self.committed = False
+        self.work = Work(project, facts, out, disk, None if check else self._stage)
+
+    def _stage(self) -> Path:
+        """The staging folder, made on first use: a compile with nothing to write makes none."""
+        if self.staging is None:
+            self.staging = Staging(self.out)
+            for rel in [*(sql_path(d, "x") for d in self.dialects), CACHE_GITIGNORE]:
+                self.staging.path(rel)  # the folders: workers write straight into them
+        return self.staging.root
 
     def run(self, ours: set[str]) -> Report:
-        report = Report(
-            self.out, len(self.facts), self.dialects, len(self.facts) * len(self.dialects)
-        )
-        if self.check:
-            return self._produce(report, None, ours)
-        with Staging(self.out) as staging:
-            for rel in [*(sql_path(d, "x") for d in self.dialects), CACHE_GITIGNORE]:
-                staging.path(rel)  # creates the folders: workers write straight into them
-            return self._produce(report, staging, ours)
+        files = len(self.facts) * len(self.dialects)
+        report = Report(self.out, len(self.facts), self.dialects, files)
+        try:
+            return self._produce(report, ours)
+        finally:
+            if self.staging is not None:
+                self.staging.discard()
 
-    def _produce(self, report: Report, staging: Staging | None, ours: set[str]) -> Report:
-        work = Work(
-            self.project, self.facts, self.out, staging.root if staging else None, self.disk
-        )
+    def _produce(self, report: Report, ours: set[str]) -> Report:
         jobs: list[tuple[str, tuple[str, ...]]] = []
         for name, facts in self.facts.items():
-            todo = tuple(d for d in self.dialects if not self._reuse(work, facts, d))
+            todo = self._reuse(facts)
             if todo:
                 jobs.append((name, todo))
-        for produced in generate(work, jobs, self.workers):
+        for produced in generate(self.work, jobs, self.workers):
             self.files[produced.rel] = produced
         report.generated = sum(len(d) for _, d in jobs)
-        hashes = {rel: p.sha for rel, p in self.files.items()}
-        data = manifest_mod.build(self.project.config.name, self.dialects, self.facts, hashes)
-        manifest = self._manifest(work, data)
-        gitignore = place(work, CACHE_GITIGNORE, GITIGNORE_TEXT) if not self.check else None
+        manifest = self._manifest()
         expected = set(self.files) | {MANIFEST}
         changed = [p for p in [*self.files.values(), manifest] if not p.same]
         if self.check:
             report.missing = sorted(p.rel for p in changed if p.rel not in self.disk)
             report.changed = sorted(p.rel for p in changed if p.rel in self.disk)
             report.stale = sorted(
-                rel for rel in self.disk if rel not in expected and not rel.startswith(CACHE_DIR)
+                rel for rel in self.disk.keys() - expected if not rel.startswith(CACHE_DIR + "/")
             )
             return report
-        assert staging is not None and gitignore is not None
-        stale = sorted(rel for rel in ours if rel in self.disk and rel not in expected)
+        gitignore = place(self.work, CACHE_GITIGNORE, GITIGNORE_TEXT)
+        # only names compile writes: a cache or manifest from elsewhere cannot claim others
+        stale = sorted(r for r in (ours & self.disk.keys()) - expected if SQL_FILE.match(r))
         report.written = sorted(p.rel for p in changed)
         report.removed = stale
         self._remember(manifest)
         if changed or stale or not gitignore.same:
-            staging.write(CACHE_FILE, self.cache.dump())
-            staging.commit(remove=stale, last=(MANIFEST, CACHE_FILE))
+            staging_root = self._stage()
+            assert self.staging is not None
+            (staging_root / CACHE_FILE).write_bytes(self.cache.dump())
+            self.staging.commit(remove=stale, last=(MANIFEST, CACHE_FILE))
             self.committed = True
         return report
 
     # -- reuse ---------------------------------------------------------------------------------
 
-    def _reuse(self, work: Work, facts: MetricFacts, dialect: str) -> bool:
-        """Take the file from the last compile when its definition did not change."""
-        rel = sql_path(dialect, facts.name)
+    def _reuse(self, facts: MetricFacts) -> tuple[str, ...]:
+        """Take a metric's files from the last compile when its definition did not change;
+        return the dialects that need compiling."""
         last = self.cache.metrics.get(facts.name)
-        disk = self.disk.get(rel)
-        if last is None or last[0] != facts.definition_hash or disk is None:
-            return False
-        sha = self.cache.file(rel, disk)
-        if sha is not None and last[1] == facts.header_key:
-            self.files[rel] = Produced(rel, sha, disk[0], disk, True)
-            return True
-        # touched since (a checkout, an edit) or only the header moved: read it to be sure
-        entry = self.cache.files.get(rel)
+        if last is None or last[0] != facts.definition_hash:
+            return self.dialects
+        same_header = last[1] == facts.header_key
+        todo: list[str] = []
+        for dialect in self.dialects:
+            rel = sql_path(dialect, facts.name)
+            disk = self.disk.get(rel)
+            entry = self.cache.files.get(rel)
+            if disk is None or entry is None:
+                todo.append(dialect)
+            elif same_header and disk == tuple(entry[1:]):
+                self.files[rel] = Produced(rel, entry[0], disk[0], disk, True)
+                self.entries[rel] = entry
+            elif not self._rewrite(facts, dialect, rel, entry):
+                todo.append(dialect)
+        return tuple(todo)
+
+    def _rewrite(self, facts: MetricFacts, dialect: str, rel: str, entry: list[Any]) -> bool:
+        """Reuse a file touched since (a checkout, an edit) or whose header moved, once its
+        content is checked against the hash the cache has for it."""
         try:
             old = (self.out / rel).read_bytes()
         except OSError:
             return False
-        if not entry or hashlib.sha256(old).hexdigest() != entry[0]:
+        if hashlib.sha256(old).hexdigest() != entry[0]:
             return False
-        self.files[rel] = place(work, rel, render(facts, dialect, body(old)))
+        self.files[rel] = place(self.work, rel, render(facts, dialect, body(old)))
         return True
 
-    def _manifest(self, work: Work, data: dict[str, object]) -> Produced:
-        key = manifest_mod.key(data)
+    def _manifest(self) -> Produced:
+        """The manifest, serialized only when its content changed since the last compile."""
+        hashes = {rel: p.sha for rel, p in self.files.items()}
+        key = manifest_mod.key(self.project.config.name, self.dialects, self.facts, hashes)
         disk = self.disk.get(MANIFEST)
         last = self.cache.manifest
         if last is not None and last[0] == key and disk is not None and tuple(last[2:]) == disk:
             produced = Produced(MANIFEST, str(last[1]), disk[0], disk, True)
         else:
-            produced = place(work, MANIFEST, manifest_mod.dumps(data))
-        self.manifest_entry = [key, produced.sha]
+            data = manifest_mod.build(self.project.config.name, self.dialects, self.facts, hashes)
+            produced = place(self.work, MANIFEST, manifest_mod.dumps(data))
+        self.manifest_key = key
         return produced
 
     # -- the cache -----------------------------------------------------------------------------
 
     def _remember(self, manifest: Produced) -> None:
         self.cache.metrics = {n: [f.definition_hash, f.header_key] for n, f in self.facts.items()}
-        self.cache.files = {
-            rel: [p.sha, *p.stat] for rel, p in self.files.items() if p.stat is not None
-        }
-        assert self.manifest_entry is not None and manifest.stat is not None
-        self.cache.manifest = [*self.manifest_entry, *manifest.stat]
+        files = self.entries
+        for rel, p in self.files.items():
+            if rel not in files and p.stat is not None:
+                files[rel] = [p.sha, *p.stat]
+        self.cache.files = files
+        assert manifest.stat is not None
+        self.cache.manifest = [self.manifest_key, manifest.sha, *manifest.stat]
 
 
 def _save_cache(out: Path, cache: Cache) -> None:
