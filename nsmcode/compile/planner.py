@@ -106,9 +106,13 @@ class Planner:
 
     def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
         taken = {"period"} | (set(names) if named else {"value"})
-        for name in segments:
-            if name in taken:
-                raise fail("C035", f"segment {name!r} collides with an output column", None)
+        for i, name in enumerate(segments):
+            if name in taken or name in segments[:i]:
+                raise fail(
+                    "C035",
+                    f"segment {name!r} collides with another output column",
+                    self.project.span("metric", names[0]),
+                )
         if named:
             for name in names:
                 if name == "period" or name in segments or names.count(name) > 1:

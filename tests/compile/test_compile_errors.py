@@ -200,6 +200,8 @@ def test_several_metrics_need_one_grain_and_distinct_names(write_project: WriteP
     with pytest.raises(CompileError) as caught:
         compile_metrics(project, ["calls", "calls"], "duckdb")
     assert caught.value.diagnostics[0].code == "C035"
+    [diagnostic] = _error(project, "calls", segments=("plan", "plan")).diagnostics
+    assert diagnostic.code == "C035" and diagnostic.span is not None
 
 
 def test_unknown_metric_and_target(write_project: WriteProject) -> None:
