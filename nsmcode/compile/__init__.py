@@ -2,12 +2,21 @@
 
     compile_metric(project, name, target, options) -> str
     compile_metrics(project, names, target, options) -> str
-    build_expression(project, name, options) -> sqlglot tree (dialect-free, shared: copy first)
+    build_expression(project, name or names, options) -> dialect-free sqlglot tree (shared)
     render(tree, target) -> str
-    TARGETS: dict[str, Target]
+    TARGETS: dict[str, Target]; CompileError (C0xx diagnostics, see errors.CODES)
 
-A metric becomes a dialect-free plan (`plan.py`), then one sqlglot tree (`build.py`), built once
-per metric and options and cached per project; each target (`targets.py`) renders that tree.
+A metric becomes a dialect-free plan, then one sqlglot tree, built once per query and cached per
+project; each target renders that tree. Modules, in data-flow order:
+
+    checks.py      user SQL (qualifiers, filters, derived expressions) against an allow-list
+    plan.py        the plan: rows, leaves (measure, window, conversion, retention), values
+    planner.py     metric definitions -> plan, with located errors
+    build.py       plan -> sqlglot tree (leaves.py: the leaves beyond a GROUP BY)
+    expressions.py nodes each target renders its own way (period start, date shifts, calendar)
+    target.py      the Target base: rendering, calendars; targets.py: the twelve targets
+    rows.py        a metric's filtered rows, for analyses
+
 This module imports sqlglot only when a function runs, so importing it stays cheap.
 """
 
