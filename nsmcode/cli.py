@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from nsmcode import __version__
-from nsmcode.diagnostics import InputError
+from nsmcode.diagnostics import Diagnostic, InputError, Span
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +94,20 @@ class LazyGroup(click.Group):
             # the reader went away (`nsmcode ... | head`): stop quietly, as Unix tools do
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(Exit.FINDINGS)
+        except OSError as exc:
+            # the file system refused (an output path under a file, a full disk, no permission):
+            # the user's environment, not a bug; say what and where
+            if os.environ.get("NSMCODE_DEBUG"):
+                raise
+            path = exc.filename if isinstance(exc.filename, str) else None
+            refused = Diagnostic(
+                "E009",
+                f"the file system refused: {exc.strerror or exc}",
+                Span(path) if path else None,
+                "check the path, its permissions and the free disk space",
+            )
+            click.echo(refused.render(), err=True)
+            ctx.exit(Exit.INPUT_ERROR)
         except Exception as exc:
             if os.environ.get("NSMCODE_DEBUG"):
                 raise

@@ -160,3 +160,18 @@ def test_a_symlinked_output_file_is_not_followed(command: str, root: Path, tmp_p
     write_small_project(root, filter="status_code < 300")
     run(command, root, out)
     assert victim.read_text() == "precious"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_output_path_the_file_system_refuses_is_an_input_error(
+    command: str, root: Path, tmp_path: Path
+) -> None:
+    """An output folder under a regular file cannot be created: exit 2 naming the path, not an
+    internal error."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run(command, root, blocker / "out")
+    assert result.exit_code == 2, result.output
+    assert located(result.output), result.output
+    assert "a-file" in result.output
+    assert blocker.read_text() == "not a folder"
