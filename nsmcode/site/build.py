@@ -126,6 +126,9 @@ def pages(site: Site) -> list[Page]:
         Page("data.html", "data.html.j2", "Data sources and qualifiers", "data", {}),
         Page("rules/index.html", "rules.html.j2", "Rules and findings", "rules", {}),
     ]
+    if site.analysis is not None:
+        title = "Is the North Star a leading indicator?"
+        out.append(Page("analysis.html", "analysis.html.j2", title, "analysis", {}))
     for name in sorted(project.metrics):
         metric = project.metrics[name]
         out.append(

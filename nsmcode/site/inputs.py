@@ -100,7 +100,10 @@ def _number(value: object) -> float | None:
 
 
 def gather(project: Project, *, with_data: bool = False) -> Site:
+    from nsmcode.analyze.chart import site_analysis
+
     data = load_data(project) if with_data else None  # first: a missing data file fails fast
+    analysis = site_analysis(project, data.as_of) if data is not None else None
     rules, diagnostics = rule_pack(project)
     return make_site(
         project,
@@ -108,4 +111,5 @@ def gather(project: Project, *, with_data: bool = False) -> Site:
         rules=rules,
         sql=compile_sql(project),
         data=data,
+        analysis=analysis,
     )

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -19,6 +20,9 @@ from nsmcode.diagnostics import Diagnostic
 from nsmcode.project import Project
 from nsmcode.run import status
 from nsmcode.site import charts, fmt, markdown, prose
+
+if TYPE_CHECKING:
+    from nsmcode.analyze.chart import SiteAnalysis
 
 DIALECT_LABELS = {
     "duckdb": "DuckDB",
@@ -175,6 +179,8 @@ class Site:
     values: dict[str, Values]
     sql: dict[str, list[SqlTab]]
     data: Data | None = None
+    analysis: SiteAnalysis | None = None
+    """`nsmcode analyze` on the data (nsmcode.analyze.chart), when the project declares it."""
 
     @property
     def with_data(self) -> bool:
@@ -426,6 +432,7 @@ def make_site(
     rules: list[RuleDoc],
     sql: dict[str, list[SqlResult]],
     data: Data | None = None,
+    analysis: SiteAnalysis | None = None,
 ) -> Site:
     documented = {r.code for r in rules}
     findings = [
@@ -451,4 +458,5 @@ def make_site(
         values=values,
         sql={name: sql_tabs(project, r, documented) for name, r in sorted(sql.items())},
         data=data,
+        analysis=analysis,
     )
