@@ -490,3 +490,78 @@ def test_check_sees_a_definition_change_and_a_missing_output(project: Path, tmp_
     nothing = compile_project(project, tmp_path / "none", dialects=TWO, check=True)
     assert len(nothing.missing) == len(NAMES) * 2 + 1
     assert not (tmp_path / "none").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# The parse cache
+
+
+def test_cached_documents_are_rebuilt_exactly(project: Path) -> None:
+    from nsmcode.outputs.cache import ParseCache
+    from nsmcode.project import load_project
+
+    cold = ParseCache({})
+    first = load_project(project, parser=cold.parse)
+    assert cold.misses == 2 and len(cold.new) == 2
+    warm = ParseCache(json.loads(json.dumps(cold.new)))
+    second = load_project(project, parser=warm.parse)
+    assert warm.misses == 0
+    assert second.metrics == first.metrics and second.sources == first.sources
+    for key, where in first.locations.items():
+        again = second.locations[key].doc
+        assert again.value == where.doc.value
+        for path in where.doc.values:
+            assert again.span(path) == where.doc.span(path)
+        for path in where.doc.keys:
+            assert again.span(path, key=True) == where.doc.span(path, key=True)
+
+
+def test_errors_in_an_unchanged_file_are_located_as_without_the_cache(project: Path) -> None:
+    from nsmcode.project import load_project
+
+    compile_project(project, dialects=("duckdb",))
+    sources = project / "metrics" / "sources.yml"
+    sources.write_text(sources.read_text().replace("name: api_calls", "name: calls_table"))
+    with pytest.raises(InputError) as uncached:
+        load_project(project)
+    with pytest.raises(InputError) as cached:
+        compile_project(project, dialects=("duckdb",))
+    assert cached.value.diagnostics == uncached.value.diagnostics
+    assert any(d.span and d.span.file.endswith("metrics.yml") for d in cached.value.diagnostics)
+
+
+def test_a_parse_cache_copied_from_elsewhere_is_not_trusted(project: Path) -> None:
+    from nsmcode.outputs.cache import ParseCache
+    from nsmcode.project import load_project
+
+    cold = ParseCache({})
+    load_project(project, parser=cold.parse)
+    forged = json.loads(json.dumps(cold.new))
+    for entry in forged.values():
+        entry["stat"][1] += 1  # another machine's checkout: other mtimes
+        if "metrics" in entry["value"]:
+            entry["value"]["metrics"][0]["name"] = "forged"
+    warm = ParseCache(forged)
+    loaded = load_project(project, parser=warm.parse)
+    assert warm.misses == 2 and "forged" not in loaded.metrics
+
+
+def test_the_fast_manifest_writer_prints_exactly_the_manifest_data(project: Path) -> None:
+    from nsmcode.outputs import manifest
+    from nsmcode.outputs.plan import metric_facts, sql_path
+    from nsmcode.project import load_project
+
+    facts = metric_facts(load_project(project))
+    for dialects in ([], ["tsql", "duckdb"]):
+        hashes = {
+            sql_path(d, n): hashlib.sha256(n.encode()).hexdigest() for n in facts for d in dialects
+        }
+        for chosen in (facts, {}):
+            data = manifest.build('p "q" é', dialects, chosen, hashes)
+            text = manifest.text('p "q" é', dialects, chosen, hashes)
+            assert text == manifest.dumps(data)
+            assert json.loads(text) == data
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -21,7 +21,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.outputs import manifest as manifest_mod
@@ -34,6 +33,7 @@ from nsmcode.outputs.cache import (
     Cache,
     ParseCache,
     Stat,
+    stamp,
 )
 from nsmcode.outputs.generate import Produced, Work, generate, place
 from nsmcode.outputs.manifest import MANIFEST, SQL_FILE
@@ -142,8 +142,9 @@ class _Compile:
         self.check = check
         self.workers = workers
         self.files: dict[str, Produced] = {}
-        self.entries: dict[str, list[Any]] = {}
-        """Cache entries of the files, the previous ones reused as they are."""
+        """Files compiled or rewritten this time (or checked against the disk)."""
+        self.kept: dict[str, str] = {}
+        """Files exactly as the last compile left them: path -> cache entry."""
         self.staging: Staging | None = None
         self.committed = False
         self.work = Work(project, facts, out, disk, None if check else self._stage)
@@ -175,7 +176,7 @@ class _Compile:
             self.files[produced.rel] = produced
         report.generated = sum(len(d) for _, d in jobs)
         manifest = self._manifest()
-        expected = set(self.files) | {MANIFEST}
+        expected = self.kept.keys() | self.files.keys() | {MANIFEST}
         changed = [p for p in [*self.files.values(), manifest] if not p.same]
         if self.check:
             report.missing = sorted(p.rel for p in changed if p.rel not in self.disk)
@@ -212,38 +213,38 @@ class _Compile:
             rel = sql_path(dialect, facts.name)
             disk = self.disk.get(rel)
             entry = self.cache.files.get(rel)
-            if disk is None or entry is None:
+            if disk is None or not isinstance(entry, str):
                 todo.append(dialect)
-            elif same_header and disk == tuple(entry[1:]):
-                self.files[rel] = Produced(rel, entry[0], disk[0], disk, True)
-                self.entries[rel] = entry
+            elif same_header and entry.endswith(f" {disk[0]} {disk[1]} {disk[2]}"):
+                self.kept[rel] = entry
             elif not self._rewrite(facts, dialect, rel, entry):
                 todo.append(dialect)
         return tuple(todo)
 
-    def _rewrite(self, facts: MetricFacts, dialect: str, rel: str, entry: list[Any]) -> bool:
+    def _rewrite(self, facts: MetricFacts, dialect: str, rel: str, entry: str) -> bool:
         """Reuse a file touched since (a checkout, an edit) or whose header moved, once its
         content is checked against the hash the cache has for it."""
         try:
             old = (self.out / rel).read_bytes()
         except OSError:
             return False
-        if hashlib.sha256(old).hexdigest() != entry[0]:
+        if hashlib.sha256(old).hexdigest() != entry.partition(" ")[0]:
             return False
         self.files[rel] = place(self.work, rel, render(facts, dialect, body(old)))
         return True
 
     def _manifest(self) -> Produced:
         """The manifest, serialized only when its content changed since the last compile."""
-        hashes = {rel: p.sha for rel, p in self.files.items()}
+        hashes = {rel: entry.partition(" ")[0] for rel, entry in self.kept.items()}
+        hashes.update((rel, p.sha) for rel, p in self.files.items())
         key = manifest_mod.key(self.project.config.name, self.dialects, self.facts, hashes)
         disk = self.disk.get(MANIFEST)
         last = self.cache.manifest
         if last is not None and last[0] == key and disk is not None and tuple(last[2:]) == disk:
             produced = Produced(MANIFEST, str(last[1]), disk[0], disk, True)
         else:
-            data = manifest_mod.build(self.project.config.name, self.dialects, self.facts, hashes)
-            produced = place(self.work, MANIFEST, manifest_mod.dumps(data))
+            content = manifest_mod.text(self.project.config.name, self.dialects, self.facts, hashes)
+            produced = place(self.work, MANIFEST, content)
         self.manifest_key = key
         return produced
 
@@ -251,10 +252,10 @@ class _Compile:
 
     def _remember(self, manifest: Produced) -> None:
         self.cache.metrics = {n: [f.definition_hash, f.header_key] for n, f in self.facts.items()}
-        files = self.entries
+        files = self.kept
         for rel, p in self.files.items():
-            if rel not in files and p.stat is not None:
-                files[rel] = [p.sha, *p.stat]
+            if p.stat is not None:
+                files[rel] = f"{p.sha} {stamp(p.stat)}"
         self.cache.files = files
         assert manifest.stat is not None
         self.cache.manifest = [self.manifest_key, manifest.sha, *manifest.stat]
