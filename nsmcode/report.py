@@ -151,7 +151,7 @@ def _sarif_rule(rule: type[Rule]) -> dict[str, Any]:
         "help": {"text": rule.summary(), "markdown": rule_body(rule)},
         "helpUri": help_uri(rule),
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
-        "properties": {"tags": ["north-star", rule.name.split(".")[0]]},
+        "properties": {"tags": sorted({"north-star", rule.name.split(".")[0]})},
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 from nsmcode import models
@@ -74,6 +75,29 @@ class Context:
         """The north star when there is exactly one; rules about the tree need it."""
         return self.project.north_star
 
+    @cached_property
+    def laddering(self) -> frozenset[str]:
+        """Metrics that ladder up to the north star: the north star, what drives or guards a
+        metric that does, and what such a metric is built from (one walk, not one per metric)."""
+        p = self.project
+        star = self.north_star
+        if star is None:
+            return frozenset()
+        children: dict[str, list[str]] = {}
+        for name in p.metrics:
+            parent = p.parent(name)
+            if parent is not None:
+                children.setdefault(parent, []).append(name)
+        seen = {star.name}
+        todo = [star.name]
+        while todo:
+            current = todo.pop()
+            for below in [*children.get(current, ()), *p.dependencies(current)]:
+                if below in p.metrics and below not in seen:
+                    seen.add(below)
+                    todo.append(below)
+        return frozenset(seen)
+
     def metric_span(self, name: str, *path: str | int) -> Span:
         return self.project.span("metric", name, *path)
 
@@ -99,13 +123,15 @@ def tokens(name: str) -> list[str]:
     return [t for t in name.lower().replace("-", "_").split("_") if t]
 
 
-def columns_in(condition: str) -> set[tuple[str | None, str]]:
-    """(table, column) pairs a SQL condition references; empty when it does not parse."""
+@lru_cache(maxsize=4096)
+def columns_in(condition: str) -> frozenset[tuple[str | None, str]]:
+    """(table, column) pairs a SQL condition references; empty when it does not parse.
+    Cached: the same qualifier condition is read for every metric that applies it."""
     import sqlglot
     from sqlglot import exp
 
     try:
         tree = sqlglot.parse_one(condition)
     except (sqlglot.errors.SqlglotError, RecursionError):  # TokenError too; deep nesting
-        return set()
-    return {(c.table.lower() or None, c.name.lower()) for c in tree.find_all(exp.Column)}
+        return frozenset()
+    return frozenset((c.table.lower() or None, c.name.lower()) for c in tree.find_all(exp.Column))

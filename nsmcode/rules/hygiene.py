@@ -165,18 +165,14 @@ class OrphanMetric(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         p = ctx.project
-        in_funnels = {step for f in p.funnels.values() for step in f.steps}
-        outcome = p.config.analysis.outcome
+        used = {step for f in p.funnels.values() for step in f.steps}
+        used |= {dep for name in p.metrics for dep in p.dependencies(name)}
+        used |= {k.metric for t in p.teams.values() for k in t.kpis}
+        used |= {kr.metric for o in p.okrs.values() for kr in o.key_results}
+        if p.config.analysis.outcome:
+            used.add(p.config.analysis.outcome)
         for name, metric in p.metrics.items():
-            if (
-                metric.role in TREE_ROLES
-                or name in in_funnels
-                or name == outcome
-                or p.dependents(name)
-                or p.kpis_for(name)
-                or p.key_results_for(name)
-                or p.ladders_to_north_star(name)
-            ):
+            if metric.role in TREE_ROLES or name in used or name in ctx.laddering:
                 continue
             yield self.finding(
                 f"metric {name!r} is not connected to the north star and nothing uses it",

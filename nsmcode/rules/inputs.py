@@ -211,7 +211,7 @@ class InputNotDrivingNorthStar(Rule):
         for metric in p.metrics.values():
             if metric.role not in (models.Role.INPUT, models.Role.GUARDRAIL):
                 continue
-            if p.ladders_to_north_star(metric.name):
+            if metric.name in ctx.laddering:
                 continue
             field = "drives" if metric.role is models.Role.INPUT else "guards"
             target = getattr(metric, field)

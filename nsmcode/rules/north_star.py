@@ -142,24 +142,26 @@ class NorthStarIsRevenue(Rule):
                 )
 
     def _reasons(self, ctx: Context, star: models.Metric) -> Iterator[tuple[Span, str]]:
+        """(where, why) for each sign of revenue, in the north star or what it is built from.
+
+        A sign in the north star itself points at the value; one further down points at the
+        north star's `calculation`, the reference that pulls it in.
+        """
         p = ctx.project
-        names = [star.name, *p.upstream(star.name)]
-        for name in names:
+        for name in [star.name, *p.upstream(star.name)]:
             metric = p.metrics[name]
             own = name == star.name
             via = "" if own else f" (through {name!r})"
 
             def at(*path: str | int, _name: str = name, _own: bool = own) -> Span:
-                return (
-                    ctx.metric_span(_name, *path)
-                    if _own
-                    else ctx.metric_span(star.name, "calculation")
-                )
+                if _own:
+                    return ctx.metric_span(_name, *path)
+                return ctx.metric_span(star.name, "calculation")
 
             source = p.sources.get(metric.source or "")
-            if source is not None and source.financial:
-                yield at("source"), f"it reads financial source {source.name!r}{via}"
             if source is not None:
+                if source.financial:
+                    yield at("source"), f"it reads financial source {source.name!r}{via}"
                 columns = p.columns(source.name)
                 for path, column in aggregated_columns(metric.calculation):
                     col = columns.get(column)
@@ -172,7 +174,7 @@ class NorthStarIsRevenue(Rule):
                     elif word := revenue_word(column):
                         yield at("calculation", *path), f"it aggregates {where} ({word!r}){via}"
             if word := revenue_word(name):
-                what = "its name" if own else f"it is built from {name!r}"
+                what = "its name" if own else f"it is built from {name!r}, whose name"
                 yield at("name"), f"{what} says {word!r}"
 
 

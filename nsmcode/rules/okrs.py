@@ -346,7 +346,7 @@ class KeyResultNotLaddering(Rule):
             return
         for okr in p.okrs.values():
             for i, kr in enumerate(okr.key_results):
-                if kr.metric in p.metrics and not p.ladders_to_north_star(kr.metric):
+                if kr.metric in p.metrics and kr.metric not in ctx.laddering:
                     yield self.finding(
                         f"key result {i + 1} of OKR {okr.name!r}: {kr.metric!r} does not ladder "
                         f"up to north star {star.name!r}",

@@ -14,6 +14,7 @@ from nsmcode.diagnostics import Diagnostic, InputError, Severity, Span
 from nsmcode.project import load_project
 from nsmcode.rules import DEFAULT_RULES, check_project, rule_for
 from nsmcode.rules.baseline import apply_baseline, read_baseline, write_baseline
+from nsmcode.rules.engine import Context
 from nsmcode.rules.inputs import InputUncategorised
 
 TWO_UNCATEGORISED = """\
@@ -110,3 +111,55 @@ def test_malformed_baselines_are_input_errors(document: object, tmp_path: Path) 
     with pytest.raises(InputError) as caught:
         read_baseline(path)
     assert caught.value.diagnostics[0].code == "E020"
+
+
+TREE = """\
+metrics:
+  - name: points
+    source: api_calls
+    calculation: {type: count_distinct, columns: [account_id, endpoint]}
+  - name: points_28d
+    role: north_star
+    calculation: {type: cumulative, metric: points, window: 28 days}
+  - {name: new_accounts, role: input, drives: points, source: accounts, calculation: {type: count}}
+  - name: readers
+    role: input
+    drives: new_accounts
+    source: docs_visits
+    calculation: {type: count}
+  - {name: loop_a, role: input, drives: loop_b, source: accounts, calculation: {type: count}}
+  - {name: loop_b, role: input, drives: loop_a, source: accounts, calculation: {type: count}}
+  - {name: errors, role: guardrail, source: api_calls, calculation: {type: count}}
+  - {name: calls, source: api_calls, calculation: {type: count}}
+  - name: calls_per_reader
+    role: input
+    calculation: {type: ratio, numerator: calls, denominator: readers}
+  - {name: orphan, source: api_calls, calculation: {type: count}}
+"""
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics"
+
+
+@pytest.mark.parametrize("which", ["example", "tree"])
+def test_the_laddering_set_agrees_with_the_project_walk(which: str, tmp_path: Path) -> None:
+    root = EXAMPLE if which == "example" else build(tmp_path, {"metrics/m.yaml": TREE})
+    project = load_project(root)
+    ctx = Context(project, DEFAULT_RULES)
+    walked = {m for m in project.metrics if project.ladders_to_north_star(m)}
+    assert ctx.laddering == walked
+    if which == "tree":
+        assert {"loop_a", "loop_b", "orphan"}.isdisjoint(walked)
+        assert {"points", "readers", "calls", "calls_per_reader", "errors"} <= walked
+
+
+def test_an_unparsable_condition_counts_as_referencing_nothing(tmp_path: Path) -> None:
+    qualifier = (
+        "qualifiers:\n  - name: broken\n    condition: environment = 'production\n"
+        "    reason: Typo in the quote.\n"
+    )
+    metric = (
+        "metrics:\n  - name: points\n    role: north_star\n    source: api_calls\n"
+        "    calculation: {type: count}\n    qualifiers: [broken, real_accounts]\n"
+    )
+    root = build(tmp_path, {"metrics/q.yaml": qualifier, "metrics/m.yaml": metric})
+    got = [d for d in findings(root) if d.code == "NSM005"]
+    assert len(got) == 1 and "api_calls.environment" in got[0].message
