@@ -72,7 +72,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
 def brief(value: object, limit: int = 60) -> str:
     """`repr(value)`, shortened: a message never echoes a megabyte of hostile input back."""
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 4] + "...'"
+    if len(text) <= limit:
+        return text
+    return text[: limit - 4] + "..." + (text[-1] if text[-1] in "'\"" else "")
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
@@ -290,6 +292,11 @@ def _explain(err: Any, loc: tuple[Any, ...]) -> tuple[str, str | None]:
         return f"expected a mapping{got}", hint
     if kind.startswith("bool"):
         return f"expected true or false{got}", "write true or false, without quotes"
+    if kind == "finite_number" or (kind == "float_type" and isinstance(value, int)):
+        return (
+            f"expected a finite number{got}",
+            "write a plain number; .nan and .inf are not numbers",
+        )
     if kind.startswith(("int", "float")):
         what = "a whole number" if kind.startswith("int") else "a number"
         return f"expected {what}{got}", "write a plain number, without quotes or units"

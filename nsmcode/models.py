@@ -75,7 +75,10 @@ def invalid(message: str, hint: str, **context: str) -> PydanticCustomError:
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: `.nan` or `.inf` as a target or threshold is a typo, not a goal
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -281,7 +281,13 @@ class Mutator:
                 "drop_item",
                 "set_sql",
                 "set_enum",
+                "set_enum",
                 "move_item",
+                "edge_number",
+                "edge_number",
+                "edge_date",
+                "add_reference",
+                "add_reference",
             )
         )
         getattr(self, "_" + kind)(rel, value)
@@ -389,6 +395,48 @@ class Mutator:
         new = self.rng.choice(sql_attacks() + SQL_ODDITIES)
         _get(value, path[:-1])[path[-1]] = new
         self._write(rel, value, f"sql {path} = {new!r:.60}")
+
+    def _edge_number(self, rel: str, value: Any) -> None:
+        """A number the schema accepts but arithmetic and formatting may not."""
+        paths = self._paths(value, lambda p, v: isinstance(v, (int, float)) and v is not True)
+        if not paths:
+            return
+        path = self.rng.choice(paths)
+        new = self.rng.choice(
+            (0, -1, 1, 10**18, -(10**18), 1e308, -1e308, 5e-324, float("inf"), float("-inf"),
+             float("nan"), 0.1 + 0.2, 520, 10**400)
+        )  # fmt: skip
+        _get(value, path[:-1])[path[-1]] = new
+        self._write(rel, value, f"number {path} = {new!r:.40}")
+
+    def _edge_date(self, rel: str, value: Any) -> None:
+        """Dates and periods at the ends of the calendar."""
+        paths = self._paths(
+            value, lambda p, v: isinstance(v, dt.date) or p[-1] in ("due", "period", "window")
+        )
+        if not paths:
+            return
+        path = self.rng.choice(paths)
+        if path[-1] == "period":
+            new: Any = self.rng.choice(("0001-Q1", "9999-Q4", "9999-12", "9999", "2026-H2"))
+        elif path[-1] == "window":
+            new = self.rng.choice(("1 day", "9999 weeks", "1 week", "520 weeks"))
+        else:
+            new = self.rng.choice((dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2026, 2, 28)))
+        _get(value, path[:-1])[path[-1]] = new
+        self._write(rel, value, f"date {path} = {new!s}")
+
+    def _add_reference(self, rel: str, value: Any) -> None:
+        """Append a known name to a list of references (segments, qualifiers, steps, ...)."""
+        lists = ("segments", "qualifiers", "steps", "columns", "dimensions", "tags", "targets")
+        paths = self._paths(value, lambda p, v: p[-1] in lists and isinstance(v, list))
+        if not paths:
+            return
+        path = self.rng.choice(paths)
+        new = self.rng.choice(_names(self.files) + list(DIALECTS))
+        items = _get(value, path)
+        items.insert(self.rng.randrange(len(items) + 1), new)
+        self._write(rel, value, f"add {new!r} to {path}")
 
     def _set_enum(self, rel: str, value: Any) -> None:
         enums = {

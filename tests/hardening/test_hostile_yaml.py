@@ -159,6 +159,21 @@ def _cases(marker: Path) -> dict[str, Hostile]:
             "unpaired surrogate",
             "3:12",
         ),
+        "nan_target": Hostile(
+            VALID.replace(
+                "grain: week",
+                "grain: week\n    target: {value: .nan, direction: increase, due: 2026-12-31}",
+            ).encode(),
+            "E004",
+            "expected a finite number (got nan)",
+            "13:21",
+        ),
+        "huge_integer_baseline": Hostile(
+            b"okrs:\n  - name: o\n    objective: x\n    period: 2026-Q4\n    key_results:\n"
+            b"      - {metric: event_count, baseline: " + b"9" * 5000 + b"}\n",
+            "E004",
+            "expected a finite number",
+        ),
         "complex_key": Hostile(b"? [sources]\n: []\n", "E004", "a key must be a plain string"),
         "timestamp_with_zone_as_due_date": Hostile(
             b"okrs:\n  - name: o\n    objective: x\n    period: 2026-Q4\n    key_results:\n"
