@@ -49,10 +49,12 @@ def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, li
     dialect = rng.choice(kit.DIALECTS)
     files, applied = kit.mutate(rng, kit.with_target(_STATE["base"], dialect))
     docs = rng.random() < _STATE["docs_rate"]
-    verdict = _STATE["pipeline"].run(files, label=dialect, docs=docs)
+    fmt = rng.choice(("text", "text", "json", "sarif", "github"))
+    verdict = _STATE["pipeline"].run(files, label=dialect, docs=docs, fmt=fmt)
     crash = verdict.crash
     codes = [s.exit_code for s in verdict.steps]
     outcome = "+".join(f"{s.args[0]}={s.exit_code}" for s in verdict.steps)
+    outcome = f"{fmt}|{outcome}"
     detail = None
     if crash is not None:
         detail = f"{' '.join(crash.args[:1])}: {crash.crash}"
@@ -83,6 +85,7 @@ def main() -> int:
     started = time.perf_counter()
     crashes: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
     outcomes: collections.Counter[str] = collections.Counter()
+    formats: collections.Counter[str] = collections.Counter()
     done = 0
     with tempfile.TemporaryDirectory(prefix="nsmcode-fuzz-") as work:
         tasks = [(opts.seed, n) for n in numbers]
@@ -97,7 +100,9 @@ def main() -> int:
         try:
             for n, outcome, _codes, detail, applied in results:
                 done += 1
+                fmt, _, outcome = outcome.partition("|")
                 outcomes[outcome] += 1
+                formats[fmt] += 1
                 if detail is not None:
                     key = detail.splitlines()[0]
                     crashes[key].append((n, detail, applied))
@@ -115,7 +120,8 @@ def main() -> int:
     total = sum(len(v) for v in crashes.values())
     print(f"seed {opts.seed}: {done} cases in {elapsed:.0f} s ({done / elapsed:.1f}/s, "
           f"{cpu:.0f} CPU-seconds), commands {','.join(commands)}")  # fmt: skip
-    print("outcomes:")
+    print("validate --format: " + ", ".join(f"{k} {v}" for k, v in sorted(formats.items())))
+    print("outcomes (exit codes):")
     for outcome, count in sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {count:6}  {outcome}")
     print(f"crashes: {total} in {len(crashes)} classes")

@@ -804,6 +804,40 @@ def check_located(output: str, root: Path) -> str | None:
     return None
 
 
+def check_report(fmt: str, stdout: str, code: int) -> str | None:
+    """None when a machine-readable report is well formed and, on exit 1 or 2, locates what it
+    reports (file, line >= 1, column >= 1); else what is wrong."""
+    places: list[tuple[Any, Any, Any]] = []
+    try:
+        if fmt == "github":
+            for line in stdout.splitlines():
+                found = re.match(
+                    r"::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+)", line
+                )
+                if found:
+                    places.append((found[2], int(found[3]), int(found[4])))
+        else:
+            report = json.loads(stdout)
+            if fmt == "json":
+                places = [(f.get("file"), f.get("line"), f.get("col")) for f in report["findings"]]
+            else:
+                for result in report["runs"][0]["results"]:
+                    where = result["locations"][0]["physicalLocation"]
+                    region = where["region"]
+                    uri = where["artifactLocation"]["uri"]
+                    places.append((uri, region.get("startLine"), region.get("startColumn")))
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        return f"malformed {fmt} report ({type(error).__name__}: {error})"
+    if code in (1, 2) and not places:
+        return "nothing located in the report"
+    for file, line, col in places:
+        if not isinstance(file, str) or not file or not isinstance(line, int) or line < 1:
+            return f"an unlocated entry: {(file, line, col)}"
+        if not isinstance(col, int) or col < 1:
+            return f"an entry without a column: {(file, line, col)}"
+    return None
+
+
 class Pipeline:
     """Runs validate, compile and docs build on a case in a reused folder under `work`."""
 
@@ -839,7 +873,7 @@ class Pipeline:
                 path.write_bytes(data)
         self._written = dict(files)
 
-    def invoke(self, args: list[str]) -> Step:
+    def invoke(self, args: list[str], fmt: str = "text") -> Step:
         from nsmcode.cli import main
 
         env = {"NSMCODE_DEBUG": "1", "NO_COLOR": "1", "NSMCODE_JOBS": "1"}
@@ -854,6 +888,10 @@ class Pipeline:
             step.crash = f"exit code {result.exit_code}\n{output[-2000:]}"
         elif "Traceback (most recent call last)" in output:
             step.crash = f"traceback in output\n{output[-2000:]}"
+        elif fmt != "text":
+            problem = check_report(fmt, result.stdout, result.exit_code)
+            if problem:
+                step.crash = f"exit {result.exit_code}, --format {fmt}: {problem}\n{output[-2000:]}"
         elif result.exit_code in (1, 2):
             problem = check_located(output, self.root)
             if problem:
@@ -867,6 +905,7 @@ class Pipeline:
         label: str = "target",
         docs: bool = True,
         commands: tuple[str, ...] | None = None,
+        fmt: str = "text",
     ) -> Verdict:
         """Run the commands on `files`. Compile output goes to a folder named by `label` that is
         kept between runs (its cache saves work, as it does for a user; cases with the same
@@ -875,7 +914,7 @@ class Pipeline:
         self.write(files)
         verdict = Verdict()
         project = ["--project", str(self.root)]
-        first = self.invoke(["validate", *project])
+        first = self.invoke(["validate", *project, "--format", fmt], fmt)
         verdict.steps.append(first)
         if first.crash or first.exit_code == 2:
             return verdict

@@ -17,6 +17,8 @@ from hardening_kit import (
     Pipeline,
     available_commands,
     cached_parse,
+    check_located,
+    check_report,
     example_files,
     mutate,
     random_document,
@@ -118,3 +120,45 @@ def test_mutations_of_the_example_never_crash_compile_or_docs(
     verdict = pipeline.run(files, label=dialect)
     crash = verdict.crash
     assert crash is None, "\n".join([*applied, crash.crash or ""] if crash else applied)
+
+
+def test_the_pipeline_sees_a_crash(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge is real: an exception inside nsmcode is a crash with its class and place."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("planted")
+
+    monkeypatch.setattr("nsmcode.project.build_project", broken)
+    verdict = pipeline.run(example_files(), commands=("validate",))
+    assert verdict.crash is not None
+    assert (verdict.crash.crash or "").startswith("KeyError at project.py:")
+
+
+@pytest.mark.parametrize(
+    ("output", "problem"),
+    [
+        ("E004 something is wrong\n", "no located diagnostic"),
+        ("nowhere.yaml:3:1: E004 wrong\n", "missing file"),
+        ("nsmcode.yaml:9999:1: E004 wrong\n", "past the end"),
+        ("nsmcode.yaml:1:1: E004 wrong\n", None),
+    ],
+)
+def test_the_judge_wants_a_real_location(output: str, problem: str | None, tmp_path: Path) -> None:
+    (tmp_path / "nsmcode.yaml").write_text("version: 1\n")
+    found = check_located(output, tmp_path)
+    assert (found is None) if problem is None else (problem in (found or "")), found
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stdout", "ok"),
+    [
+        ("json", '{"findings": [{"file": "a.yaml", "line": 2, "col": 3}]}', True),
+        ("json", '{"findings": [{"file": "a.yaml", "line": null, "col": 3}]}', False),
+        ("json", '{"findings": []}', False),
+        ("json", "not json", False),
+        ("github", "::error file=a.yaml,line=2,col=1,title=E1::x", True),
+        ("github", "::error title=E1::x", False),
+    ],
+)
+def test_the_judge_reads_machine_reports(fmt: str, stdout: str, ok: bool) -> None:
+    assert (check_report(fmt, stdout, 2) is None) is ok
