@@ -430,6 +430,16 @@ def test_files_compile_did_not_write_are_never_deleted_or_overwritten(project: P
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "sql"]
 
 
+def test_another_tools_manifest_is_not_mistaken_for_ours(project: Path) -> None:
+    out = project / "target"  # dbt's default output folder, too
+    out.mkdir()
+    (out / "manifest.json").write_text('{"metadata": {"dbt_version": "1.8.0"}, "nodes": {}}\n')
+    with pytest.raises(InputError) as caught:
+        compile_project(project, dialects=TWO)
+    assert [d.code for d in caught.value.diagnostics] == ["C104"]
+    assert "dbt_version" in (out / "manifest.json").read_text()
+
+
 def test_files_of_a_removed_metric_or_dialect_are_deleted_even_without_the_cache(
     project: Path,
 ) -> None:

@@ -4,7 +4,8 @@ Each (metric, dialect) becomes one file whose content depends on nothing but the
 the result is the same however the work is split. Workers are forked (Linux): they inherit the
 loaded project instead of receiving a copy, and write their files straight into the staging folder,
 sending back only hashes and file metadata. A file identical to the one already on disk is not
-written again.
+written again. Elsewhere (macOS, Windows) compiling runs in one process. `NSMCODE_JOBS=N` caps
+the number of processes (1: no pool).
 """
 
 from __future__ import annotations

@@ -170,7 +170,11 @@ def owned_files(out: Path) -> set[str] | None:
         data = json.loads((out / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+    if (
+        not isinstance(data, dict)
+        or "nsmcode_version" not in data
+        or not isinstance(data.get("metrics"), dict)
+    ):
         return None
     owned: set[str] = set()
     for entry in data["metrics"].values():

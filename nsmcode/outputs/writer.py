@@ -115,9 +115,14 @@ def _dialects(project: Project, given: Sequence[str]) -> tuple[str, ...]:
 def _ours(out: Path, disk: dict[str, Stat], cache: Cache) -> set[str]:
     """Files in the output folder a previous compile wrote: the cache's list, else the
     manifest's (the manifest is read only when the cache does not cover every file)."""
-    ours = {MANIFEST, *cache.files}
+    ours = set(cache.files)
+    last = cache.manifest
+    if last is not None and disk.get(MANIFEST) == tuple(last[2:]):
+        ours.add(MANIFEST)
     if any(not rel.startswith(CACHE_DIR + "/") for rel in disk.keys() - ours):
-        ours |= manifest_mod.owned_files(out) or set()
+        listed = manifest_mod.owned_files(out)  # None: no manifest, or another tool's (dbt's)
+        if listed is not None:
+            ours |= listed | {MANIFEST}
     return ours
 
 
