@@ -35,11 +35,12 @@ import hardening_kit as kit
 _STATE: dict[str, Any] = {}
 
 
-def _init(work: str, commands: tuple[str, ...], docs_rate: float) -> None:
+def _init(work: str, commands: tuple[str, ...], docs_rate: float, semantic: float) -> None:
     folder = Path(tempfile.mkdtemp(prefix="worker-", dir=work))
     _STATE["pipeline"] = kit.Pipeline(folder, commands=commands, cache_parse=True)
     _STATE["base"] = kit.example_files()
     _STATE["docs_rate"] = docs_rate
+    _STATE["semantic"] = semantic
 
 
 def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, list[str]]:
@@ -47,7 +48,8 @@ def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, li
     seed, n = args
     rng = random.Random(f"{seed}:{n}")
     dialect = rng.choice(kit.DIALECTS)
-    files, applied = kit.mutate(rng, kit.with_target(_STATE["base"], dialect))
+    semantic = rng.random() < _STATE["semantic"]
+    files, applied = kit.mutate(rng, kit.with_target(_STATE["base"], dialect), semantic=semantic)
     docs = rng.random() < _STATE["docs_rate"]
     fmt = rng.choice(("text", "text", "json", "sarif", "github"))
     verdict = _STATE["pipeline"].run(files, label=dialect, docs=docs, fmt=fmt)
@@ -79,6 +81,13 @@ def main() -> int:
         default=0.25,
         help="share of the cases that still load which also run `docs build` (default 0.25)",
     )
+    parser.add_argument(
+        "--semantic",
+        type=float,
+        default=0.3,
+        help="share of the cases mutated only in ways that often keep the project loadable "
+        "(enums, edge numbers and dates, references, SQL), to stress compile and docs",
+    )
     opts = parser.parse_args()
     commands = tuple(c for c in opts.commands.split(",") if c)
     numbers = [opts.only] if opts.only is not None else list(range(opts.cases))
@@ -90,12 +99,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="nsmcode-fuzz-") as work:
         tasks = [(opts.seed, n) for n in numbers]
         if opts.jobs <= 1 or len(tasks) == 1:
-            _init(work, commands, opts.docs_rate)
+            _init(work, commands, opts.docs_rate, opts.semantic)
             results: Any = map(run_case, tasks)
             pool = None
         else:
             ctx = multiprocessing.get_context("spawn")
-            pool = ctx.Pool(opts.jobs, initializer=_init, initargs=(work, commands, opts.docs_rate))
+            initargs = (work, commands, opts.docs_rate, opts.semantic)
+            pool = ctx.Pool(opts.jobs, initializer=_init, initargs=initargs)
             results = pool.imap_unordered(run_case, tasks, chunksize=16)
         try:
             for n, outcome, _codes, detail, applied in results:

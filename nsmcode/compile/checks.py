@@ -303,7 +303,17 @@ def _table_parts(text: str) -> tuple[tuple[str, bool], ...] | str:
         pos += 1
     if len(parts) > 3:
         return "has more than three parts"
+    if len(parts) == 1 and _internal(parts[0][0]):
+        return INTERNAL
     return tuple(parts)
+
+
+INTERNAL = "starts with nsm_, the prefix of nsmcode's own query parts; qualify it: schema.name"
+
+
+def _internal(name: str) -> bool:
+    """An unqualified table named like the compiler's CTEs would read the CTE instead."""
+    return name.lower().startswith("nsm_")
 
 
 def check_table(text: str, span: Span | None, what: str) -> exp.Table:
@@ -332,6 +342,8 @@ def check_select(query: exp.Expr, span: Span | None, what: str) -> None:
             for part in (node.args.get(k) for k in ("this", "db", "catalog")):
                 if isinstance(part, exp.Identifier) and part.quoted and _path_like(part.name):
                     problems.append(f"table {part.name[:60]!r} is a path, not a table name")
+            if not node.args.get("db") and _internal(node.name):
+                problems.append(f"table {node.name[:60]!r} {INTERNAL}")
     if problems:
         hint = (
             "a source's select only reads: SELECT with joins, WITH, UNION and subqueries, and "

@@ -235,10 +235,15 @@ class Mutator:
     work on the bytes.
     """
 
-    def __init__(self, rng: random.Random, files: Files) -> None:
+    SEMANTIC = ("set_enum", "edge_number", "edge_date", "add_reference", "rename_reference",
+                "duplicate_item", "drop_item", "set_sql", "move_item")  # fmt: skip
+    """Mutations that often keep the project loadable: they stress compile and docs."""
+
+    def __init__(self, rng: random.Random, files: Files, *, semantic: bool = False) -> None:
         self.rng = rng
         self.files = dict(files)
         self.applied: list[str] = []
+        self.semantic = semantic
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -267,6 +272,9 @@ class Mutator:
         value = self._structure(rel)
         if value is None:
             return self.textual()
+        if self.semantic:
+            getattr(self, "_" + self.rng.choice(self.SEMANTIC))(rel, value)
+            return None
         kind = self.rng.choice(
             (
                 "delete_key",
@@ -439,7 +447,7 @@ class Mutator:
         self._write(rel, value, f"add {new!r} to {path}")
 
     def _set_enum(self, rel: str, value: Any) -> None:
-        enums = {
+        enums: dict[str, list[Any]] = {
             "role": ["north_star", "input", "kpi", "guardrail", "plain"],
             "type": ["count", "count_distinct", "sum", "average", "min", "max", "ratio",
                      "derived", "cumulative", "conversion", "period_over_period", "retention",
@@ -583,16 +591,18 @@ class Mutator:
 
     def mutate(self, count: int) -> Files:
         for _ in range(count):
-            if self.rng.random() < 0.65:
+            if self.semantic or self.rng.random() < 0.65:
                 self.structural()
             else:
                 self.textual()
         return self.files
 
 
-def mutate(rng: random.Random, base: Files, count: int | None = None) -> tuple[Files, list[str]]:
+def mutate(
+    rng: random.Random, base: Files, count: int | None = None, *, semantic: bool = False
+) -> tuple[Files, list[str]]:
     """A mutated copy of `base` and the list of mutations applied (the reproducer)."""
-    mutator = Mutator(rng, base)
+    mutator = Mutator(rng, base, semantic=semantic)
     files = mutator.mutate(count if count is not None else rng.choice((1, 1, 1, 2, 2, 3)))
     return files, mutator.applied
 

@@ -69,3 +69,34 @@ def test_every_attack_is_refused_in_every_field(
     check = runner.invoke(main, ["validate", "--project", str(project)])
     assert check.exit_code in (0, 1, 2), check.output
     assert isinstance(check.exception, SystemExit) or check.exception is None, check.output
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "refused"),
+    [
+        ("table", "nsm_bounds", True),
+        ("table", "NSM_periods", True),
+        ("table", "raw.nsm_bounds", False),
+        ("select", "SELECT account_id, created_at, is_test FROM nsm_rows_api_calls", True),
+        ("select", "SELECT account_id, created_at, is_test FROM raw.nsm_periods", False),
+        ("table", '"my schema"."Weird Table"', False),
+        ("table", "analytics.order", False),
+        ("table", "catalog.schema.table.extra", True),
+        ("table", '"/etc/passwd"', True),
+        ("table", '"data.csv"', True),
+        ("table", "read_csv('/etc/passwd')", True),
+        ("select", "SELECT * FROM '/etc/passwd'", True),
+        ("select", "SELECT * FROM read_parquet('s3://bucket/x.parquet')", True),
+        ("select", "SELECT * FROM accounts FOR UPDATE", True),
+    ],
+)
+def test_table_names_cannot_reach_the_compilers_own_parts_or_files(
+    field: str, text: str, refused: bool, project: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """An unqualified table named like the compiler's CTEs (nsm_...) would silently read the CTE;
+    a quoted name that is a path, or a table function, would read a file (DuckDB)."""
+    (project / "definitions" / "all.yaml").write_text(definitions(**{field: text}))
+    result = runner.invoke(main, ["compile", "--project", str(project), "--out", str(tmp_path)])
+    assert result.exit_code == (2 if refused else 0), result.output
+    if refused:
+        assert f"all.yaml:{LINE[field]}:" in result.output, result.output
