@@ -116,7 +116,7 @@ def test_mutations_of_the_example_never_crash_compile_or_docs(
     pipeline: Pipeline, rng: random.Random, dialect: str
 ) -> None:
     """Mutations that keep the project loadable (the interesting ones for compile and docs)."""
-    files, applied = mutate(rng, with_target(example_files(), dialect), count=1)
+    files, applied = mutate(rng, with_target(example_files(), dialect), count=1, semantic=True)
     verdict = pipeline.run(files, label=dialect)
     crash = verdict.crash
     assert crash is None, "\n".join([*applied, crash.crash or ""] if crash else applied)
