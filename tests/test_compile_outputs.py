@@ -337,10 +337,20 @@ def test_a_damaged_cache_costs_time_not_correctness(project: Path) -> None:
     compile_project(project, dialects=TWO)
     out = project / "target"
     before = tree(out)
-    (out / ".nsmcode-cache" / "cache.json").write_text('{"cache_version": 1, "files": [')
+    cache = out / ".nsmcode-cache" / "cache.json"
+    good = json.loads(cache.read_text())
+    cache.write_text('{"cache_version": 1, "files": [')
     report = compile_project(project, dialects=TWO)
     assert report.generated == len(NAMES) * 2
     assert report.written == []
+    assert tree(out) == before
+    # right shape, wrong content: entries that do not fit are ignored one by one
+    good["metrics"] = {name: 5 for name in NAMES}
+    good["files"] = {rel: ["not", "a", "string"] for rel in good["files"]}
+    good["manifest"] = ["x", 1, 2, 3, 4]
+    cache.write_text(json.dumps(good))
+    report = compile_project(project, dialects=TWO)
+    assert report.generated == len(NAMES) * 2
     assert tree(out) == before
 
 

@@ -152,6 +152,7 @@ class _Compile:
         """Files exactly as the last compile left them: path -> cache entry."""
         self.staging: Staging | None = None
         self.committed = False
+        self.manifest_key = ""
         self.work = Work(project, facts, out, disk, None if check else self._stage)
 
     def _stage(self) -> Path:
@@ -210,7 +211,7 @@ class _Compile:
         """Take a metric's files from the last compile when its definition did not change;
         return the dialects that need compiling."""
         last = self.cache.metrics.get(facts.name)
-        if last is None or last[0] != facts.definition_hash:
+        if not isinstance(last, list) or len(last) != 2 or last[0] != facts.definition_hash:
             return self.dialects
         same_header = last[1] == facts.header_key
         todo: list[str] = []
