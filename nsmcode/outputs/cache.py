@@ -7,9 +7,9 @@ and only ever saves work: a missing, unreadable or outdated cache gives the same
 - `files`: output file -> "sha256 size mtime_ns inode" (one string: 120,000 of them load fast):
   a file whose size, mtime and inode still match is the one written, without reading it back;
 - `manifest`: [content key, sha256, size, mtime_ns, inode] of the last manifest;
-- `parsed`: definition file -> its parsed YAML (value and spans), reused while the file's size,
-  mtime, inode and content hash are unchanged. Keys on file metadata make a cache copied from
-  elsewhere (say, committed by mistake) match nothing.
+- `parsed`: definition file -> its parsed YAML (the value, the line of each item), reused while
+  the file's size, mtime, inode and content hash are unchanged. Keys on file metadata make a
+  cache copied from elsewhere (say, committed by mistake) match nothing.
 
 JSON, not pickle: a cache must never be able to run code.
 """
@@ -143,10 +143,10 @@ _CACHEABLE = {f.name for f in dataclasses.fields(Document)} == _DOCUMENT_FIELDS
 class ParseCache:
     """A drop-in for `yamlsource.parse` that reuses the parse of unchanged files.
 
-    A cached document is rebuilt exactly, lazily: its value at once (validation needs it), its
-    span tables on the first span asked for below the top-level items (only an error report
-    does; the header line of each definition is stored apart). Spans are stored in the order the
-    YAML reader records them, the order of a depth-first walk over the value, checked on the way in.
+    A cached document holds the value (validation needs it) and the spans of the top-level
+    items (each definition's line, for file headers). Any other span is only asked for to report
+    an error; the first such request parses the file again, so diagnostics are exactly those of
+    an uncached load. Storing every span would double the cache, and its load and save times.
     """
 
     def __init__(self, old: dict[str, Any]) -> None:
@@ -178,10 +178,10 @@ class ParseCache:
 
 
 class _CachedDocument(Document):
-    def __init__(self, file: str, value: Any, text: str, entry: dict[str, Any]) -> None:
+    def __init__(self, file: str, value: Any, text: str) -> None:
         super().__init__(file, value)
         self._text = text
-        self._entry: dict[str, Any] | None = entry
+        self._pending = True
         self._items: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     @classmethod
@@ -189,7 +189,7 @@ class _CachedDocument(Document):
         items = entry.get("items")
         if not isinstance(items, list):
             return None
-        doc = cls(file, entry.get("value"), text, entry)
+        doc = cls(file, entry.get("value"), text)
         try:
             doc._items = {(s, i): (line, col) for s, i, line, col in items}
         except (TypeError, ValueError):
@@ -197,91 +197,23 @@ class _CachedDocument(Document):
         return doc
 
     def span(self, path: tuple[str | int, ...], *, key: bool = False) -> Span:
-        if self._entry is not None:
+        if self._pending:
             found = None if key else self._items.get(path)
             if found is not None:
                 return Span(self.file, *found)
-            self._materialize(self._entry)
-        return super().span(path, key=key)
-
-    def _materialize(self, entry: dict[str, Any]) -> None:
-        self._entry = None
-        if not _rebuild(self, entry.get("spans"), entry.get("keys")):
-            fresh, _ = parse(self._text, self.file)  # a damaged cache: read the file again
+            self._pending = False
+            fresh, _ = parse(self._text, self.file)
             self.values, self.keys = fresh.values, fresh.keys
-
-
-def _paths(value: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    values: list[tuple[Any, ...]] = []
-    keys: list[tuple[Any, ...]] = []
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        values.append(path)
-        if type(node) is dict:
-            for key, child in node.items():
-                keys.append((*path, key))
-                walk(child, (*path, key))
-        elif type(node) is list:
-            for i, child in enumerate(node):
-                walk(child, (*path, i))
-
-    walk(value, ())
-    return values, keys
+        return super().span(path, key=key)
 
 
 def _encode(doc: Document) -> dict[str, Any] | None:
-    """The document as JSON data, or None when it would not come back identical."""
+    """The document as JSON data, or None when its value would not come back identical."""
     try:
         text = json.dumps(doc.value, allow_nan=False)
     except (TypeError, ValueError):  # dates, NaN: parsed every time
         return None
     if json.loads(text) != doc.value:
         return None
-    values, keys = _paths(doc.value)
-    if values != list(doc.values) or keys != list(doc.keys):
-        return None
-    spans: list[int] = []
-    items: list[list[Any]] = []
-    for path, span in doc.values.items():
-        if span.file != doc.file:
-            return None
-        spans += (span.line, span.col)
-        if len(path) == 2:
-            items.append([*path, span.line, span.col])
-    key_spans: list[int] = []
-    for span in doc.keys.values():
-        if span.file != doc.file:
-            return None
-        key_spans += (span.line, span.col)
-    return {"value": doc.value, "items": items, "spans": spans, "keys": key_spans}
-
-
-def _rebuild(doc: Document, spans: Any, key_spans: Any) -> bool:
-    """Fill the span tables of `doc` from the flat lists; False if they do not fit its value."""
-    if not isinstance(spans, list) or not isinstance(key_spans, list):
-        return False
-    file = doc.file
-    values: dict[tuple[Any, ...], Span] = {}
-    keys: dict[tuple[Any, ...], Span] = {}
-    positions = iter(spans)
-    key_positions = iter(key_spans)
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        values[path] = Span(file, next(positions), next(positions))
-        if type(node) is dict:
-            for key, child in node.items():
-                child_path = (*path, key)
-                keys[child_path] = Span(file, next(key_positions), next(key_positions))
-                walk(child, child_path)
-        elif type(node) is list:
-            for i, child in enumerate(node):
-                walk(child, (*path, i))
-
-    try:
-        walk(doc.value, ())
-    except (StopIteration, RecursionError):
-        return False
-    if next(positions, None) is not None or next(key_positions, None) is not None:
-        return False
-    doc.values, doc.keys = values, keys
-    return True
+    items = [[*path, span.line, span.col] for path, span in doc.values.items() if len(path) == 2]
+    return {"value": doc.value, "items": items}

@@ -16,8 +16,10 @@ Any compile error stops everything before step 5: the previous output stays as i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,12 +77,13 @@ def compile_project(
     cache = Cache.read(out)
     before = cache.to_json()
     parser = ParseCache(cache.parsed)
-    project = load_project(project_dir, parser=parser.parse)
-    cache.parsed = parser.new
-    chosen = _dialects(project, dialects)
-    target = check_out(project, out)
-    facts = metric_facts(project)
-    disk = scan(target)
+    with _Scan(out, project_dir) as scanning:
+        project = load_project(project_dir, parser=parser.parse)
+        cache.parsed = parser.new
+        chosen = _dialects(project, dialects)
+        target = check_out(project, out)
+        facts = metric_facts(project)
+    disk = scanning.result(target)
     if not check:
         ours = _ours(target, disk, cache)
         foreign_files(target, disk, ours)
@@ -91,6 +94,38 @@ def compile_project(
     if not check and not job.committed and cache.to_json() != before:
         _save_cache(target, cache)
     return report
+
+
+class _Scan:
+    """List the output folder in a thread while the project loads: stat calls release the GIL,
+    so on a large output most of the listing costs no time. Never started for a folder that
+    holds the project (compile refuses those; listing a whole disk first would be absurd)."""
+
+    def __init__(self, out: Path, project_dir: Path) -> None:
+        self.out = out.resolve()
+        root = project_dir.resolve()
+        self.found: dict[str, Stat] | None = None
+        self.thread: threading.Thread | None = None
+        if self.out != root and self.out not in root.parents and self.out.is_dir():
+            self.thread = threading.Thread(target=self._run, name="nsmcode-scan", daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):
+            self.found = scan(self.out)
+
+    def __enter__(self) -> _Scan:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def result(self, target: Path) -> dict[str, Stat]:
+        if self.found is not None and target == self.out:
+            return self.found
+        return scan(target)
 
 
 def _dialects(project: Project, given: Sequence[str]) -> tuple[str, ...]:
