@@ -346,7 +346,9 @@ def test_a_damaged_cache_costs_time_not_correctness(project: Path) -> None:
     assert tree(out) == before
     # right shape, wrong content: entries that do not fit are ignored one by one
     good["metrics"] = {name: 5 for name in NAMES}
-    good["files"] = {rel: ["not", "a", "string"] for rel in good["files"]}
+    good["files"] = "\n".join(
+        f"{line.split()[0]} not-a-hash 1 2" for line in good["files"].split("\n")
+    )
     good["manifest"] = ["x", 1, 2, 3, 4]
     cache.write_text(json.dumps(good))
     report = compile_project(project, dialects=TWO)

@@ -4,8 +4,9 @@ It lives in `<out>/.nsmcode-cache/` (a folder with its own `.gitignore`, so it i
 and only ever saves work: a missing, unreadable or outdated cache gives the same output, slower.
 
 - `metrics`: name -> [definition hash, header key] of the files last written for it;
-- `files`: output file -> "sha256 size mtime_ns inode" (one string: 120,000 of them load fast):
-  a file whose size, mtime and inode still match is the one written, without reading it back;
+- `files`: output file -> "sha256 size mtime_ns inode", saved as one line per file in a single
+  string (120,000 of them load and save fast): a file whose size, mtime and inode still match is
+  the one written, without reading it back;
 - `manifest`: [content key, sha256, size, mtime_ns, inode] of the last manifest;
 - `parsed`: definition file -> its parsed YAML (the value, the line of each item), reused while
   the file's size, mtime, inode and content hash are unchanged. Keys on file metadata make a
@@ -104,11 +105,11 @@ class Cache:
             return cls(fingerprint=current)
         metrics, files, parsed = data.get("metrics"), data.get("files"), data.get("parsed")
         manifest = data.get("manifest")
-        if not (isinstance(metrics, dict) and isinstance(files, dict) and isinstance(parsed, dict)):
+        if not (isinstance(metrics, dict) and isinstance(files, str) and isinstance(parsed, dict)):
             return cls(fingerprint=current)
         return cls(
             metrics=metrics,
-            files=files,
+            files=dict(line.split(" ", 1) for line in files.splitlines() if " " in line),
             manifest=manifest if isinstance(manifest, list) and len(manifest) == 5 else None,
             parsed=parsed,
             fingerprint=current,
@@ -125,7 +126,9 @@ class Cache:
         }
 
     def dump(self) -> bytes:
-        return json.dumps(self.to_json(), separators=(",", ":")).encode("utf-8")
+        data = self.to_json()
+        data["files"] = "\n".join(f"{rel} {entry}" for rel, entry in self.files.items())
+        return json.dumps(data, separators=(",", ":")).encode("utf-8")
 
 
 def stamp(stat: Stat) -> str:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from nsmcode import __version__
 from nsmcode.outputs.plan import MetricFacts, sql_path
 
-_encode_str = json.JSONEncoder(ensure_ascii=False).encode
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
