@@ -587,3 +587,14 @@ def test_the_fast_manifest_writer_prints_exactly_the_manifest_data(project: Path
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_hand_edited_manifest_is_reported_and_restored(project: Path) -> None:
+    compile_project(project, dialects=TWO)
+    manifest = project / "target" / "manifest.json"
+    original = manifest.read_bytes()
+    manifest.write_bytes(original.replace(b'"role": "guardrail"', b'"role": "north_star"'))
+    assert compile_project(project, dialects=TWO, check=True).changed == ["manifest.json"]
+    report = compile_project(project, dialects=TWO)
+    assert (report.generated, report.written) == (0, ["manifest.json"])
+    assert manifest.read_bytes() == original

@@ -65,25 +65,10 @@ def build(
     }
 
 
-def key(
-    project_name: str,
-    dialects: Iterable[str],
-    facts: Mapping[str, MetricFacts],
-    hashes: Mapping[str, str],
-) -> str:
-    """An identity of the manifest's content, from what `build` reads, cheaper than building
-    and printing it: a no-change compile of a large project skips both."""
-    digest = hashlib.sha256(f"{MANIFEST_VERSION} {__version__} {project_name!r}".encode())
-    dialects = sorted(dialects)
-    digest.update(repr(dialects).encode())
-    for name in sorted(facts):
-        f = facts[name]
-        shas = " ".join(hashes[sql_path(d, name)] for d in dialects)
-        digest.update(
-            f"\n{name!r} {f.role} {f.file!r} {f.line} {f.depends_on} {f.sources} {f.qualifiers} "
-            f"{f.definition_hash} {shas}".encode()
-        )
-    return digest.hexdigest()
+def key(project_name: str, dialects: Iterable[str]) -> str:
+    """What the manifest depends on besides the metrics and the files (see the writer)."""
+    text = f"{MANIFEST_VERSION} {__version__} {project_name!r} {sorted(dialects)!r}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def dumps(manifest: dict[str, Any]) -> bytes:

@@ -188,6 +188,7 @@ class _Compile:
         self.staging: Staging | None = None
         self.committed = False
         self.manifest_key = ""
+        self.metric_keys: dict[str, list[str]] = {}
         self.work = Work(project, facts, out, disk, None if check else self._stage)
 
     def _stage(self) -> Path:
@@ -275,16 +276,30 @@ class _Compile:
         return True
 
     def _manifest(self) -> Produced:
-        """The manifest, serialized only when its content changed since the last compile."""
-        hashes = {rel: entry.partition(" ")[0] for rel, entry in self.kept.items()}
-        hashes.update((rel, p.sha) for rel, p in self.files.items())
-        key = manifest_mod.key(self.project.config.name, self.dialects, self.facts, hashes)
+        """The manifest, printed only when its content may have changed.
+
+        It is a function of the project name, the dialects, each metric's facts and each file's
+        hash. The facts are fixed by a metric's definition hash and header key (see `plan`), so
+        when those match the last compile for every metric and no file was (re)written, the
+        manifest on disk, if untouched since, is already right."""
+        self.metric_keys = {n: [f.definition_hash, f.header_key] for n, f in self.facts.items()}
+        key = manifest_mod.key(self.project.config.name, self.dialects)
         disk = self.disk.get(MANIFEST)
         last = self.cache.manifest
-        if last is not None and last[0] == key and disk is not None and tuple(last[2:]) == disk:
+        if (
+            not self.files
+            and last is not None
+            and last[0] == key
+            and disk is not None
+            and tuple(last[2:]) == disk
+            and self.metric_keys == self.cache.metrics
+        ):
             produced = Produced(MANIFEST, str(last[1]), disk[0], disk, True)
         else:
-            content = manifest_mod.text(self.project.config.name, self.dialects, self.facts, hashes)
+            hashes = {rel: entry.partition(" ")[0] for rel, entry in self.kept.items()}
+            hashes.update((rel, p.sha) for rel, p in self.files.items())
+            name = self.project.config.name
+            content = manifest_mod.text(name, self.dialects, self.facts, hashes)
             produced = place(self.work, MANIFEST, content)
         self.manifest_key = key
         return produced
@@ -292,7 +307,7 @@ class _Compile:
     # -- the cache -----------------------------------------------------------------------------
 
     def _remember(self, manifest: Produced) -> None:
-        self.cache.metrics = {n: [f.definition_hash, f.header_key] for n, f in self.facts.items()}
+        self.cache.metrics = self.metric_keys
         files = self.kept
         for rel, p in self.files.items():
             if p.stat is not None:
