@@ -31,6 +31,10 @@ class Exit(enum.IntEnum):
     INTERNAL_ERROR = 70
 
 
+# Commands that write files or tables: only their errors say that nothing was written.
+WRITING_COMMANDS = (["init"], ["compile"], ["docs"], ["import"], ["materialize"], ["schema"])
+
+
 def report_errors(func: F) -> F:
     """Turn input errors into located diagnostics and exit code 2, never a traceback."""
 
@@ -42,21 +46,53 @@ def report_errors(func: F) -> F:
             for diagnostic in exc.diagnostics:
                 click.echo(diagnostic.render(), err=True)
             count = len(exc.diagnostics)
-            click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was written.", err=True)
+            ctx = click.get_current_context(silent=True)
+            writes = ctx is not None and ctx.command_path.split()[1:2] in WRITING_COMMANDS
+            tail = "; nothing was written." if writes else "."
+            click.echo(f"{count} error{'s' if count != 1 else ''}{tail}", err=True)
             sys.exit(Exit.INPUT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
 
+PROJECT_FILE = "nsmcode.yaml"
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding nsmcode.yaml, as git, ruff and dbt look."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def _resolve_project(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """`--project` names the folder or its nsmcode.yaml; without it, look upward from here."""
+    if value is None:
+        found = find_project(Path.cwd())
+        return found if found is not None else Path(".")
+    if value.is_file() and value.suffix in (".yaml", ".yml"):
+        return value.parent
+    if not value.exists():
+        raise click.BadParameter(f"folder {str(value)!r} does not exist", ctx, param)
+    if not value.is_dir():
+        raise click.BadParameter(
+            f"{str(value)!r} is neither a folder nor an nsmcode.yaml file", ctx, param
+        )
+    return value
+
+
 project_option = click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
+    type=click.Path(path_type=Path),
+    default=None,
+    callback=_resolve_project,
     envvar="NSMCODE_PROJECT",
     show_envvar=True,
-    help="Folder holding nsmcode.yaml.",
+    help="Folder holding nsmcode.yaml (or the file itself); default: the nearest one at or above "
+    "the working folder.",
 )
 
 # Command name -> "module:attribute". Modules are imported only when their command runs (or help
@@ -76,7 +112,24 @@ COMMANDS = {
 }
 
 
+# Flags of `nsmcode` itself that may also be written after the subcommand (`nsmcode validate -q`).
+GLOBAL_FLAGS = ("-q", "--quiet", "-v", "--verbose", "--no-color")
+
+
+def globals_first(args: list[str]) -> list[str]:
+    """Move global flags written anywhere before `--` in front of the subcommand."""
+    end = args.index("--") if "--" in args else len(args)
+    head, tail = args[:end], args[end:]
+    flags = [arg for arg in head if arg in GLOBAL_FLAGS]
+    return flags + [arg for arg in head if arg not in GLOBAL_FLAGS] + tail
+
+
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = globals_first(args)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
 
@@ -140,11 +193,16 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="nsmcode")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results, findings and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print more detail about what is done.")
+@click.option("--no-color", "no_color", is_flag=True, help="Never colour the output.")
 @click.pass_context
-def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """nsmcode: your North Star Metric, inputs, KPIs and OKRs as code."""
+def main(ctx: click.Context, quiet: bool, verbose: bool, no_color: bool) -> None:
+    """nsmcode: your North Star Metric, inputs, KPIs and OKRs as code.
+
+    Global flags (-q, -v, --no-color) may also follow the subcommand. Commands find their
+    project by looking upward from the working folder for nsmcode.yaml, or take --project.
+    """
     from nsmcode.console import Console
 
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose cannot be used together")
-    ctx.obj = Console(quiet=quiet, verbose=verbose)
+    ctx.obj = Console(quiet=quiet, verbose=verbose, no_colour=no_color)

@@ -71,6 +71,7 @@ class Console:
 
     quiet: bool = False
     verbose: bool = False
+    no_colour: bool = False
     out: IO[str] | None = None
     err: IO[str] | None = None
     environ: Mapping[str, str] | None = field(default=None, repr=False)
@@ -82,7 +83,7 @@ class Console:
         return sys.stderr if err else sys.stdout
 
     def colour(self, err: bool = False) -> bool:
-        return wants_colour(self._stream(err), self.environ)
+        return not self.no_colour and wants_colour(self._stream(err), self.environ)
 
     def style(self, text: str, err: bool = False, **styles: object) -> str:
         """`text` with click styles (fg=..., bold=...) when the stream shows colour."""
