@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -131,19 +131,21 @@ class Console:
         """Iterate over `items` with a progress bar on a terminal (see `Progress`)."""
         return Progress(items, label, self, length=length)
 
+    def steps(self, label: str) -> Callable[[Sequence[Any]], Iterable[Any]]:
+        """A `progress=` wrapper for library calls that take one (`execute.run`, `build_site`)."""
+        return lambda items: self.progress(items, label)
+
 
 class Progress(Iterator[T]):
-    """A progress bar for long jobs such as compiling many metrics for many dialects.
+    """A progress bar for long jobs such as compiling many metrics or querying for the site.
 
-    Drawn on stderr only when it is a terminal outside CI and --quiet is off, and only once the
-    job has run for `delay` seconds, so quick runs print nothing. Elsewhere it is a plain
-    iterator; with --verbose each item is logged on its own line instead.
+    Drawn by click's progress bar on stderr only when it is a terminal outside CI and --quiet is
+    off, and only once the job has run for `delay` seconds, so quick runs print nothing.
+    Elsewhere it is a plain iterator; with --verbose each item is logged on its own line instead.
 
         for metric in current().progress(names, "compiling"):
             ...
     """
-
-    WIDTH = 28
 
     def __init__(
         self,
@@ -161,7 +163,7 @@ class Progress(Iterator[T]):
         self.delay = delay
         self.done = 0
         self.started = time.monotonic()
-        self.drawn = False
+        self._bar: Any = None
         stream = console._stream(err=True)
         self.enabled = (
             not console.quiet
@@ -189,28 +191,27 @@ class Progress(Iterator[T]):
     def draw(self, current: str = "") -> None:
         if not self.enabled:
             return
-        if not self.drawn and time.monotonic() - self.started < self.delay:
-            return
-        self.drawn = True
-        self._stream.write("\r\x1b[2K" + self.line(current))
-        self._stream.flush()
-
-    def line(self, current: str = "") -> str:
-        """One rendering of the bar: `label [#######-------]  12/40  name`."""
-        if self.length:
-            filled = self.WIDTH * min(self.done, self.length) // self.length
-            bar = "[" + "#" * filled + "-" * (self.WIDTH - filled) + "]"
-            count = f"{self.done:>{len(str(self.length))}}/{self.length}"
-        else:
-            bar, count = "", str(self.done)
-        text = " ".join(part for part in (self.label, bar, count, current) if part)
-        return text[:120]
+        if self._bar is None:
+            if time.monotonic() - self.started < self.delay:
+                return
+            progressbar: Any = click.progressbar  # the typed overloads need an iterable
+            self._bar = progressbar(
+                length=self.length or 0,
+                label=self.label,
+                file=self._stream,
+                show_pos=True,
+                show_eta=False,
+                item_show_func=lambda item: None if item is None else str(item)[:60],
+                color=self.console.colour(err=True),
+            )
+            self._bar.__enter__()
+            self._bar.update(self.done - 1)
+        self._bar.update(1, current)
 
     def finish(self) -> None:
-        if self.enabled and self.drawn:
-            self._stream.write("\r\x1b[2K")
-            self._stream.flush()
-            self.drawn = False
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
     def __enter__(self) -> Progress[T]:
         return self

@@ -34,7 +34,7 @@ def _build(project_dir: Path, out: Path, with_data: bool) -> Path:
 
     console = current()
     project = load_project(project_dir)
-    result = build_site(project, out, with_data=with_data)
+    result = build_site(project, out, with_data=with_data, progress=console.steps("querying data"))
     console.success(
         f"wrote {result.pages} pages to {out}"
         + (f" ({result.findings} validator findings shown)" if result.findings else "")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nsmcode import models
 from nsmcode.project import Project
+
+if TYPE_CHECKING:
+    from nsmcode.run.execute import Progress
 from nsmcode.site import fmt, markdown, prose, tree
 from nsmcode.site.highlight import highlight_sql
 from nsmcode.site.output import check_output, write_tree
@@ -198,12 +201,15 @@ class BuildResult:
     site: Site
 
 
-def build_site(project: Project, out: Path, *, with_data: bool = False) -> BuildResult:
-    """Build the handbook for `project` into `out` (replaced atomically)."""
+def build_site(
+    project: Project, out: Path, *, with_data: bool = False, progress: Progress | None = None
+) -> BuildResult:
+    """Build the handbook for `project` into `out` (replaced atomically); `progress` wraps the
+    steps of querying the data (a progress bar on a terminal)."""
     from nsmcode.site import inputs
 
     target = check_output(project, out)
-    site = inputs.gather(project, with_data=with_data)
+    site = inputs.gather(project, with_data=with_data, progress=progress)
     files = render_site(site)
     write_tree(files, target)
     pages = sum(1 for p in files if p.endswith(".html"))

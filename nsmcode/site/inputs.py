@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError
 from nsmcode.project import Project
+
+if TYPE_CHECKING:
+    from nsmcode.run.execute import Progress
 from nsmcode.site.views import Data, RuleDoc, Site, SqlResult, make_site
 
 
@@ -51,7 +55,7 @@ def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
     return out
 
 
-def load_data(project: Project) -> Data:
+def load_data(project: Project, progress: Progress | None = None) -> Data:
     """Every metric's values on the project's connection, up to the last date in the data.
 
     Only final periods are kept (a week counts once its Sunday is in the data, a conversion
@@ -65,7 +69,7 @@ def load_data(project: Project) -> Data:
     names = sorted(project.metrics)
     series: dict[str, list[tuple[dt.date, float | None]]] = {}
     with open_engine(project) as engine:
-        as_of = goals.latest_date(project, engine, names)
+        as_of = goals.latest_date(project, engine, names, progress)
         if as_of is None:
             raise InputError(
                 [Diagnostic("E041", "--with-data: the data is empty", None, "load data first")]
@@ -73,7 +77,9 @@ def load_data(project: Project) -> Data:
         by_grain: dict[str, list[str]] = {}
         for name in names:
             by_grain.setdefault(execute.grain_of(project, name, None).value, []).append(name)
-        for grain, group in sorted(by_grain.items()):
+        grains = sorted(by_grain)
+        for grain in progress(grains) if progress else grains:
+            group = by_grain[grain]
             table = execute.run(project, engine, group, QueryOptions(until=as_of))
             for name in group:
                 settle = goals.settle(project, name)
@@ -99,10 +105,13 @@ def _number(value: object) -> float | None:
     return float(f"{number:.10g}")
 
 
-def gather(project: Project, *, with_data: bool = False) -> Site:
+def gather(
+    project: Project, *, with_data: bool = False, progress: Progress | None = None
+) -> Site:
     from nsmcode.analyze.chart import site_analysis
 
-    data = load_data(project) if with_data else None  # first: a missing data file fails fast
+    # first: a missing data file fails fast
+    data = load_data(project, progress) if with_data else None
     analysis = site_analysis(project, data.as_of) if data is not None else None
     rules, diagnostics = rule_pack(project)
     return make_site(

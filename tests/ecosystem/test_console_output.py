@@ -154,10 +154,10 @@ def _progress(console: Console, n: int = 3, delay: float = 0.0) -> list[int]:
 def test_progress_bar_on_a_terminal() -> None:
     err = Terminal()
     assert _progress(Console(err=err, environ={})) == [0, 1, 2]
-    drawn = err.getvalue()
-    assert "compiling [#########-------------------] 1/3 0" in drawn
-    assert "compiling [############################] 3/3 2" in drawn
-    assert drawn.endswith("\r\x1b[2K")  # the bar is cleared when done
+    drawn = err.getvalue()  # drawn by click's progress bar, one redraw a step
+    assert "compiling  [############------------------------]  1/3  0" in drawn
+    assert "compiling  [####################################]  3/3  2" in drawn
+    assert drawn.endswith("\n")  # the finished bar stays, the cursor on a fresh line
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,22 @@ def test_with_data_needs_the_data(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "generate_data.py" in result.output or "data" in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_loading_data_reports_its_steps_to_a_progress_wrapper() -> None:
+    """`docs build --with-data` shows a progress bar over its queries on a terminal: the library
+    hands each step to the `progress` wrapper it is given."""
+    from nsmcode.project import load_project
+
+    seen: list[object] = []
+
+    def progress(steps: object) -> list[object]:
+        items = list(steps)  # type: ignore[call-overload]
+        seen.append(items)
+        return items
+
+    data = load_data(load_project(EXAMPLE), progress)
+    assert data.series[NSM]
+    sources, grains = seen  # the latest date is found source by source, then one query a grain
+    assert "api_calls" in sources
+    assert grains == sorted(grains) and {"week", "month"} <= set(grains)
