@@ -11,9 +11,9 @@ from nsmcode.cli import project_option, report_errors
 out_option = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="Folder the site is written to; replaced as a whole on every build.",
+    default=None,
+    help="Folder the site is written to; replaced as a whole on every build. "
+    "Default: <project>/site.",
 )
 data_option = click.option(
     "--with-data",
@@ -27,13 +27,14 @@ def docs() -> None:
     """The metric handbook: a static site anyone in the company can read."""
 
 
-def _build(project_dir: Path, out: Path, with_data: bool) -> Path:
+def _build(project_dir: Path, out: Path | None, with_data: bool) -> Path:
     from nsmcode.console import current
     from nsmcode.project import load_project
     from nsmcode.site import build_site
 
     console = current()
     project = load_project(project_dir)
+    out = project_dir / "site" if out is None else out
     result = build_site(project, out, with_data=with_data, progress=console.steps("querying data"))
     console.success(
         f"wrote {result.pages} pages to {out}"
@@ -47,7 +48,7 @@ def _build(project_dir: Path, out: Path, with_data: bool) -> Path:
 @out_option
 @data_option
 @report_errors
-def build(project_dir: Path, out: Path, with_data: bool) -> None:
+def build(project_dir: Path, out: Path | None, with_data: bool) -> None:
     """Build the handbook into OUT.
 
     Open OUT/index.html in a browser (it works from the file system, offline) or publish the
@@ -68,14 +69,17 @@ def build(project_dir: Path, out: Path, with_data: bool) -> None:
 )
 @click.option("--no-build", is_flag=True, help="Serve the folder as it is, without rebuilding.")
 @report_errors
-def serve(project_dir: Path, out: Path, with_data: bool, port: int, no_build: bool) -> None:
+def serve(project_dir: Path, out: Path | None, with_data: bool, port: int, no_build: bool) -> None:
     """Build the handbook, then preview it locally.
 
     Serves OUT on http://127.0.0.1:PORT only (never on the network); Ctrl-C stops."""
     from nsmcode.console import current
     from nsmcode.site.serve import serve_folder
 
-    folder = out if no_build else _build(project_dir, out, with_data)
+    if no_build:
+        folder = project_dir / "site" if out is None else out
+    else:
+        folder = _build(project_dir, out, with_data)
     if not (folder / "index.html").is_file():
         raise click.UsageError(f"{folder} holds no site; run without --no-build first")
     with serve_folder(folder, port) as server:

@@ -20,6 +20,8 @@ def _files() -> list[tuple[str, str]]:
                 stack.append((rel + "/", entry))
             elif entry.name.endswith((".yaml", ".yml", ".md")):
                 out.append((rel, entry.read_text(encoding="utf-8")))
+            elif entry.name == "gitignore":  # shipped without its dot, which packaging drops
+                out.append((f"{prefix}.gitignore", entry.read_text(encoding="utf-8")))
     return sorted(out)
 
 
