@@ -7,10 +7,13 @@ stay fast.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import enum
 import functools
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +97,66 @@ project_option = click.option(
     help="Folder holding nsmcode.yaml (or the file itself); default: the nearest one at or above "
     "the working folder.",
 )
+
+def _set_output_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    from nsmcode.console import Console
+
+    if value is None:
+        return
+    if value.is_dir():
+        raise click.BadParameter(f"{str(value)!r} is a folder; name a file", ctx, param)
+    if not value.parent.is_dir():
+        raise click.BadParameter(f"folder {str(value.parent)!r} does not exist", ctx, param)
+    console = ctx.find_object(Console)
+    if console is None:  # the command was invoked on its own, not through `nsmcode`
+        console = ctx.ensure_object(Console)
+    console.output_file = value
+
+
+output_file_option = click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_output_file,
+    metavar="PATH",
+    help="Write the results to PATH (replaced atomically) instead of standard output.",
+)
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    """A calendar date, YYYY-MM-DD, with a message that says what is wrong with a bad one."""
+
+    name = "date"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value)
+        try:
+            return dt.datetime.strptime(text, "%Y-%m-%d")
+        except ValueError:
+            pass
+        found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if found is None:
+            self.fail(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-09-01", param, ctx)
+        year, month, day = (int(part) for part in found.groups())
+        if not 1 <= month <= 12:
+            self.fail(f"{text!r}: there is no month {month} (months are 01 to 12)", param, ctx)
+        last = calendar.monthrange(year, month)[1]
+        self.fail(
+            f"{text!r}: {calendar.month_name[month]} {year} has no day {day}; "
+            f"its last day is {year}-{month:02d}-{last:02d}",
+            param,
+            ctx,
+        )
+
+
+DATE = DateType()
+
 
 # Command name -> "module:attribute". Modules are imported only when their command runs (or help
 # is listed), so the start-up path of `nsmcode --version` imports click and nothing heavy.

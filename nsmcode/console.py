@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
@@ -72,6 +73,7 @@ class Console:
     quiet: bool = False
     verbose: bool = False
     no_colour: bool = False
+    output_file: Path | None = None
     out: IO[str] | None = None
     err: IO[str] | None = None
     environ: Mapping[str, str] | None = field(default=None, repr=False)
@@ -94,8 +96,17 @@ class Console:
     def _echo(self, text: str, err: bool) -> None:
         click.echo(text, file=self._stream(err), color=self.colour(err))
 
+    _written: list[str] = field(default_factory=list, repr=False)
+
     def result(self, text: str) -> None:
-        self._echo(text, err=False)
+        """The command's product: to stdout, or to `--output-file` (rewritten atomically)."""
+        if self.output_file is None:
+            self._echo(text, err=False)
+            return
+        from nsmcode.emit import write_atomically
+
+        self._written.append(text + "\n")
+        write_atomically(self.output_file, "".join(self._written))
 
     def info(self, text: str) -> None:
         if not self.quiet:

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from nsmcode import __version__
 from nsmcode.diagnostics import Diagnostic, Severity
+from nsmcode.emit import envelope
 
 if TYPE_CHECKING:
     from nsmcode.rules.engine import Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "junit")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/nsmcode/nsmcode"
-JSON_VERSION = 1
 Style = Callable[..., str]
 
 
@@ -87,19 +87,9 @@ def render_text(findings: Sequence[Diagnostic], summary: Summary, style: Style =
     return "\n".join(lines)
 
 
-def _location(f: Diagnostic) -> dict[str, Any]:
-    s = f.span
-    return {
-        "file": s.file if s else None,
-        "line": s.line if s else None,
-        "col": s.col if s else None,
-    }
-
-
 def render_json(findings: Sequence[Diagnostic], summary: Summary) -> str:
-    document = {
-        "version": JSON_VERSION,
-        "tool": {"name": "nsmcode", "version": __version__},
+    """The shared envelope (nsmcode.emit): the run's summary as results, findings as diagnostics."""
+    results = {
         "project": summary.project,
         "input_error": summary.input_error,
         "summary": {
@@ -107,20 +97,37 @@ def render_json(findings: Sequence[Diagnostic], summary: Summary) -> str:
             "suppressed": summary.suppressed,
             "baselined": summary.baselined,
         },
-        "findings": [
-            {
-                "code": f.code,
-                "name": f.name,
-                "severity": f.severity.value,
-                "message": f.message,
-                "hint": f.hint,
-                "obj": f.obj,
-                **_location(f),
-            }
-            for f in findings
-        ],
     }
-    return json.dumps(document, indent=2, sort_keys=True)
+    return envelope("validate", results, findings)
+
+
+def render_junit(findings: Sequence[Diagnostic], summary: Summary) -> str:
+    """JUnit XML for CI test reports: one test case a finding (errors fail), or one passing case."""
+    from xml.etree import ElementTree as ET
+
+    suite = ET.Element("testsuite", name=f"nsmcode validate {summary.project or ''}".strip())
+    failures = 0
+    for f in findings:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f.span.file if f.span else "nsmcode",
+            name=f"{f.code} {f.obj or f.message}",
+        )
+        text = f"{f.span}: {f.message}" if f.span else f.message
+        if f.hint:
+            text += f"\nhint: {f.hint}"
+        if f.severity is Severity.ERROR:
+            failures += 1
+            ET.SubElement(case, "failure", message=f.message, type=f.code).text = text
+        else:
+            ET.SubElement(case, "system-out").text = f"[{f.severity.value}] {text}"
+    if not findings:
+        ET.SubElement(suite, "testcase", classname="nsmcode", name="validate")
+    suite.set("tests", str(max(len(findings), 1)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -247,4 +254,6 @@ def render(
         return render_sarif(findings, summary, rules)
     if fmt == "github":
         return render_github(findings, summary)
+    if fmt == "junit":
+        return render_junit(findings, summary)
     return render_text(findings, summary, style)

@@ -73,7 +73,8 @@ def test_summary_lines() -> None:
 def test_json_findings_without_span() -> None:
     loose = Diagnostic("E009", "no nsmcode.yaml", None, "create one")
     document = json.loads(render_json([loose], Summary(input_error=True)))
-    assert document["findings"] == [
+    assert document["command"] == "validate" and document["version"] == 1
+    assert document["diagnostics"] == [
         {
             "code": "E009",
             "name": None,
@@ -86,7 +87,8 @@ def test_json_findings_without_span() -> None:
             "col": None,
         }
     ]
-    assert document["summary"]["error"] == 1 and document["input_error"] is True
+    results = document["results"]
+    assert results["summary"]["error"] == 1 and results["input_error"] is True
 
 
 def test_github_escapes_data_and_properties() -> None:

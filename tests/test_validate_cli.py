@@ -135,16 +135,17 @@ def test_json_output(runner: CliRunner, write_project: WriteProject) -> None:
     code, out, _ = _run(runner, root, "--format", "json")
     assert code == 1
     document = json.loads(out)
-    assert document["project"] == "test"
-    assert document["input_error"] is False
-    assert document["summary"] == {
+    results = document["results"]
+    assert results["project"] == "test"
+    assert results["input_error"] is False
+    assert results["summary"] == {
         "error": 1,
         "warning": 1,
         "info": 0,
         "suppressed": 0,
         "baselined": 0,
     }
-    first, second = document["findings"]
+    first, second = document["diagnostics"]
     assert (first["code"], first["severity"], first["line"], first["col"]) == (
         "NSM040",
         "warning",
@@ -203,9 +204,9 @@ def test_input_errors_are_reported_in_the_format_and_exit_2(
     assert "E005" in err, "loader errors still go to stderr as text"
     if fmt == "json":
         document = json.loads(out)
-        assert document["input_error"] is True
-        assert {f["code"] for f in document["findings"]} >= {"E005"}
-        assert document["findings"][0]["line"] == 3
+        assert document["results"]["input_error"] is True
+        assert {f["code"] for f in document["diagnostics"]} >= {"E005"}
+        assert document["diagnostics"][0]["line"] == 3
     elif fmt == "sarif":
         run = json.loads(out)["runs"][0]
         assert run["invocations"][0]["executionSuccessful"] is False
@@ -311,8 +312,10 @@ def test_overrides_change_severity_and_turn_rules_off(
     code, out, _ = _run(runner, root, "--format", "json")
     assert code == 0
     document = json.loads(out)
-    assert [(f["code"], f["severity"]) for f in document["findings"]] == [("NSM011", "warning")]
-    assert document["summary"]["suppressed"] == 1
+    assert [(f["code"], f["severity"]) for f in document["diagnostics"]] == [
+        ("NSM011", "warning")
+    ]
+    assert document["results"]["summary"]["suppressed"] == 1
 
 
 def test_the_starter_project_has_no_errors_and_no_warnings(
@@ -322,14 +325,14 @@ def test_the_starter_project_has_no_errors_and_no_warnings(
     assert runner.invoke(main, ["init", str(target)]).exit_code == 0
     code, out, _ = _run(runner, target, "--fail-on", "warning", "--format", "json")
     assert code == 0, out
-    summary = json.loads(out)["summary"]
+    summary = json.loads(out)["results"]["summary"]
     assert (summary["error"], summary["warning"], summary["suppressed"]) == (0, 0, 0)
 
 
 def test_the_example_project_has_no_errors(runner: CliRunner) -> None:
     code, out, _ = _run(runner, REPO / "examples" / "metrics", "--format", "json")
     assert code == 0, out
-    assert json.loads(out)["summary"]["error"] == 0
+    assert json.loads(out)["results"]["summary"]["error"] == 0
 
 
 def test_rules_lists_every_rule(runner: CliRunner) -> None:

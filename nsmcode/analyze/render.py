@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -15,6 +14,7 @@ from nsmcode.analyze.result import (
     bucket_label,
 )
 from nsmcode.analyze.stats import LagPoint
+from nsmcode.emit import envelope
 
 WIDTH = 100
 STATUS = {
@@ -230,7 +230,8 @@ def _md_paragraphs(texts: Sequence[str]) -> list[str]:
 
 
 def render_json(report: AnalysisReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+    """The shared envelope (nsmcode.emit): the analysis as results."""
+    return envelope("analyze", report.to_dict())
 
 
 RENDERERS: dict[str, Callable[[AnalysisReport], str]] = {

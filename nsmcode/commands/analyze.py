@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from nsmcode.cli import Exit, project_option, report_errors
+from nsmcode.cli import Exit, output_file_option, project_option, report_errors
+from nsmcode.emit import REPORT
 
 
 @click.command()
@@ -29,10 +30,11 @@ from nsmcode.cli import Exit, project_option, report_errors
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(REPORT),
     default="text",
     show_default=True,
 )
+@output_file_option
 @click.option(
     "--connection",
     default=None,

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from nsmcode.cli import project_option, report_errors
+from nsmcode.cli import DATE, output_file_option, project_option, report_errors
+from nsmcode.emit import TABULAR
 
 GRAINS = ("day", "week", "month", "quarter")
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 connection_option = click.option(
     "--connection",
@@ -81,10 +81,12 @@ def _step_name(step: Any) -> str | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(TABULAR),
     default="table",
     show_default=True,
+    help="table (or text) for people; csv; json (the shared envelope); markdown.",
 )
+@output_file_option
 @connection_option
 @report_errors
 def query(
@@ -165,10 +167,12 @@ def _status_command(kind: str, noun: str) -> click.Command:
     @click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json", "markdown"]),
+        type=click.Choice(TABULAR),
         default="table",
         show_default=True,
+        help="table (or text) for people; markdown for a pull request; json; csv.",
     )
+    @output_file_option
     @connection_option
     @report_errors
     def command(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nsmcode.cli import Exit, project_option, report_errors
+from nsmcode.cli import Exit, output_file_option, project_option, report_errors
 from nsmcode.diagnostics import InputError, Severity
 from nsmcode.report import FORMATS
 
@@ -20,8 +20,10 @@ from nsmcode.report import FORMATS
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for people; json; sarif (code scanning); github (workflow annotations).",
+    help="text for people; json (the shared envelope); sarif (code scanning); github "
+    "(workflow annotations); junit (CI test reports).",
 )
+@output_file_option
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning"]),
@@ -66,7 +68,7 @@ def validate(
     except InputError as exc:
         if fmt != "text":
             summary = Summary(input_error=True)
-            click.echo(render(fmt, exc.diagnostics, summary, DEFAULT_RULES))
+            current().result(render(fmt, exc.diagnostics, summary, DEFAULT_RULES))
         raise
     outcome = check_project(project)
     console = current()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from nsmcode.emit import envelope
 from nsmcode.run.execute import Table
 
 NULL = "-"
@@ -105,11 +105,37 @@ def render_csv(table: Table) -> str:
 
 
 def render_json(table: Table) -> str:
+    """The shared envelope (nsmcode.emit) with one record a row as results."""
     records = [
         {name: _exact(value) for name, value in zip(table.columns, row, strict=True)}
         for row in table.rows
     ]
-    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+    return envelope("query", records)
 
 
-RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
+def render_markdown(table: Table) -> str:
+    """A GitHub-flavoured table for a pull request or a report; numbers as in the terminal table,
+    number columns right-aligned."""
+    columns = range(len(table.columns))
+    places = [decimals([row[i] for row in table.rows]) for i in columns]
+    numeric = [any(_is_number(row[i]) for row in table.rows) for i in columns]
+
+    def text(value: Any, i: int) -> str:
+        shown = format_number(value, places[i]) if _is_number(value) else cell(value)
+        return shown.replace("|", "\\|")
+
+    lines = [
+        "| " + " | ".join(c.replace("|", "\\|") for c in table.columns) + " |",
+        "|" + "|".join("---:" if numeric[i] else "---" for i in columns) + "|",
+    ]
+    lines += ["| " + " | ".join(text(v, i) for i, v in enumerate(row)) + " |" for row in table.rows]
+    return "\n".join(lines)
+
+
+RENDERERS = {
+    "table": render_table,
+    "text": render_table,
+    "csv": render_csv,
+    "json": render_json,
+    "markdown": render_markdown,
+}

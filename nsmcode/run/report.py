@@ -1,14 +1,16 @@
-"""OKR and KPI status as a terminal table, JSON, or Markdown for a pull-request comment."""
+"""OKR and KPI status as a terminal table, JSON, CSV, or Markdown for a pull-request comment."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import json
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nsmcode.emit import envelope
 from nsmcode.run.status import (
     AT_RISK,
     AT_RISK_SLACK,
@@ -142,9 +144,9 @@ def render_markdown(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     return "\n".join(lines)
 
 
-def render_json(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+def _results(kind: str, groups: Sequence[Group], as_of: dt.date) -> dict[str, Any]:
     key, items = ("okrs", "key_results") if kind == "okr" else ("teams", "kpis")
-    document = {
+    return {
         "as_of": as_of.isoformat(),
         "rule": {"on_track_slack": ON_TRACK_SLACK, "at_risk_slack": AT_RISK_SLACK},
         key: [
@@ -152,7 +154,33 @@ def render_json(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
             for g in groups
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-RENDERERS = {"table": render_table, "markdown": render_markdown, "json": render_json}
+def render_json(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+    """The shared envelope (nsmcode.emit): the status report as results."""
+    return envelope(f"{kind} status", _results(kind, groups, as_of))
+
+
+def render_csv(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
+    """One row a goal, its group first: for a spreadsheet or a dashboard's import."""
+    rows = [
+        {"as_of": as_of.isoformat(), "group": g.name, **item.as_dict()}
+        for g in groups
+        for item in g.items
+    ]
+    columns = list(dict.fromkeys(name for row in rows for name in row)) or ["as_of", "group"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue().rstrip("\n")
+
+
+RENDERERS = {
+    "table": render_table,
+    "text": render_table,
+    "markdown": render_markdown,
+    "json": render_json,
+    "csv": render_csv,
+}

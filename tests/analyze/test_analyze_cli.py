@@ -32,7 +32,7 @@ def test_example_project_passes(runner: CliRunner) -> None:
 
 def test_json_format(build: Build, runner: CliRunner) -> None:
     root, _ = build("lead2")
-    data = json.loads(invoke(runner, ["--project", str(root), "--format", "json"], 0))
+    data = json.loads(invoke(runner, ["--project", str(root), "--format", "json"], 0))["results"]
     assert data["version"] == 1 and data["status"] == "pass"
     assert data["lead"]["lead"] == 2
     assert [p["lag"] for p in data["lead"]["lags"]] == list(range(-6, 7))
@@ -66,7 +66,7 @@ def test_outcome_option_overrides_the_project(build: Build, runner: CliRunner) -
     root, _ = build("lead2")
     data = json.loads(
         invoke(runner, ["--project", str(root), "--outcome", "signups", "--format", "json"], 1)
-    )
+    )["results"]
     assert data["outcome"] == "signups"  # constant signups: no change to correlate with
     assert data["lead"]["status"] == "insufficient"
 

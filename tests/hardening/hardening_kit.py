@@ -829,7 +829,8 @@ def check_report(fmt: str, stdout: str, code: int) -> str | None:
         else:
             report = json.loads(stdout)
             if fmt == "json":
-                places = [(f.get("file"), f.get("line"), f.get("col")) for f in report["findings"]]
+                found = report["diagnostics"]
+                places = [(f.get("file"), f.get("line"), f.get("col")) for f in found]
             else:
                 for result in report["runs"][0]["results"]:
                     where = result["locations"][0]["physicalLocation"]

@@ -107,7 +107,9 @@ def test_north_star_by_week_on_embedded_duckdb(example_data: Path) -> None:
 
 def test_okr_status_prints_every_key_result() -> None:
     project = load_project(EXAMPLE)
-    doc = json.loads(invoke(["okr", "status", "--project", str(EXAMPLE), "--format", "json"]))
+    doc = json.loads(invoke(["okr", "status", "--project", str(EXAMPLE), "--format", "json"]))[
+        "results"
+    ]
     assert doc["as_of"] == "2026-11-15"
     assert [o["name"] for o in doc["okrs"]] == list(project.okrs)
     for okr, data in zip(project.okrs.values(), doc["okrs"], strict=True):
@@ -125,7 +127,9 @@ def test_okr_status_prints_every_key_result() -> None:
 
 def test_kpi_status_covers_every_team() -> None:
     project = load_project(EXAMPLE)
-    doc = json.loads(invoke(["kpi", "status", "--project", str(EXAMPLE), "--format", "json"]))
+    doc = json.loads(invoke(["kpi", "status", "--project", str(EXAMPLE), "--format", "json"]))[
+        "results"
+    ]
     assert [t["name"] for t in doc["teams"]] == list(project.teams)
     kpis = [k for t in doc["teams"] for k in t["kpis"]]
     assert len(kpis) == sum(len(t.kpis) for t in project.teams.values())
@@ -136,7 +140,7 @@ def test_north_star_leads_revenue_by_three_weeks() -> None:
     """The planted lead: week-on-week changes of the north star line up best with changes of
     weekly revenue three weeks later."""
     text = invoke(["query", NSM, "weekly_revenue", "--project", str(EXAMPLE), "--format", "json"])
-    rows = json.loads(text)
+    rows = json.loads(text)["results"]
     nsm = [r[NSM] for r in rows]
     revenue = [r["weekly_revenue"] for r in rows]
     d_nsm = [b - a for a, b in itertools.pairwise(nsm)]
@@ -200,7 +204,7 @@ def test_postgres_profile_matches_duckdb(
     assert len(metrics) >= 4
     for selection in (metrics, [star.name, "weekly_signups", "--segment", "plan"]):
         args = ["query", *selection, "--project", str(small), "--format", "json"]
-        on_duckdb = json.loads(invoke(args))
-        on_postgres = json.loads(invoke([*args, "--connection", "warehouse"]))
+        on_duckdb = json.loads(invoke(args))["results"]
+        on_postgres = json.loads(invoke([*args, "--connection", "warehouse"]))["results"]
         assert len(on_duckdb) >= 28
         same(on_duckdb, on_postgres)

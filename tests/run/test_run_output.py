@@ -63,7 +63,7 @@ def test_csv_is_exact() -> None:
 def test_json_is_exact_and_deterministic() -> None:
     text = output.render_json(TABLE)
     assert text == output.render_json(TABLE)
-    records = json.loads(text)
+    records = json.loads(text)["results"]
     assert records[0] == {
         "period": "2026-11-02",
         "plan": "enterprise",
@@ -73,7 +73,7 @@ def test_json_is_exact_and_deterministic() -> None:
     assert records[1]["rate"] is None
     assert records[2]["rate"] == 1 / 3
     nan = Table(("m",), (), [(D(2026, 1, 5), float("nan"))])
-    assert json.loads(output.render_json(nan)) == [{"period": "2026-01-05", "m": None}]
+    assert json.loads(output.render_json(nan))["results"] == [{"period": "2026-01-05", "m": None}]
 
 
 def test_status_numbers_and_bars() -> None:

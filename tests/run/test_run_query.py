@@ -30,7 +30,7 @@ def invoke(runner: CliRunner, args: list[str], code: int = 0) -> str:
 
 
 def records(text: str) -> list[dict[str, Any]]:
-    data = json.loads(text)
+    data = json.loads(text)["results"]
     assert isinstance(data, list)
     return data
 

@@ -51,7 +51,7 @@ def check_goal(
 
 
 def test_okr_status_json(tiny: Tiny, runner: CliRunner) -> None:
-    doc = json.loads(run(runner, tiny.args("okr", "status", "--format", "json")))
+    doc = json.loads(run(runner, tiny.args("okr", "status", "--format", "json")))["results"]
     as_of = max(c[2] for c in ROWS["api_calls"]).date()  # default: the latest date in the data
     assert doc["as_of"] == as_of.isoformat()
     (okr,) = doc["okrs"]
@@ -63,14 +63,14 @@ def test_okr_status_json(tiny: Tiny, runner: CliRunner) -> None:
 
 def test_okr_status_as_of(tiny: Tiny, runner: CliRunner) -> None:
     args = tiny.args("okr", "status", "--format", "json", "--as-of", "2026-10-18")
-    doc = json.loads(run(runner, args))
+    doc = json.loads(run(runner, args))["results"]
     points = doc["okrs"][0]["key_results"][0]
     check_goal(points, "points", 5, 40, D(2026, 10, 1), D(2026, 12, 31), D(2026, 10, 18))
     assert points["current_period"] == "2026-10-12"
 
 
 def test_kpi_status_json(tiny: Tiny, runner: CliRunner) -> None:
-    doc = json.loads(run(runner, tiny.args("kpi", "status", "--format", "json")))
+    doc = json.loads(run(runner, tiny.args("kpi", "status", "--format", "json")))["results"]
     as_of = D.fromisoformat(doc["as_of"])
     (team,) = doc["teams"]
     calls, latency = team["kpis"]

@@ -28,7 +28,7 @@ def status_json(kind: str) -> dict[str, object]:
         main, [kind, "status", "--project", str(EXAMPLE), "--format", "json"]
     )
     assert result.exit_code in (0, 1), result.output
-    data: dict[str, object] = json.loads(result.stdout)
+    data: dict[str, object] = json.loads(result.stdout)["results"]
     return data
 
 

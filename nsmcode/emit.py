@@ -1,0 +1,84 @@
+"""One output layer for every command that prints results, as ruff's emitters are for findings.
+
+Commands build their results; this module gives them the same `--format` names and the same
+`--output-file PATH` everywhere, and one JSON envelope:
+
+    {"version": 1, "tool": {...}, "command": "okr status", "results": ..., "diagnostics": [...]}
+
+`results` is the command's own payload (rows, a status report, an analysis); `diagnostics` the
+located findings or errors that came with it, each `{code, severity, message, hint, file, line,
+col, ...}`. The formats each command offers are listed in docs/cli.md.
+
+Only the standard library is imported here: renderers in every layer use it. The click option
+for `--output-file` lives in `nsmcode.cli`; `Console.result` does the writing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nsmcode import __version__
+from nsmcode.diagnostics import Diagnostic
+
+JSON_VERSION = 1
+
+# Format names, by what a command prints. `text` and `table` are the same for tabular results.
+TABULAR = ("table", "text", "json", "csv", "markdown")
+FINDINGS = ("text", "json", "sarif", "github", "junit")
+REPORT = ("text", "json", "markdown")
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    span = diagnostic.span
+    return {
+        "code": diagnostic.code,
+        "name": diagnostic.name,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "obj": diagnostic.obj,
+        "file": span.file if span else None,
+        "line": span.line if span else None,
+        "col": span.col if span else None,
+    }
+
+
+def envelope(command: str, results: Any, diagnostics: Sequence[Diagnostic] = ()) -> str:
+    """The one JSON shape every command prints with `--format json`."""
+    document = {
+        "version": JSON_VERSION,
+        "tool": {"name": "nsmcode", "version": __version__},
+        "command": command,
+        "results": results,
+        "diagnostics": [diagnostic_json(d) for d in diagnostics],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one rename: a reader never sees half a report."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "FINDINGS",
+    "JSON_VERSION",
+    "REPORT",
+    "TABULAR",
+    "diagnostic_json",
+    "envelope",
+    "write_atomically",
+]
