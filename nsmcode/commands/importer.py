@@ -76,7 +76,11 @@ def dbt(
     else:
         for written in result.write(out):
             console.info(f"created {written}")
-    summary = f"{len(result.sources)} sources and {len(result.metrics)} metrics imported"
+    sources, metrics = len(result.sources), len(result.metrics)
+    summary = (
+        f"{sources} source{'s' if sources != 1 else ''} and "
+        f"{metrics} metric{'s' if metrics != 1 else ''} imported"
+    )
     for problem in result.problems:
         console.diagnostic(problem)
     if result.problems:

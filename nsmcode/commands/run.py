@@ -139,6 +139,13 @@ def _status(
     from nsmcode.run.connections import open_engine
 
     project = load_project(project_dir)
+    if not (project.okrs if kind == "okr" else project.teams):
+        section, what = ("okrs", "OKRs") if kind == "okr" else ("teams", "teams with KPIs")
+        current().info(
+            f"{project.config.name} defines no {what} yet: add `{section}:` to a definitions file "
+            "(see docs/spec.md); nothing to report."
+        )
+        return
     if kind == "okr":
         chosen = goals.okr_groups(project, names, [])
         wanted = status.key_results([project.okrs[g.name] for g in chosen])
