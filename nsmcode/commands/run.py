@@ -85,6 +85,11 @@ def _step_name(step: Any) -> str | None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="CSV for programs: write text starting with = + - @ as it is (default: prefix a ').",
+)
 @connection_option
 @report_errors
 def query(
@@ -95,6 +100,7 @@ def query(
     since: dt.datetime | None,
     until: dt.datetime | None,
     fmt: str,
+    csv_raw: bool,
     connection: str | None,
 ) -> None:
     """Compute METRIC(s) by period on the project's connection.
@@ -120,7 +126,8 @@ def query(
     )
     with open_engine(project, connection) as engine:
         table = execute.run(project, engine, metrics, options, progress=_progress("querying"))
-    current().result(output.RENDERERS[fmt](table))
+    raw = fmt == "csv" and csv_raw
+    current().result(output.render_csv(table, raw=True) if raw else output.RENDERERS[fmt](table))
 
 
 def _status(
