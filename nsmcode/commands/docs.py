@@ -13,7 +13,7 @@ out_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("site"),
     show_default=True,
-    help="Folder the site is written to; replaced as a whole on every build.",
+    help="Folder the site is written into; its files are replaced on every build.",
 )
 data_option = click.option(
     "--with-data",
