@@ -12,7 +12,7 @@ out_option = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder the site is written to; replaced as a whole on every build. "
+    help="Folder the site is written into; its files are replaced on every build. "
     "Default: <project>/site.",
 )
 data_option = click.option(

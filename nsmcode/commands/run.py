@@ -87,6 +87,11 @@ def _step_name(step: Any) -> str | None:
     help="table (or text) for people; csv; json (the shared envelope); markdown.",
 )
 @output_file_option
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="CSV for programs: write text starting with = + - @ as it is (default: prefix a ').",
+)
 @connection_option
 @report_errors
 def query(
@@ -97,6 +102,7 @@ def query(
     since: dt.datetime | None,
     until: dt.datetime | None,
     fmt: str,
+    csv_raw: bool,
     connection: str | None,
 ) -> None:
     """Compute METRIC(s) by period on the project's connection.
@@ -122,7 +128,8 @@ def query(
     )
     with open_engine(project, connection) as engine:
         table = execute.run(project, engine, metrics, options, progress=_progress("querying"))
-    current().result(output.RENDERERS[fmt](table))
+    raw = fmt == "csv" and csv_raw
+    current().result(output.render_csv(table, raw=True) if raw else output.RENDERERS[fmt](table))
 
 
 def _status(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.outputs import manifest as manifest_mod
-from nsmcode.outputs.atomic import Staging
+from nsmcode.outputs.atomic import Staging, recover
 from nsmcode.outputs.cache import (
     CACHE_DIR,
     CACHE_FILE,
@@ -74,6 +74,8 @@ def compile_project(
 ) -> Report:
     """Compile every metric of the project in `project_dir` into `out` (default: its `target`)."""
     out = out if out is not None else project_dir / "target"
+    if not check:
+        recover(out)  # a compile killed during its swap: complete it (or clean up) first
     cache = Cache.read(out)
     before = cache.to_json()
     parser = ParseCache(cache.parsed)

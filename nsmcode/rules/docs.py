@@ -15,6 +15,9 @@ from nsmcode.rules.engine import Rule
 
 DOCS_DIR = Path("docs") / "rules"
 HELP_URI = "https://github.com/nsmcode/nsmcode/blob/main/docs/rules/{code}.md"
+PRINCIPLES = "../principles.md"
+"""Where rule docstrings cite their principle: docs/principles.md, relative to docs/rules/."""
+PRINCIPLES_URI = "https://github.com/nsmcode/nsmcode/blob/main/docs/principles.md"
 GENERATED = (
     "<!-- Generated from the rule classes by `python -m nsmcode.rules.docs`; do not edit. -->"
 )
@@ -24,9 +27,13 @@ def help_uri(rule: type[Rule]) -> str:
     return HELP_URI.format(code=rule.code)
 
 
-def rule_body(rule: type[Rule]) -> str:
-    """The docstring after its summary line: What it does, Why is this bad?, Example ..."""
-    return "\n".join(rule.doc().splitlines()[1:]).strip()
+def rule_body(rule: type[Rule], *, relative: bool = False) -> str:
+    """The docstring after its summary line: What it does, Why is this bad?, Example ...
+
+    Links to docs/principles.md stay relative for the pages in docs/rules/ (`relative`); read
+    anywhere else (SARIF, the site), they point at the page in the repository."""
+    body = "\n".join(rule.doc().splitlines()[1:]).strip()
+    return body if relative else body.replace(f"]({PRINCIPLES}", f"]({PRINCIPLES_URI}")
 
 
 def section(rule: type[Rule], title: str) -> str:
@@ -51,7 +58,7 @@ def rule_markdown(rule: type[Rule], *, generated: bool = True) -> str:
         f"- Default severity: **{rule.severity.value}**",
         f"- Defined in: `{module}` (`{rule.__name__}`)",
         "",
-        rule_body(rule),
+        rule_body(rule, relative=generated),
         "",
     ]
     if rule.thresholds:
@@ -102,7 +109,9 @@ def index_markdown(rules: Sequence[type[Rule]]) -> str:
             "",
             "`nsmcode validate` checks every project against these rules after loading it. Each",
             "finding names its rule code, points at the offending value (file:line:col) and",
-            "gives a fix hint; `nsmcode rules CODE` prints a rule's page in the terminal.",
+            "gives a fix hint; `nsmcode rules CODE` prints a rule's page in the terminal. The",
+            "principles the rules enforce, and the publications they come from, are on",
+            "[docs/principles.md](../principles.md).",
             "",
             "| code | name | default severity | what it wants |",
             "| --- | --- | --- | --- |",

@@ -26,11 +26,9 @@ class NorthStarUnqualified(Rule):
     A bare `filter:` does not count: a qualifier is named, reusable and says why it exists.
 
     ## Why is this bad?
-    > Step 4: Pressure-test for gaming. Could a team easily inflate this metric without actually
-    > delivering more value? If so, add a qualifier (e.g., “users who complete a key action
-    > within their first 7 days” rather than just “users who log in”).
+    > Could a team easily inflate this metric without actually delivering more value?
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Hard to game](../principles.md#hard-to-game), quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -96,11 +94,10 @@ class UsageCountsTestTraffic(Rule):
     ## Why is this bad?
     > Counting test/sandbox API calls as real usage
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt), common pitfalls
-
     > Production usage predicts retention far better than trial usage.
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt)
+    > — [Production usage only](../principles.md#production-usage-only),
+    > quoting *North Star Metric for Developer Tools*
 
     ## Example
     ```yaml
@@ -206,10 +203,12 @@ class VanityMetric(Rule):
     downloads, page views or registered users.
 
     ## Why is this bad?
-    > Vanity metrics: Total registered users, total app downloads, and total page views are
-    > classic vanity metrics. They can grow while real engagement and retention collapse.
+    > Total registered users, total app downloads, and total page views are classic vanity
+    > metrics.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > They can grow while real engagement and retention collapse.
+    >
+    > — [No vanity metrics](../principles.md#no-vanity-metrics), quoting *North Star Metric*
 
     An all-time total never goes down: it grows while every customer leaves.
 

@@ -16,11 +16,10 @@ class UnusedQualifier(Rule):
     Reports a qualifier that no metric lists under `qualifiers`.
 
     ## Why is this bad?
-    > It is not easily gamed: An NSM that can be inflated through superficial actions (e.g.,
-    > “total accounts created” includes spam accounts and dormant users) will mislead the
-    > company over time.
+    > An NSM that can be inflated through superficial actions (e.g., “total accounts created”
+    > includes spam accounts and dormant users) will mislead the company over time.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Hard to game](../principles.md#hard-to-game), quoting *North Star Metric*
 
     An anti-gaming filter that is defined but applied nowhere usually means a metric forgot it;
     otherwise it is dead code that readers of the docs mistake for a rule in force.
@@ -71,9 +70,10 @@ class UnusedSource(Rule):
     Reports a source that no metric aggregates and that no such source joins to.
 
     ## Why is this bad?
-    > Not every metric is a KPI. Your database has thousands of data points.
+    > Not every metric is a KPI.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > — [KPIs are chosen metrics](../principles.md#kpis-are-chosen-metrics),
+    > quoting *Key performance indicators*
 
     A metrics project declares the data its metrics need, not the warehouse: an unused source
     is documentation nobody checks, and drifts from the table it describes.
@@ -133,7 +133,7 @@ class OrphanMetric(Rule):
     > The North Star Metric cuts through this noise by anchoring the entire company on the one
     > number that truly reflects value creation.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [One north star](../principles.md#one-north-star), quoting *North Star Metric*
 
     A metric connected to nothing is noise: either it belongs in the tree (an input, a KPI) or
     it can go.

@@ -19,12 +19,12 @@ class InputCountOutOfRange(Rule):
     ## Why is this bad?
     > Break into DX inputs (docs, SDKs), product inputs, and growth inputs.
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt)
+    > — [Inputs by lever](../principles.md#inputs-by-lever),
+    > quoting *North Star Metric for Developer Tools*
 
-    > It is actionable: Teams should be able to take concrete actions that move the NSM. An NSM
-    > that no one knows how to influence is useless as an operational tool.
+    > Teams should be able to take concrete actions that move the NSM.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Actionable](../principles.md#actionable), quoting *North Star Metric*
 
     Too few inputs leave teams without a lever they own; too many dilute the tree into a
     dashboard.
@@ -105,7 +105,8 @@ class InputUncategorised(Rule):
     ## Why is this bad?
     > Break into DX inputs (docs, SDKs), product inputs, and growth inputs.
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt)
+    > — [Inputs by lever](../principles.md#inputs-by-lever),
+    > quoting *North Star Metric for Developer Tools*
 
     The category says which team owns the lever; an uncategorised input is nobody's.
 
@@ -153,10 +154,11 @@ class InputNotDrivingNorthStar(Rule):
     the tree, or inputs drive each other in a loop.
 
     ## Why is this bad?
-    > It is actionable: Teams should be able to take concrete actions that move the NSM. An NSM
-    > that no one knows how to influence is useless as an operational tool.
+    > Teams should be able to take concrete actions that move the NSM.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > An NSM that no one knows how to influence is useless as an operational tool.
+    >
+    > — [Actionable](../principles.md#actionable), quoting *North Star Metric*
 
     An input that does not lead to the north star is effort the north star never sees.
 

@@ -18,10 +18,10 @@ class KpiCountOutOfRange(Rule):
 
     ## Why is this bad?
     > 5-10 for a team, 5-8 for the company. More than that and the signal gets lost in the noise.
-    > Each KPI should be actionable: if it moves, you know what to do about it. If it does not
-    > drive action, it is a metric, not a KPI.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > If it does not drive action, it is a metric, not a KPI.
+    >
+    > — [Few KPIs](../principles.md#few-kpis), quoting *Key performance indicators*
 
     ## Example
     ```yaml
@@ -83,10 +83,11 @@ class KpiIncomplete(Rule):
 
     ## Why is this bad?
     > It is specific, measurable, actionable, relevant to a business goal, and time-bound.
-    > 'Improve customer satisfaction' is a goal. 'NPS score of 50+ by end of Q2' is a KPI. Good
-    > KPIs tell you both where you are and where you need to be.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > Good KPIs tell you both where you are and where you need to be.
+    >
+    > — [Measurable targets](../principles.md#measurable-targets),
+    > quoting *Key performance indicators*
 
     ## Example
     ```yaml
@@ -134,7 +135,8 @@ class KpiUnknownMetric(Rule):
     ## Why is this bad?
     > Good KPIs are actionable, measurable, and aligned with business goals.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > — [KPIs are chosen metrics](../principles.md#kpis-are-chosen-metrics),
+    > quoting *Key performance indicators*
 
     A KPI on an undefined metric cannot be measured.
 

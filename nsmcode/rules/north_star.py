@@ -24,10 +24,11 @@ class NotExactlyOneNorthStar(Rule):
     one defined (at its `role`).
 
     ## Why is this bad?
-    > If your company is tracking three or five “north stars,” you have no north star. You have a
-    > dashboard. The discipline is to pick one.
+    > If your company is tracking three or five “north stars,” you have no north star.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > The discipline is to pick one.
+    >
+    > — [One north star](../principles.md#one-north-star), quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -93,10 +94,12 @@ class NorthStarIsRevenue(Rule):
     aggregates or a metric it is built from.
 
     ## Why is this bad?
-    > Using revenue as the NSM: Revenue is an output. You cannot optimize for revenue directly —
-    > you optimize for the behaviors and value moments that produce revenue.
+    > Revenue is an output.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > A good NSM is a leading indicator: it moves before revenue does, and it predicts whether
+    > revenue will continue to grow.
+    >
+    > — [Not revenue](../principles.md#not-revenue), quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -214,11 +217,13 @@ class NorthStarIsActivity(Rule):
     Page views are reported by NSM006 (vanity metrics).
 
     ## Why is this bad?
-    > Choosing an input metric instead of an outcome metric: “Number of onboarding emails sent”
-    > is an input. “Number of users who complete onboarding” is an outcome. The NSM should always
-    > be an outcome.
+    > The NSM should always be an outcome.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > “Number of onboarding emails sent” is an input. “Number of users who complete onboarding” is
+    > an outcome.
+    >
+    > — [An outcome, not an activity](../principles.md#an-outcome-not-an-activity),
+    > quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -292,10 +297,10 @@ class NorthStarWithoutGrainOrEntity(Rule):
     (account, user, team ...).
 
     ## Why is this bad?
-    > Ellis argued that every team in the company should be able to answer, at any moment: “What
-    > is the one number we are all trying to move, and did it go up last week?”
+    > “What is the one number we are all trying to move, and did it go up last week?”
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Per period, about someone](../principles.md#per-period-about-someone),
+    > quoting *North Star Metric*
 
     Without a grain there is no "last week" to compare with; without an entity nobody knows
     whose value is counted, so segmenting and retention analyses are impossible.
@@ -347,11 +352,10 @@ class NorthStarUndocumented(Rule):
     number going up means customers get more value).
 
     ## Why is this bad?
-    > It is understandable: Every employee — from an engineer to a finance associate to a
-    > customer support rep — should be able to understand what the metric means and feel some
-    > connection to it.
+    > should be able to understand what the metric means and feel some connection to it.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Understood by everyone](../principles.md#understood-by-everyone),
+    > quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -401,10 +405,9 @@ class NorthStarWithoutGuardrail(Rule):
     north star).
 
     ## Why is this bad?
-    > most companies track dozens of metrics, and most of those metrics can improve while the
-    > business is actually in decline.
+    > most of those metrics can improve while the business is actually in decline.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [Guarded](../principles.md#guarded), quoting *North Star Metric*
 
     The north star is no exception: a guardrail (error rate, churn, latency) shows when it grows
     at the customers' expense.

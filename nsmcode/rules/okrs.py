@@ -18,11 +18,9 @@ class KeyResultUnknownMetric(Rule):
     Reports a key result whose `metric` names no metric of the project.
 
     ## Why is this bad?
-    > OKRs can and should ladder up to the NSM — a team might set an OKR to “improve 7-day
-    > activation rate by 10 percentage points,” because activation rate is a key driver of the
-    > company’s NSM.
+    > OKRs can and should ladder up to the NSM
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [OKRs ladder up](../principles.md#okrs-ladder-up), quoting *North Star Metric*
 
     A key result on a metric that does not exist can never be measured, so it never ladders.
 
@@ -59,7 +57,7 @@ class KeyResultUnknownMetric(Rule):
             direction: increase
             due: 2026-12-31
     ```
-    """  # noqa: RUF002
+    """
 
     code = "NSM020"
     name = "okr.unknown-metric"
@@ -89,10 +87,11 @@ class KeyResultIncomplete(Rule):
 
     ## Why is this bad?
     > It is specific, measurable, actionable, relevant to a business goal, and time-bound.
-    > 'Improve customer satisfaction' is a goal. 'NPS score of 50+ by end of Q2' is a KPI. Good
-    > KPIs tell you both where you are and where you need to be.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > Good KPIs tell you both where you are and where you need to be.
+    >
+    > — [Measurable targets](../principles.md#measurable-targets),
+    > quoting *Key performance indicators*
 
     ## Example
     ```yaml
@@ -153,7 +152,7 @@ class KeyResultDueOutsidePeriod(Rule):
     > OKRs are quarterly (or annual) goal-setting frameworks that set specific targets for
     > improvement.
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > — [OKRs are time-boxed](../principles.md#okrs-are-time-boxed), quoting *North Star Metric*
 
     A key result due after its quarter is reviewed with the wrong quarter, or never.
 
@@ -216,7 +215,8 @@ class KeyResultTargetContradictsDirection(Rule):
     ## Why is this bad?
     > Good KPIs tell you both where you are and where you need to be.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > — [Measurable targets](../principles.md#measurable-targets),
+    > quoting *Key performance indicators*
 
     A target that is already met, or that lies the wrong way, is a typo or a goal that asks for
     nothing; progress towards it cannot be computed.
@@ -282,11 +282,11 @@ class KeyResultNotLaddering(Rule):
     `drives:` / `guards:` or by being part of a metric that does.
 
     ## Why is this bad?
-    > OKRs can and should ladder up to the NSM — a team might set an OKR to “improve 7-day
-    > activation rate by 10 percentage points,” because activation rate is a key driver of the
-    > company’s NSM. The NSM is the destination; OKRs are the route.
+    > OKRs can and should ladder up to the NSM
     >
-    > — seed "North Star Metric" (000_7785a5bdc50aa1d5.txt)
+    > The NSM is the destination; OKRs are the route.
+    >
+    > — [OKRs ladder up](../principles.md#okrs-ladder-up), quoting *North Star Metric*
 
     ## Example
     ```yaml
@@ -333,7 +333,7 @@ class KeyResultNotLaddering(Rule):
             direction: increase
             due: 2026-12-31
     ```
-    """  # noqa: RUF002
+    """
 
     code = "NSM024"
     name = "okr.not-laddering"
@@ -367,7 +367,8 @@ class KeyResultCountOutOfRange(Rule):
     > A goal-setting framework that pairs ambitious objectives with measurable key results to
     > track progress.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > — [OKRs are time-boxed](../principles.md#okrs-are-time-boxed),
+    > quoting *Key performance indicators*
 
     One key result is a KPI with a slogan; more than five is a to-do list nobody can focus on.
 
@@ -455,9 +456,11 @@ class KeyResultIsTask(Rule):
 
     ## Why is this bad?
     > It is specific, measurable, actionable, relevant to a business goal, and time-bound.
+    >
     > 'Improve customer satisfaction' is a goal. 'NPS score of 50+ by end of Q2' is a KPI.
     >
-    > — seed "Key performance indicators" (002_1ebd7e7c55e12a4c.txt)
+    > — [Measurable targets](../principles.md#measurable-targets),
+    > quoting *Key performance indicators*
 
     Shipping is an initiative that may move a key result; "launched" can be true while nothing
     changed for a customer.

@@ -3,6 +3,10 @@
 Table: numbers right-aligned, one number of decimals per column (so decimal points line up),
 thousands separated, NULL shown as `-`. CSV and JSON: every value exact (floats in their
 shortest round-trip form), dates in ISO format, NULL empty (CSV) or null (JSON).
+
+CSV is opened in spreadsheets, where a cell starting with `=` runs as a formula (a warehouse value
+can be anyone's text): text starting with `= + - @`, tab or CR gets a leading `'`, as OWASP's CSV
+injection page recommends; `raw=True` (`--csv-raw`) writes values as they are, for programs.
 """
 
 from __future__ import annotations
@@ -95,13 +99,36 @@ def _exact(value: Any) -> Any:
     return value
 
 
-def render_csv(table: Table) -> str:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    """A text value a spreadsheet would run as a formula, made plain text (numbers untouched)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(table: Table, *, raw: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow(["" if (v := _exact(value)) is None else v for value in row])
+        values = ["" if (v := _exact(value)) is None else v for value in row]
+        values = values if raw else [defuse(v) for v in values]
+        if any(isinstance(v, str) and "\r" in v for v in values):
+            buffer.write(_quoting_cr(values))
+        else:
+            writer.writerow(values)
     return buffer.getvalue().rstrip("\n")
+
+
+def _quoting_cr(values: list[Any]) -> str:
+    """A row whose text holds a CR: the csv module quotes a field only for the characters of its
+    line terminator, so a `\r\n` writer quotes it; the row then ends in `\n` like the others."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow(values)
+    return line.getvalue()[:-2] + "\n"
 
 
 def render_json(table: Table) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nsmcode.emit import envelope
+from nsmcode.run.output import defuse
 from nsmcode.run.status import (
     AT_RISK,
     AT_RISK_SLACK,
@@ -162,7 +163,8 @@ def render_json(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
 
 
 def render_csv(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
-    """One row a goal, its group first: for a spreadsheet or a dashboard's import."""
+    """One row a goal, its group first: for a spreadsheet or a dashboard's import (text that a
+    spreadsheet would run as a formula is defused, as in `query --format csv`)."""
     rows = [
         {"as_of": as_of.isoformat(), "group": g.name, **item.as_dict()}
         for g in groups
@@ -173,7 +175,7 @@ def render_csv(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else defuse(v) for k, v in row.items()})
     return buffer.getvalue().rstrip("\n")
 
 

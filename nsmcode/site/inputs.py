@@ -25,6 +25,7 @@ def dialects(project: Project) -> list[str]:
 def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
     """Every rule's documentation, and the project's findings after its rule configuration."""
     from nsmcode.rules import DEFAULT_RULES, check_project
+    from nsmcode.rules.docs import rule_body
 
     docs = [
         RuleDoc(
@@ -32,7 +33,7 @@ def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
             rule.name,
             rule.severity.value,
             rule.summary(),
-            "\n".join(rule.doc().splitlines()[1:]),
+            rule_body(rule),  # its principle cited by the docs/principles.md URL
             tuple((t.key, t.default, t.description) for t in rule.thresholds),
         )
         for rule in DEFAULT_RULES

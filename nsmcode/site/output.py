@@ -1,20 +1,21 @@
 """Writing the site: only into the output folder, atomically, never over the definitions.
 
 The whole site is written to a fresh temporary folder beside the output folder and swapped in with
-renames, so a reader (or `docs serve`) never sees half a site and a failed build leaves the
-previous one intact. A folder is only ever replaced if it is empty or carries the marker file a
-previous build left, listing the files it wrote, and holds no others: a typo in `--out` cannot wipe
-someone's home directory, and a file someone added to the site is never deleted.
+renames (`nsmcode.outputs.atomic`: journaled, so a killed build is completed by the next one, and a
+failed build leaves the previous site intact). An existing output folder is written into, never
+replaced, so `--out .` never swaps out the working folder. A folder is only ever written to if it
+is empty or carries the marker file a previous build left, listing the files it wrote, and holds
+no others: a typo in `--out` cannot wipe someone's home directory, and a file someone added to the
+site is never deleted.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.outputs.atomic import RESERVED, Staging, recover
 from nsmcode.project import Project
 
 MARKER = ".nsmcode-site"
@@ -31,8 +32,11 @@ def protected_paths(project: Project) -> list[Path]:
 
 
 def check_output(project: Project, out: Path) -> Path:
-    """Resolve `out` and refuse a folder that is or contains the project or its definitions."""
+    """Resolve `out` and refuse a folder that is or contains the project or its definitions.
+
+    First completes or cleans up what a killed build left beside it (see `atomic.recover`)."""
     target = out.resolve()
+    recover(target)
     problems: list[str] = []
     for path in protected_paths(project):
         if path.is_relative_to(target):
@@ -80,33 +84,32 @@ def _foreign(target: Path) -> list[str]:
 
 
 def write_tree(files: dict[str, bytes], target: Path) -> None:
-    """Write `files` (relative posix path -> bytes) as the new content of `target`, atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    try:
+    """Write `files` (relative posix path -> bytes) as the new content of `target`.
+
+    The files are staged beside `target` and swapped in by `nsmcode.outputs.atomic` (journaled,
+    safe against a kill); the files the last build wrote and this one does not are removed. An
+    existing folder is written into, never replaced: it may be the working folder (`--out .`)."""
+    for rel in files:
+        if ".." in Path(rel).parts or Path(rel).is_absolute() or rel in RESERVED:
+            raise ValueError(f"refusing to write outside the site: {rel}")
+    before = _listed(target)
+    with Staging(target) as staging:
         for rel, data in sorted(files.items()):
-            path = staging / rel
-            if ".." in Path(rel).parts or Path(rel).is_absolute():
-                raise ValueError(f"refusing to write outside the site: {rel}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            staging.write(rel, data)
         listing = "".join(f"{rel}\n" for rel in sorted(files))
-        (staging / MARKER).write_text(f"{MARKER_TEXT}\n{_LISTED}{listing}", encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if not target.exists():
-            os.replace(staging, target)
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        try:
-            os.replace(target, old / target.name)
-            try:
-                os.replace(staging, target)
-            except BaseException:
-                os.replace(old / target.name, target)  # put the previous site back
-                raise
-        finally:
-            if target.is_dir():  # the previous site is deleted only once a site is in place
-                shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        staging.write(MARKER, f"{MARKER_TEXT}\n{_LISTED}{listing}".encode())
+        gone = sorted(before - files.keys() - {MARKER})
+        staging.commit(remove=[r for r in gone if os.path.lexists(target / r)], last=(MARKER,))
+
+
+def _listed(target: Path) -> set[str]:
+    """The files the previous build listed in its marker (none without one)."""
+    try:
+        text = (target / MARKER).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {
+        line
+        for line in text.partition(_LISTED)[2].splitlines()
+        if line and ".." not in line.split("/") and not line.startswith("/")
+    }

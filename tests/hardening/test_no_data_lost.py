@@ -175,3 +175,21 @@ def test_an_output_path_the_file_system_refuses_is_an_input_error(
     assert located(result.output), result.output
     assert "a-file" in result.output
     assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_working_folder_as_output_is_written_into_never_replaced(
+    command: str, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out .` in an empty working folder: the files appear in it; the folder itself (its
+    inode, the shell's current directory) stays, and nothing is staged inside or left beside."""
+    work = tmp_path / "work"
+    work.mkdir()
+    inode = work.stat().st_ino
+    monkeypatch.chdir(work)
+    for _ in range(2):  # a first build, then a rebuild over it
+        result = run(command, root, Path("."))
+        assert result.exit_code == 0, result.output
+        assert os.path.samefile(os.getcwd(), work) and work.stat().st_ino == inode
+        assert (work / ("manifest.json" if command == "compile" else "index.html")).is_file()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "work"]

@@ -1,9 +1,10 @@
-"""Rule documentation: complete, truthful (examples fail and pass), quoting the seeds verbatim,
-and the committed docs/rules/ generated from the current rule classes."""
+"""Rule documentation: complete, truthful (examples fail and pass), citing the principles of
+docs/principles.md verbatim, and the committed docs/rules/ generated from the rule classes."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from nsmcode.rules.docs import render, stale
 from nsmcode.rules.engine import Rule
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO.parent / "shared" / "seeds"
 FENCE = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
 
 
@@ -57,30 +57,104 @@ def test_rule_documents_itself(rule: type[Rule]) -> None:
     _examples(rule)
 
 
-def _quotes(rule: type[Rule]) -> list[tuple[str, str]]:
-    """(quoted text, seed file) for every block quote of the rule's documentation."""
-    out = []
-    for block in re.split(r"\n(?!>)", "\n" + rule.doc()):
-        lines = [line for line in block.splitlines() if line.startswith(">")]
-        if not lines:
+PRINCIPLES = REPO / "docs" / "principles.md"
+CITATION = re.compile(r"— \[(?P<title>[^\]]+)\]\(\.\./principles\.md#(?P<anchor>[a-z0-9-]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _principles() -> tuple[dict[str, str], list[str], str]:
+    """docs/principles.md: anchor -> heading, every block-quoted passage, and the whole text."""
+    text = PRINCIPLES.read_text(encoding="utf-8")
+    headings = {_slug(h): h for h in re.findall(r"^## (.+)$", text, re.M)}
+    return headings, _block_quotes(text), text
+
+
+def _block_quotes(text: str) -> list[str]:
+    """Each paragraph of each block quote, its lines joined (citation lines included)."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith(">") and line.strip() != ">":
+            current.append(line[1:].strip())
             continue
-        text = " ".join(line.lstrip("> ").strip() for line in lines if "— seed" not in line)
-        source = re.search(r"— seed \"[^\"]+\" \(([0-9a-f_]+\.txt)\)", "\n".join(lines))
-        assert source, f"{rule.code}: a quote must name its seed"
-        out.append((text.strip(), source.group(1)))
+        if current:
+            out.append(" ".join(current))
+            current = []
+    return out
+
+
+def _citations(rule: type[Rule]) -> list[tuple[list[str], str, str]]:
+    """(quoted passages, principle title, anchor) for every block quote of the rule's doc."""
+    out = []
+    passages: list[str] = []
+    for paragraph in _block_quotes(rule.doc()):
+        cited = CITATION.search(paragraph)
+        if cited is None:
+            passages.append(paragraph)
+            continue
+        assert passages, f"{rule.code}: a citation without a quote"
+        out.append((passages, cited["title"], cited["anchor"]))
+        passages = []
+    assert not passages, f"{rule.code}: a quote must cite its principle in docs/principles.md"
     return out
 
 
 @pytest.mark.parametrize("rule", DEFAULT_RULES, ids=lambda r: r.code)
-def test_quotes_are_verbatim_from_the_named_seed(rule: type[Rule]) -> None:
-    quotes = _quotes(rule)
-    if not rule.name.startswith("config."):
-        assert quotes, f"{rule.code} quotes no principle from the seeds"
-    if not SEEDS.is_dir():
-        pytest.skip(f"the seed texts are not beside the repository ({SEEDS})")
-    for text, seed in quotes:
-        body = " ".join((SEEDS / seed).read_text(encoding="utf-8").split())
-        assert " ".join(text.split()) in body, f"{rule.code}: not verbatim in {seed}: {text!r}"
+def test_rule_cites_a_principle_of_docs_principles(rule: type[Rule]) -> None:
+    """Each rule quotes its principle from docs/principles.md, verbatim, and names it."""
+    headings, quotes, text = _principles()
+    citations = _citations(rule)
+    if rule.name.startswith("config."):
+        assert not citations and rule.code in text  # listed as enforcing no principle
+        return
+    assert citations, f"{rule.code} cites no principle"
+    for passages, title, anchor in citations:
+        assert anchor in headings, f"{rule.code}: no principle #{anchor} in docs/principles.md"
+        assert headings[anchor] == title, f"{rule.code}: #{anchor} is {headings[anchor]!r}"
+        section = text.partition(f"## {title}\n")[2].partition("\n## ")[0]
+        assert rule.code in section, f"{rule.code} is not listed under {title!r}"
+        for passage in passages:
+            assert passage in quotes, f"{rule.code}: not verbatim in docs/principles.md: {passage}"
+
+
+def test_principles_quote_short_passages_and_name_publications() -> None:
+    """Every quote is short; every principle cites a publication listed under Sources, never a
+    file outside the project."""
+    headings, quotes, text = _principles()
+    for quote in quotes:
+        assert len(quote.split()) <= 25, f"a quote longer than a short sentence: {quote}"
+    sources = re.findall(r"^- \*\*[^*]+\*\*: \*(?P<title>[^*]+)\*", text, re.M)
+    assert len(sources) == 3
+    for title, heading in headings.items():
+        if heading in ("Sources", "Configuration rules"):
+            continue
+        section = text.partition(f"## {heading}\n")[2].partition("\n## ")[0]
+        assert any(f"— *{s}*" in section for s in sources), f"{title} cites no listed source"
+        assert "Enforced by NSM" in section, f"{title} names no rule"
+    assert not re.search(r"\.txt|[0-9a-f]{16}|shared/", text)
+
+
+def test_nothing_in_the_repository_reads_outside_it() -> None:
+    """The project stands on its own: no file refers to texts beside the repository."""
+    needle = "shared" + "/seeds"
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    offenders = []
+    for rel in filter(None, listed.split("\0")):
+        path = REPO / rel
+        if path.is_file() and path.stat().st_size < 2_000_000:
+            data = path.read_bytes()
+            if needle.encode() in data:
+                offenders.append(rel)
+    assert offenders == []
 
 
 def _run_example(rule: type[Rule], text: str, root: Path) -> list[str]:

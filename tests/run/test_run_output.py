@@ -88,3 +88,39 @@ def test_status_numbers_and_bars() -> None:
     assert report.percent(0.456) == "46%"
     assert report.bar(0.5) == "[#####-----]"
     assert report.bar(3.0) == "[##########]"
+
+
+HOSTILE = Table(
+    metrics=("points",),
+    segments=("plan",),
+    rows=[
+        (D(2026, 11, 2), '=HYPERLINK("http://evil.example","click")', -3),
+        (D(2026, 11, 2), "+1+cmd|' /C calc'!A0", 1.5),
+        (D(2026, 11, 2), "-2+3", -0.25),
+        (D(2026, 11, 2), "@SUM(1,1)", 0),
+        (D(2026, 11, 2), "\t=1+1", 2),
+        (D(2026, 11, 2), "\r=1+1", 2),
+        (D(2026, 11, 2), "team = good", 2),
+    ],
+)
+
+
+def test_csv_escapes_formula_cells_as_owasp_recommends() -> None:
+    """A text cell starting with = + - @ tab or CR gets a leading apostrophe, so a spreadsheet
+    shows it as text instead of running it; numbers (negative ones too) stay numbers."""
+    rows = list(csv.reader(io.StringIO(output.render_csv(HOSTILE))))
+    assert [r[1] for r in rows[1:]] == [
+        "'=HYPERLINK(\"http://evil.example\",\"click\")",
+        "'+1+cmd|' /C calc'!A0",
+        "'-2+3",
+        "'@SUM(1,1)",
+        "'\t=1+1",
+        "'\r=1+1",
+        "team = good",
+    ]
+    assert [r[2] for r in rows[1:]] == ["-3", "1.5", "-0.25", "0", "2", "2", "2"]
+
+
+def test_raw_csv_writes_values_as_they_are() -> None:
+    rows = list(csv.reader(io.StringIO(output.render_csv(HOSTILE, raw=True))))
+    assert [r[1] for r in rows[1:]] == [str(row[1]) for row in HOSTILE.rows]

@@ -228,3 +228,14 @@ def test_bad_password_is_never_printed(
     assert result.exit_code == 2
     assert "R005" in result.output
     assert secret not in result.output
+
+
+def test_csv_output_defuses_formulas_unless_raw(tiny: Tiny, runner: CliRunner) -> None:
+    data = tiny.root / "data" / "accounts.csv"
+    data.write_text(data.read_text().replace(",enterprise,", ",=1+2,").replace(",team,", ",@A1,"))
+    args = tiny.args("query", "points", "--segment", "plan", "--format", "csv")
+    plans = {r["plan"] for r in csv.DictReader(io.StringIO(invoke(runner, args)))}
+    assert {"'=1+2", "'@A1", "individual"} <= plans
+    assert not plans & {"=1+2", "@A1"}
+    raw = {r["plan"] for r in csv.DictReader(io.StringIO(invoke(runner, [*args, "--csv-raw"])))}
+    assert {"=1+2", "@A1", "individual"} <= raw
