@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nsmcode import __version__
-from nsmcode.diagnostics import Diagnostic, InputError
+from nsmcode.diagnostics import InputError
 from nsmcode.project import Project
 
 
