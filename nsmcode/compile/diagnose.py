@@ -42,12 +42,16 @@ def diagnose(project: Project, targets: Sequence[str] | None = None) -> list[Dia
     diagnosis = _Compiler.of(project).diagnosis
     chosen = [TARGETS[t] for t in (targets or project.config.targets) if t in TARGETS]
     found: dict[Diagnostic, None] = dict.fromkeys(file_name_problems(project))
+    used: dict[tuple[str, frozenset[str]], Condition] = {}
     for name in project.metrics:
-        found.update(dict.fromkeys(diagnosis.metric(name)))
-    for name in project.metrics:
-        if not diagnosis.metric(name):
-            for target in chosen:
-                found.update(dict.fromkeys(diagnosis.target(name, target)))
+        problems = diagnosis.metric(name)
+        found.update(dict.fromkeys(problems))
+        if not problems:
+            used.update(diagnosis.used(name))
+    # per target, each condition once: what a target refuses never depends on the metric
+    for target in chosen:
+        for condition in used.values():
+            found.update(dict.fromkeys(diagnosis.on_target(condition, target)))
     return sorted(found, key=Diagnostic.sort_key)
 
 
@@ -79,9 +83,9 @@ class Diagnosis:
         self.compiler = compiler
         self.project = compiler.project
         self._metrics: dict[str, tuple[Diagnostic, ...]] = {}
-        self._plans: dict[str, Plan] = {}
+        self._used: dict[str, dict[tuple[str, frozenset[str]], Condition]] = {}
         self._conditions: dict[str, tuple[Diagnostic, ...]] = {}
-        self._rendered: dict[tuple[str, str, str], tuple[Diagnostic, ...]] = {}
+        self._rendered: dict[tuple[str, frozenset[str], str], tuple[Diagnostic, ...]] = {}
 
     def problems(self, names: Iterable[str], target: Target) -> list[Diagnostic]:
         """What compiling `names` for `target` refuses (empty: it compiles)."""
@@ -122,7 +126,7 @@ class Diagnosis:
                 planner.plan([name], None, tuple(metric.segments), None, None, named=False)
         except CompileError as error:
             return found + error.diagnostics
-        self._plans[name] = plan
+        self._used[name] = _conditions(plan)
         return found
 
     def _condition(self, kind: str, name: str, source: str) -> tuple[Diagnostic, ...]:
@@ -168,33 +172,34 @@ class Diagnosis:
 
     # -- per target -----------------------------------------------------------------------------
 
+    def used(self, name: str) -> dict[tuple[str, frozenset[str]], Condition]:
+        """The conditions metric `name` applies (after `metric(name)` found nothing)."""
+        return self._used.get(name, {})
+
     def target(self, name: str, target: Target) -> tuple[Diagnostic, ...]:
         """What `target` cannot express of metric `name` (C040); call after `metric(name)` found
         nothing."""
-        plan = self._plans.get(name)
-        if plan is None:
-            return ()
         found: dict[Diagnostic, None] = {}
-        for condition in _conditions(plan):
-            found.update(dict.fromkeys(self._on_target(condition, target)))
+        for condition in self.used(name).values():
+            found.update(dict.fromkeys(self.on_target(condition, target)))
         return tuple(found)
 
-    def _on_target(self, condition: Condition, target: Target) -> tuple[Diagnostic, ...]:
-        key = (condition.key, ",".join(sorted(condition.checked.sources)), target.name)
+    def on_target(self, condition: Condition, target: Target) -> tuple[Diagnostic, ...]:
+        key = (condition.key, condition.checked.sources, target.name)
         if key not in self._rendered:
             dialect = self.project.config.dialect
             self._rendered[key] = tuple(_capabilities(condition, target, dialect))
         return self._rendered[key]
 
 
-def _conditions(plan: Plan) -> list[Condition]:
-    found: dict[str, Condition] = {}
+def _conditions(plan: Plan) -> dict[tuple[str, frozenset[str]], Condition]:
+    found: dict[tuple[str, frozenset[str]], Condition] = {}
     for _, value in plan.outputs:
         for ref in leaves(value):
             for rows in rows_of(ref.leaf):
                 for condition in rows.conditions:
-                    found.setdefault(condition.key, condition)
-    return list(found.values())
+                    found.setdefault((condition.key, condition.checked.sources), condition)
+    return found
 
 
 def _what(condition: Condition) -> str:
