@@ -295,6 +295,8 @@ def _describe(node: exp.Expr) -> str:
         return f"function {name.upper()}"
     if isinstance(node, exp.Query | exp.Subquery):
         return "a subquery"
+    if isinstance(node, exp.Placeholder | exp.Parameter):
+        return f"the query parameter {node.sql()}"
     text = node.sql()
     return f"{node.key.upper()} ({text[:40]}{'...' if len(text) > 40 else ''})"
 

@@ -22,7 +22,7 @@ Place = tuple[int, int]
 
 def inside(span: Span | None, value: str, offset: int | None) -> Span | None:
     """The span of character `offset` of `value`, a scalar whose value starts at `span`."""
-    if span is None or offset is None or offset <= 0 or offset >= len(value):
+    if span is None or offset is None or offset < 0 or offset >= len(value):
         return span
     lines = _lines(span.file)
     if lines is None or span.line > len(lines):
@@ -56,6 +56,11 @@ def _scan(lines: tuple[str, ...], line: int, col: int, want: str) -> list[Place]
     """Places of the characters of `want` (a prefix of the value), or None when the file does
     not spell it."""
     text = lines[line]
+    if text[col : col + 1] == "&":  # an anchor: the value follows its name
+        end = text.find(" ", col)
+        if end < 0:
+            return None
+        col = len(text) - len(text[end:].lstrip(" "))
     if col >= len(text):
         return None
     first = text[col]
