@@ -27,6 +27,7 @@ import argparse
 import collections
 import multiprocessing
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -49,8 +50,11 @@ def _init(work: str, commands: tuple[str, ...], docs_rate: float, semantic: floa
     _STATE["semantic"] = semantic
 
 
-def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, list[str]]:
-    """(case, outcome, exit codes, crash, mutations) of case number `n` under `seed`."""
+Result = tuple[int, str, list[int], "str | None", "str | None", list[str]]
+
+
+def run_case(args: tuple[int, int]) -> Result:
+    """(case, outcome, exit codes, crash, contract break, mutations) of case `n` under `seed`."""
     seed, n = args
     rng = random.Random(f"{seed}:{n}")
     dialect = rng.choice(kit.DIALECTS)
@@ -66,7 +70,24 @@ def run_case(args: tuple[int, int]) -> tuple[int, str, list[int], str | None, li
     detail = None
     if crash is not None:
         detail = f"{' '.join(crash.args[:1])}: {crash.crash}"
-    return n, outcome, codes, detail, applied
+    return n, outcome, codes, detail, contract_break(verdict, dialect), applied
+
+
+_CODE = re.compile(r"^\S+:\d+:\d+: ([A-Z]+\d+) (.*)$|^([A-Z]+\d+) (.*)$", re.MULTILINE)
+
+
+def contract_break(verdict: kit.Verdict, dialect: str) -> str | None:
+    """What `compile` refused after `validate` exited 0 (the project's only target is `dialect`):
+    the first diagnostic's code and message, or None when the contract holds."""
+    steps = {s.args[0]: s for s in verdict.steps}
+    validate, compiled = steps.get("validate"), steps.get("compile")
+    if validate is None or compiled is None or validate.exit_code != 0:
+        return None
+    if compiled.exit_code == 0 or compiled.crash:
+        return None
+    found = _CODE.search(compiled.output)
+    what = f"{found[1] or found[3]} {found[2] or found[4]}" if found else compiled.output[:200]
+    return f"{dialect}: {what}"
 
 
 def main() -> int:
@@ -99,6 +120,8 @@ def main() -> int:
     numbers = [opts.only] if opts.only is not None else list(range(opts.cases))
     started = time.perf_counter()
     crashes: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
+    breaks: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
+    judged = 0
     outcomes: collections.Counter[str] = collections.Counter()
     formats: collections.Counter[str] = collections.Counter()
     done = 0
@@ -114,14 +137,17 @@ def main() -> int:
             pool = ctx.Pool(opts.jobs, initializer=_init, initargs=initargs)
             results = pool.imap_unordered(run_case, tasks, chunksize=16)
         try:
-            for n, outcome, _codes, detail, applied in results:
+            for n, outcome, codes, detail, broken, applied in results:
                 done += 1
+                judged += len(codes) > 1 and codes[0] == 0
                 fmt, _, outcome = outcome.partition("|")
                 outcomes[outcome] += 1
                 formats[fmt] += 1
                 if detail is not None:
                     key = detail.splitlines()[0]
                     crashes[key].append((n, detail, applied))
+                if broken is not None:
+                    breaks[_break_class(broken)].append((n, broken, applied))
                 if done % 1000 == 0:
                     rate = done / (time.perf_counter() - started)
                     print(f"  {done} cases, {sum(map(len, crashes.values()))} crashes, "
@@ -144,13 +170,27 @@ def main() -> int:
     ranked = sorted(crashes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for key, cases in ranked:
         print(f"  {len(cases):6}  {key}")
+    broken = sum(len(v) for v in breaks.values())
+    print(f"contract breaks (validate exit 0, compile refused): {broken} of {judged} cases "
+          f"where validate exited 0 and compile ran, in {len(breaks)} classes")  # fmt: skip
+    for key, cases in sorted(breaks.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        n, what, applied = min(cases)
+        print(f"  {len(cases):6}  {key}   e.g. --only {n}: {what[:160]}")
+        for mutation in applied:
+            print(f"            mutation: {mutation[:160]}")
     for shown, (key, cases) in enumerate(ranked[: opts.show], start=1):
         n, detail, applied = min(cases)
         print(f"\n--- reproducer {shown}: --seed {opts.seed} --only {n}  ({key})")
         for what in applied:
             print(f"  mutation: {what}")
         print("  " + "\n  ".join(detail.splitlines()[-25:]))
-    return 1 if total else 0
+    return 1 if total or broken else 0
+
+
+def _break_class(broken: str) -> str:
+    """A break's class: its code and message with names and numbers blanked."""
+    _, _, what = broken.partition(": ")
+    return re.sub(r"'[^']*'|\d+", "_", what)[:90]
 
 
 if __name__ == "__main__":

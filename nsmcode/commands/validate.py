@@ -53,7 +53,9 @@ def validate(
     baseline_file: Path | None,
     write_baseline_file: Path | None,
 ) -> None:
-    """Check the definitions: structure, references and the North Star rules."""
+    """Check the definitions: structure, references, the North Star rules, and everything
+    `compile` and `query` would refuse for every dialect in `targets` (exit 1 when they would)."""
+    from nsmcode.compile.diagnose import diagnose
     from nsmcode.console import current
     from nsmcode.project import load_project
     from nsmcode.report import Summary, render
@@ -81,6 +83,9 @@ def validate(
     findings, baselined = outcome.findings, 0
     if accepted is not None:
         findings, baselined = apply_baseline(findings, accepted)
+    # what the compiler refuses is never a finding to accept: no baseline or suppression hides it
+    refused = diagnose(project)
+    findings = sorted([*findings, *refused], key=lambda f: f.sort_key())
     summary = Summary(
         project=project.config.name,
         metrics=len(project.metrics),

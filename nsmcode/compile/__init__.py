@@ -10,6 +10,8 @@ A metric becomes a dialect-free plan, then one sqlglot tree, built once per quer
 project; each target renders that tree. Modules, in data-flow order:
 
     checks.py      user SQL (qualifiers, filters, derived expressions) against an allow-list
+    types.py       conditions and aggregations against the columns' declared types
+    diagnose.py    every refusal, per metric and per target: the pass validate and compile share
     plan.py        the plan: rows, leaves (measure, window, conversion, retention), values
     planner.py     metric definitions -> plan, with located errors
     build.py       plan -> sqlglot tree (leaves.py: the leaves beyond a GROUP BY)
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
     from nsmcode.compile.build import SourceQueries
+    from nsmcode.compile.diagnose import Diagnosis
     from nsmcode.compile.plan import Plan
     from nsmcode.compile.planner import Planner
     from nsmcode.compile.targets import TARGETS as TARGETS
@@ -132,19 +135,11 @@ def _compile(
 
     compiler = _Compiler.of(project)
     chosen = _target(target, None)
-    plan, tree = compiler.tree(names, named, options)
-    problems = [
-        Diagnostic(
-            "C040",
-            f"{', '.join(names)} cannot be compiled for {chosen.name}: {why}",
-            feature.span,
-            "rewrite the condition so that it means the same everywhere, or drop the target",
-        )
-        for feature in plan.features
-        if (why := chosen.unsupported.get(feature.name))
-    ]
+    # the refusals `validate` reports (compile/diagnose.py): the same pass, so they cannot drift
+    problems = compiler.diagnosis.problems(names, chosen)
     if problems:
         raise CompileError(problems)
+    _, tree = compiler.tree(names, named, options)
     try:
         return chosen.render(tree)
     except NotExpressible as error:
@@ -165,12 +160,14 @@ class _Compiler:
 
     def __init__(self, project: Project) -> None:
         from nsmcode.compile.build import SourceQueries
+        from nsmcode.compile.diagnose import Diagnosis
         from nsmcode.compile.planner import Planner
 
         self.project = project
         self.planner: Planner = Planner(project)
         self.sources: SourceQueries = SourceQueries(project)
         self.trees: OrderedDict[tuple[Any, ...], tuple[Plan, exp.Select]] = OrderedDict()
+        self.diagnosis: Diagnosis = Diagnosis(self)
 
     @classmethod
     def of(cls, project: Project) -> _Compiler:

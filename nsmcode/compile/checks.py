@@ -12,15 +12,17 @@ the one arithmetic whose meaning differs between warehouses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokenizer_core import Token, TokenType
 
 from nsmcode.compile.errors import CompileError
+from nsmcode.compile.located import inside
 from nsmcode.diagnostics import Diagnostic, Span
 
 _BOOLEAN = (exp.And, exp.Or, exp.Not, exp.Paren, exp.Is, exp.In, exp.Between)
@@ -52,6 +54,7 @@ _DERIVED_NODES: tuple[type[exp.Expr], ...] = (
 _CAST_TYPES = {
     exp.DType.DATE,
     exp.DType.TIMESTAMP,
+    exp.DType.TIMESTAMPNTZ,  # DuckDB's TIMESTAMP
     exp.DType.DATETIME,
     exp.DType.SMALLINT,
     exp.DType.INT,
@@ -66,6 +69,7 @@ _CAST_TYPES = {
 }
 CONDITION_FUNCTIONS = "COALESCE, NULLIF, LOWER, UPPER, TRIM, ABS, CAST, CASE"
 DERIVED_FUNCTIONS = "COALESCE, NULLIF, ABS, ROUND, GREATEST, LEAST"
+CAST_TYPES = "DATE, TIMESTAMP, INTEGER, BIGINT, DOUBLE, DECIMAL, VARCHAR, BOOLEAN"
 
 # Features some targets cannot express with the same meaning (see Target.unsupported).
 CASE_SENSITIVE_LIKE = "case_sensitive_like"
@@ -80,42 +84,204 @@ class Checked:
     """Sources whose columns it reads (the base source and the joins it needs)."""
     features: frozenset[str]
     """Capabilities a target needs to give it the same meaning (e.g. case-sensitive LIKE)."""
+    parsed: exp.Expr | None = field(default=None, compare=False)
+    """The condition as written (shared, never changed): its nodes know where they are in it."""
+    columns: Mapping[int, tuple[str, str]] = field(default_factory=dict, compare=False)
+    """`id()` of each column node of `parsed` -> (source, declared column)."""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    code: str
+    message: str
+    offset: int | None
+    hint: str
+
+
+_NO_COMMENTS = "must not hold SQL comments (-- or /* */)"
+_COMMENT_HINT = "a comment can hide part of the SQL from reviewers; explain it in `description:`"
+_NOUN = "{noun}"
+"""Stands for what is parsed (condition, expression, query) in a cached message."""
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str, dialect: str | None) -> exp.Expr | str:
-    """Parse once per text (the result is never mutated); a string is the parse error."""
+def _parse(text: str, dialect: str | None) -> exp.Expr | _Unreadable:
+    """Parse once per text (the result is never mutated), or say in plain words why not."""
     try:
-        if any(token.comments for token in sqlglot.tokenize(text, read=dialect)):
-            return _COMMENT
+        tokens = sqlglot.tokenize(text, read=dialect)
+        if any(token.comments for token in tokens):
+            return _Unreadable("C012", _NO_COMMENTS, _comment_at(text), _COMMENT_HINT)
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
-    except (ParseError, TokenError) as error:
-        return str(error).splitlines()[0] if str(error) else "syntax error"
+    except ParseError as error:
+        return _explain(error, text, dialect)
+    except TokenError:
+        return _untokenizable(text)
     except RecursionError:
-        return "it is nested too deeply"
+        return _Unreadable("C010", "is nested too deeply", None, "split it into simpler parts")
+    if not statements:
+        if _comment_at(text) is not None:
+            return _Unreadable("C012", _NO_COMMENTS, _comment_at(text), _COMMENT_HINT)
+        return _Unreadable("C010", "is empty", None, "write the expression")
     if len(statements) != 1:
-        return f"{len(statements)} statements"
+        semicolon = next((t.start for t in tokens if t.token_type == TokenType.SEMICOLON), None)
+        return _Unreadable(
+            "C012",
+            f"must be a single expression, not {len(statements)} statements",
+            semicolon,
+            "remove the `;` and what follows: a definition holds one expression, never a "
+            "statement",
+        )
     return statements[0]
 
 
-_COMMENT = "comment"
+_OPERATORS = {
+    "And": "AND",
+    "Or": "OR",
+    "Not": "NOT",
+    "EQ": "=",
+    "NEQ": "<>",
+    "GT": ">",
+    "GTE": ">=",
+    "LT": "<",
+    "LTE": "<=",
+    "Add": "+",
+    "Sub": "-",
+    "Mul": "*",
+    "Div": "/",
+    "Between": "BETWEEN",
+    "In": "IN",
+    "Like": "LIKE",
+    "ILike": "ILIKE",
+    "Is": "IS",
+}
+_MISSING = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_EXPECTED = re.compile(r"Expected (\w+) after (\w+)")
 
 
-def parse(text: str, dialect: str | None, span: Span | None, what: str) -> exp.Expr:
-    tree = _parse(text, dialect)
-    if isinstance(tree, str):
-        if tree.endswith("statements"):
-            raise _error("C012", f"{what} must be a single expression, not {tree}", span)
-        if tree == _COMMENT:
-            raise _error(
-                "C012",
-                f"{what} must not hold SQL comments (-- or /* */)",
-                span,
-                "a comment can hide part of the SQL from reviewers; explain it in `description:`",
+def _explain(error: ParseError, text: str, dialect: str | None) -> _Unreadable:
+    """A sqlglot parse error in plain words, at the place it names."""
+    info = error.errors[0] if error.errors else {}
+    description = str(info.get("description") or "")
+    highlight = str(info.get("highlight") or "")
+    offset = _offset_at(text, info.get("line"), info.get("col"), highlight)
+    shown = text.strip()
+    at_end = offset is not None and not text[offset + len(highlight) :].strip()
+    hint = "check the SQL at this place"
+    missing = _MISSING.search(description)
+    if missing:
+        role, kind = missing.groups()
+        op = _OPERATORS.get(kind, kind.upper())
+        if role == "this":
+            return _Unreadable("C010", f"{op} has nothing before it", offset, hint)
+        if at_end:
+            last = highlight or op
+            after = "the condition" if last.upper() in ("AND", "OR", "NOT") else "what comes"
+            return _Unreadable(
+                "C010",
+                f"incomplete {_NOUN}: `{shown[:80]}` ends after {last}",
+                offset,
+                f"add {after} after {last} or remove it",
             )
-        raise _error(
-            "C010", f"{what} does not parse: {tree}", span, "write one SQL boolean expression"
+        return _Unreadable("C010", f"{op} is incomplete before `{highlight}`", offset, hint)
+    if description.startswith("Expecting )"):
+        return _Unreadable(
+            "C010", "a parenthesis is not closed", _open_paren(text, dialect), "add the `)`"
         )
+    expected = _EXPECTED.search(description)
+    if expected:
+        what, after = expected.groups()
+        return _Unreadable(
+            "C010", f"{after} needs {what}", offset, f"complete the {after} expression"
+        )
+    if not highlight:
+        return _Unreadable("C010", "ends too early", None, hint)
+    return _Unreadable("C010", f"unexpected `{highlight}`", offset, hint)
+
+
+def _offset_at(text: str, line: object, col: object, highlight: str) -> int | None:
+    """The offset of a highlighted token that ends at 1-based (line, col)."""
+    if not isinstance(line, int) or not isinstance(col, int):
+        return None
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    if not 1 <= line <= len(starts):
+        return None
+    offset = starts[line - 1] + col - len(highlight)
+    return offset if 0 <= offset < len(text) else None
+
+
+def _open_paren(text: str, dialect: str | None) -> int | None:
+    try:
+        tokens = sqlglot.tokenize(text, read=dialect)
+    except TokenError:
+        return None
+    open_: list[int] = []
+    for token in tokens:
+        if token.token_type == TokenType.L_PAREN:
+            open_.append(token.start)
+        elif token.token_type == TokenType.R_PAREN and open_:
+            open_.pop()
+    return open_[-1] if open_ else None
+
+
+def _untokenizable(text: str) -> _Unreadable:
+    """Why the text cannot be split into SQL words: an unclosed quote or comment, or a stray
+    character."""
+    quote: tuple[str, int] | None = None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote is not None:
+            if char == quote[0]:
+                if text[i + 1 : i + 2] == char:
+                    i += 1  # a doubled quote stands for itself
+                else:
+                    quote = None
+        elif char in "'\"`":
+            quote = (char, i)
+        elif text.startswith("/*", i) and "*/" not in text[i + 2 :]:
+            return _Unreadable("C012", _NO_COMMENTS, i, _COMMENT_HINT)
+        i += 1
+    if quote is not None:
+        kind = "text" if quote[0] == "'" else "name"
+        return _Unreadable(
+            "C010",
+            f"a quoted {kind} opened with {quote[0]} is not closed",
+            quote[1],
+            f"close it with {quote[0]} (write {quote[0] * 2} for the quote character itself)",
+        )
+    odd = next((i for i, c in enumerate(text) if c in "$?\\{}[]^~"), None)
+    shown = f"`{text[odd]}`" if odd is not None else "a character"
+    return _Unreadable(
+        "C010", f"{shown} is not part of SQL here", odd, "remove it or quote it as text: 'x'"
+    )
+
+
+def _comment_at(text: str) -> int | None:
+    found = [i for i in (text.find("--"), text.find("/*")) if i >= 0]
+    return min(found) if found else None
+
+
+def parse(
+    text: str, dialect: str | None, span: Span | None, what: str, expected: str | None = None
+) -> exp.Expr:
+    """The one expression `text` holds; raise a located C010/C012 when it is not one."""
+    tree = _parse(text, dialect)
+    if isinstance(tree, _Unreadable):
+        hint = tree.hint
+        if expected is None:
+            expected = (
+                "a SELECT query"
+                if what.startswith("source")
+                else "a condition, e.g. `status_code >= 500 AND plan = 'pro'`"
+            )
+        noun = expected.split(",")[0].split()[-1]
+        if tree.code == "C010" and not tree.message.startswith("incomplete"):
+            hint = f"{hint}; {what} must be {expected}"
+        where = inside(span, text, tree.offset)
+        verb = "" if tree.message.startswith(("must", "is ")) else "does not parse: "
+        message = tree.message.replace(_NOUN, noun)
+        raise _error(tree.code, f"{what} {verb}{message}", where, hint)
     return tree
 
 
@@ -129,6 +295,8 @@ def _describe(node: exp.Expr) -> str:
         return f"function {name.upper()}"
     if isinstance(node, exp.Query | exp.Subquery):
         return "a subquery"
+    if isinstance(node, exp.Placeholder | exp.Parameter):
+        return f"the query parameter {node.sql()}"
     text = node.sql()
     return f"{node.key.upper()} ({text[:40]}{'...' if len(text) > 40 else ''})"
 
@@ -136,6 +304,48 @@ def _describe(node: exp.Expr) -> str:
 def _walk(tree: exp.Expr, allowed: tuple[type[exp.Expr], ...]) -> Iterator[exp.Expr]:
     """Nodes breadth-first, not descending into a refused node (one diagnostic per construct)."""
     yield from tree.walk(bfs=True, prune=lambda node: not isinstance(node, allowed))
+
+
+def offset_of(node: exp.Expr, text: str, dialect: str | None) -> int | None:
+    """Where `node` starts in `text`, the SQL it was parsed from: the earliest position a token
+    inside it recorded, moved back over an opening parenthesis, a function name, SELECT or
+    CASE."""
+    starts: list[int] = [
+        start
+        for n in node.walk()
+        if (meta := n._meta) is not None and isinstance(start := meta.get("start"), int)
+    ]
+    if not starts:
+        return None
+    first = min(starts)
+    if isinstance(node, exp.Column | exp.Identifier | exp.Literal | exp.Anonymous):
+        return first
+    tokens = _tokens(text, dialect)
+    index = next((i for i, t in enumerate(tokens) if t.start == first), None)
+    if index is None:
+        return first
+    while index > 0:
+        previous = tokens[index - 1].token_type
+        if previous == TokenType.L_PAREN:
+            index -= 1
+            if index > 0 and tokens[index - 1].token_type in _CALLS:
+                index -= 1
+        elif previous in (TokenType.SELECT, TokenType.CASE):
+            index -= 1
+        else:
+            break
+    return int(tokens[index].start)
+
+
+_CALLS = {TokenType.VAR, TokenType.EXISTS}
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str, dialect: str | None) -> tuple[Token, ...]:
+    try:
+        return tuple(sqlglot.tokenize(text, read=dialect))
+    except TokenError:
+        return ()
 
 
 def safe_division(left: exp.Expr, right: exp.Expr) -> exp.Expr:
@@ -157,38 +367,58 @@ ColumnLookup = Callable[[str | None, str], "tuple[str, str] | str"]
 def check_condition(
     text: str, *, dialect: str | None, lookup: ColumnLookup, span: Span | None, what: str
 ) -> Checked:
-    """Parse and check a boolean condition; raise CompileError listing every problem."""
+    """Parse and check a boolean condition; raise CompileError listing every problem, each at
+    the part of the text it is about."""
     tree = parse(text, dialect, span, what)
     problems: list[Diagnostic] = []
     sources: set[str] = set()
     features: set[str] = set()
+    columns: dict[int, tuple[str, str]] = {}
+
+    def at(node: exp.Expr) -> Span | None:
+        return inside(span, text, offset_of(node, text, dialect))
+
     for node in _walk(tree, _CONDITION_NODES):
         if not isinstance(node, _CONDITION_NODES):
             problems.append(
                 Diagnostic(
                     "C012",
                     f"{what}: {_describe(node)} is not allowed",
-                    span,
+                    at(node),
                     f"conditions may use columns, literals, comparisons, AND/OR/NOT, IN, "
-                    f"BETWEEN, IS NULL, ILIKE, arithmetic and {CONDITION_FUNCTIONS}",
+                    f"BETWEEN, IS NULL, LIKE, ILIKE, arithmetic and {CONDITION_FUNCTIONS}",
                 )
             )
         elif isinstance(node, exp.Cast) and node.to.this not in _CAST_TYPES:
             problems.append(
-                Diagnostic("C012", f"{what}: cast to {node.to.sql()} is not allowed", span)
+                Diagnostic(
+                    "C012",
+                    f"{what}: cast to {node.to.sql()} is not allowed",
+                    at(node),
+                    f"cast to one of {CAST_TYPES}",
+                )
             )
         elif isinstance(node, exp.Like):
             features.add(CASE_SENSITIVE_LIKE)
         elif isinstance(node, exp.Column):
             found = _column(node, lookup)
             if isinstance(found, str):
-                problems.append(Diagnostic("C011", f"{what}: {found}", span))
+                problems.append(
+                    Diagnostic(
+                        "C011",
+                        f"{what}: {found}",
+                        at(node),
+                        "declare the column under the source's `columns:` (with its type), or "
+                        "qualify it with a joined source: `accounts.plan`",
+                    )
+                )
             else:
                 sources.add(found[0])
+                columns[id(node)] = found
     if problems:
         raise CompileError(problems)
     resolved = tree.transform(_qualify(lookup), copy=True)
-    return Checked(resolved, frozenset(sources), frozenset(features))
+    return Checked(resolved, frozenset(sources), frozenset(features), tree, columns, text)
 
 
 def _column(node: exp.Column, lookup: ColumnLookup) -> tuple[str, str] | str:
@@ -216,28 +446,28 @@ def _qualify(lookup: ColumnLookup) -> Callable[[exp.Expr], exp.Expr]:
 
 def check_derived(text: str, metrics: set[str], span: Span | None, what: str) -> exp.Expr:
     """Check a derived expression: arithmetic over metric names, numbers, a few functions."""
-    tree = parse(text, None, span, what)
+    tree = parse(text, None, span, what, "an arithmetic expression, e.g. `revenue / accounts`")
     problems: list[Diagnostic] = []
+    hint = f"use + - * /, numbers, metric names and {DERIVED_FUNCTIONS}"
+
+    def at(node: exp.Expr) -> Span | None:
+        return inside(span, text, offset_of(node, text, None))
+
     for node in _walk(tree, _DERIVED_NODES):
         if not isinstance(node, _DERIVED_NODES):
             problems.append(
-                Diagnostic(
-                    "C020",
-                    f"{what}: {_describe(node)} is not allowed",
-                    span,
-                    f"use + - * /, numbers, metric names and {DERIVED_FUNCTIONS}",
-                )
+                Diagnostic("C020", f"{what}: {_describe(node)} is not allowed", at(node), hint)
             )
         elif isinstance(node, exp.Literal) and node.is_string:
             problems.append(
-                Diagnostic("C020", f"{what}: string {node.sql()} is not a number", span)
+                Diagnostic("C020", f"{what}: string {node.sql()} is not a number", at(node), hint)
             )
         elif isinstance(node, exp.Column) and (node.table or node.name not in metrics):
             problems.append(
                 Diagnostic(
                     "C020",
                     f"{what}: {node.sql()!r} is not a metric name",
-                    span,
+                    at(node),
                     "refer to other metrics by their names",
                 )
             )
@@ -245,7 +475,12 @@ def check_derived(text: str, metrics: set[str], span: Span | None, what: str) ->
             digits = node.args.get("decimals")
             if digits is not None and not (isinstance(digits, exp.Literal) and digits.is_int):
                 problems.append(
-                    Diagnostic("C020", f"{what}: ROUND's digits must be an integer literal", span)
+                    Diagnostic(
+                        "C020",
+                        f"{what}: ROUND's digits must be an integer literal",
+                        at(digits),
+                        "write ROUND(value, 2)",
+                    )
                 )
     if problems:
         raise CompileError(problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 
 CODES: dict[str, str] = {
@@ -11,6 +13,9 @@ CODES: dict[str, str] = {
     "parse",
     "C011": "user SQL reads a column or source that the metric's source and joins do not declare",
     "C012": "user SQL uses a construct outside the allow-list (subquery, statement, function)",
+    "C013": "a condition uses a column against its declared type (a string compared with a "
+    "number, a timestamp with text that is not a date, a boolean compared with 1)",
+    "C014": "an aggregation the column's declared type does not support (the average of a string)",
     "C020": "a derived expression is more than arithmetic over metric names and allowed functions",
     "C030": "a segment is not a dimension every source of the metric reaches",
     "C031": "metrics compiled together have different grains",
@@ -23,9 +28,39 @@ CODES: dict[str, str] = {
 }
 """Every code the compiler reports, for documentation and tests."""
 
+HINTS: dict[str, str] = {
+    "C001": "check the spelling against the metric names in the definition files",
+    "C002": "use one of the dialects listed in docs/spec.md (`targets:`)",
+    "C010": "write one SQL expression",
+    "C011": "declare the column under the source's `columns:`, or join the source that has it",
+    "C012": "keep to the constructs docs/spec.md allows in conditions and derived expressions",
+    "C013": "compare a column with a value of its declared type",
+    "C014": "aggregate a column of a type the aggregation applies to",
+    "C020": "use + - * /, numbers, metric names and COALESCE, NULLIF, ABS, ROUND, GREATEST, LEAST",
+    "C030": "segment by a dimension every source of the metric reaches",
+    "C031": "give one grain for the query (--by)",
+    "C032": "build on a metric that aggregates rows of a source declaring the entity",
+    "C033": "declare the source's `time_column`",
+    "C034": "use a grain as fine as the period-to-date window, or finer",
+    "C035": "rename the segment or the metric",
+    "C040": "rewrite the definition so that it means the same on every target, or drop the target "
+    "from `targets:`",
+}
+"""The hint a diagnostic gets when the place raising it gives none: every C0xx has one."""
+
 
 class CompileError(InputError):
-    """A metric cannot be compiled (for one target, or at all); carries located diagnostics."""
+    """A metric cannot be compiled (for one target, or at all); carries located diagnostics,
+    each with a hint."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__([_hinted(d) for d in diagnostics])
+
+
+def _hinted(diagnostic: Diagnostic) -> Diagnostic:
+    if diagnostic.hint or diagnostic.code not in HINTS:
+        return diagnostic
+    return replace(diagnostic, hint=HINTS[diagnostic.code])
 
 
 def fail(code: str, message: str, span: Span | None, hint: str | None = None) -> CompileError:

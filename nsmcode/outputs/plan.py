@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nsmcode import __version__
-from nsmcode.diagnostics import Diagnostic, InputError
+from nsmcode.diagnostics import InputError
 from nsmcode.project import Project
 
 
@@ -147,20 +147,10 @@ class _FileNames:
 
 
 def _check_file_names(project: Project) -> None:
-    """Metric names that differ only in case would share a file on macOS and Windows."""
-    seen: dict[str, str] = {}
-    problems: list[Diagnostic] = []
-    for name in sorted(project.metrics):
-        other = seen.setdefault(name.lower(), name)
-        if other != name:
-            problems.append(
-                Diagnostic(
-                    "C101",
-                    f"metrics {other!r} and {name!r} differ only in letter case: their SQL files "
-                    "would overwrite each other on case-insensitive file systems",
-                    project.span("metric", name, "name"),
-                    "rename one of them",
-                )
-            )
+    """Metric names that differ only in case would share a file on macOS and Windows (C101,
+    which `validate` reports too)."""
+    from nsmcode.compile.diagnose import file_name_problems
+
+    problems = file_name_problems(project)
     if problems:
         raise InputError(problems)
