@@ -155,3 +155,13 @@ def build() -> dict[str, Table]:
 
 
 DATA = build()
+
+
+def _with_time_probes() -> None:
+    """The time-boundary probes (compile_time.py) ride along in every engine."""
+    from compile_time import TABLES
+
+    DATA.update(TABLES)
+
+
+_with_time_probes()
