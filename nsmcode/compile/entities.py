@@ -91,18 +91,21 @@ def _unreachable(
     project: Project, source: str, entity: str, span: Span | None, what: str
 ) -> Exception:
     declaring = [name for name in project.sources if project.entity_column(name, entity)]
-    backwards = [name for name in declaring if source in project.reachable_sources(name)]
-    if backwards:
-        owner = backwards[0]
-        return fail(
-            "C036",
-            f"{what}: entity {entity!r} is declared by source {owner!r}, which joins to "
-            f"{source!r}: reaching it from {source!r} follows that join backwards (one-to-many), "
-            f"so each {source!r} row would count once per matching {owner!r} row",
-            span,
-            f"declare a many-to-one join from {source!r} towards a source that declares "
-            f"{entity!r}, or declare entity {entity!r} on {source!r}",
-        )
+    ours = project.reachable_sources(source)
+    for owner in declaring:
+        shared = [s for s in project.reachable_sources(owner) if s in ours]
+        if shared:
+            via = shared[0]
+            return fail(
+                "C036",
+                f"{what}: entity {entity!r} is declared by source {owner!r}, which {source!r} "
+                f"reaches only by following {owner!r}'s join to {via!r} backwards: one "
+                f"{via!r} row matches many {owner!r} rows (one-to-many), so a {source!r} row "
+                f"would count once per match",
+                span,
+                f"declare a many-to-one join from {source!r} towards a source that declares "
+                f"{entity!r}, or declare entity {entity!r} on {source!r}",
+            )
     where = f" (declared by {', '.join(repr(d) for d in declaring)})" if declaring else ""
     return fail(
         "C036",
