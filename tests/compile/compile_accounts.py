@@ -25,10 +25,11 @@ def _build() -> dict[str, Table]:
         return start + dt.timedelta(seconds=rng.randrange(days * 86400))
 
     accounts = [(f"x{i}", when(20), rng.choice(["team", "enterprise"])) for i in range(1, 11)]
-    users = [(f"u{i}", rng.choice([*(a[0] for a in accounts), "x99", None]), when(42)) for i in range(1, 31)]  # fmt: skip
+    ids = [a[0] for a in accounts]
+    users = [(f"u{i}", rng.choice([*ids, "x99", None]), when(42)) for i in range(1, 31)]
+    environments = ["production", "production", "sandbox"]
     calls = [
-        (n, rng.choice([*(a[0] for a in accounts), "x99"]), when(56), rng.choice(["production", "production", "sandbox"]))  # fmt: skip
-        for n in range(1, 81)
+        (n, rng.choice([*ids, "x99"]), when(56), rng.choice(environments)) for n in range(1, 81)
     ]
     # edges: u_edge_on (x1) converts at exactly +7 days, u_edge_after (x3) one second late (its
     # account's sandbox call inside the window does not count); u_late (x2) after every call
