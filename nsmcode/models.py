@@ -267,7 +267,8 @@ class Derived(Spec):
 class Cumulative(Spec):
     type: Literal["cumulative"]
     metric: Name
-    """An additive metric (count or sum) to accumulate."""
+    """A metric aggregating rows (count, sum, count_distinct, average, min, max), recomputed
+    over the rows of the window."""
     window: Duration | None = None
     """A rolling window ('28 days'); omit both this and `period_to_date` for an all-time total."""
     period_to_date: Grain | None = None
@@ -291,9 +292,16 @@ class Conversion(Spec):
     conversion: Name
     """The metric whose events count as converting (e.g. production API calls)."""
     entity: Name
-    """The entity followed from base to conversion; both sources must declare it."""
+    """The entity counted: the base metric's source must declare it; without
+    `conversion_entity`, also the entity the conversion events are matched on."""
     within: Duration
-    """How long after the base event a conversion still counts."""
+    """How long after the base event a conversion still counts, in exact seconds."""
+    window_end: Literal["inclusive", "exclusive"] = "inclusive"
+    """`inclusive`: an event exactly `within` after the base event counts; `exclusive`: it
+    does not (the half-open window)."""
+    conversion_entity: Name | None = None
+    """The entity whose events count (e.g. the user's account), reached from both metrics'
+    sources through declared many-to-one joins; default: `entity`."""
 
 
 class PeriodOverPeriod(Spec):

@@ -376,7 +376,10 @@ class _Checker:
                 self.ref("metric", name, "metric", target, attr)
         if isinstance(calc, (models.Conversion, models.Retention)):
             checked: set[str] = set()
-            for ref in metric_references(calc):
+            refs = metric_references(calc)
+            if isinstance(calc, models.Conversion) and calc.conversion_entity:
+                refs = refs[:1]  # the converting entity is reached through joins (compiler)
+            for ref in refs:
                 base = self.p.metrics.get(ref)
                 if (
                     base

@@ -28,7 +28,7 @@ import datetime as dt
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from nsmcode import models
 from nsmcode.compile.errors import CompileError
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TARGETS",
+    "TOTAL",
     "CompileError",
     "QueryOptions",
     "Target",
@@ -57,10 +58,15 @@ __all__ = [
 ]
 
 
+TOTAL: Literal["total"] = "total"
+"""`QueryOptions(grain=TOTAL)`: one row over the whole range instead of one per period."""
+
+
 @dataclass(frozen=True)
 class QueryOptions:
-    grain: models.Grain | None = None
-    """Override the metric's grain (default: the metric's grain, else week)."""
+    grain: models.Grain | Literal["total"] | None = None
+    """Override the metric's grain: a Grain, or TOTAL for one row over the whole range.
+    None: the metric's own grain; a metric without `grain:` is a total."""
     segments: tuple[str, ...] = ()
     """Dimensions to group by, reachable from every source the metric reads."""
     since: dt.date | None = None
@@ -70,7 +76,7 @@ class QueryOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
-        if self.grain is not None:
+        if self.grain is not None and self.grain != TOTAL:
             object.__setattr__(self, "grain", models.Grain(self.grain))
 
 
@@ -80,7 +86,10 @@ def compile_metric(
     """Pretty SQL for one metric in one dialect. Columns: `period` (DATE, the period start; weeks
     start on Monday), one per segment (named as the dimension), then `value`; ordered by period
     then segments. Every period from `since` (or the first with data) to `until` (or the last
-    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages."""
+    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages.
+    A total (grain TOTAL, or a metric without `grain:`) has one period per segment combination:
+    the range from `since` (or the first day with data) to `until` (or the last), and `period`
+    is the range's first day."""
     return _compile((name,), False, target, options, project)
 
 

@@ -17,10 +17,14 @@ and sums, NULL for averages and ratios) the same way on every engine.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
+from nsmcode import models
 from nsmcode.compile import plan as p
 from nsmcode.compile.checks import safe_division
+from nsmcode.compile.entities import EntityKey
 from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
@@ -36,16 +40,26 @@ from nsmcode.compile.expressions import (
     cte,
     date_literal,
     disjunction,
+    fit,
     number,
     paren,
     table,
     unit,
 )
-from nsmcode.compile.leaves import LeafQueries, aggregate, combinations, rows_cte
+from nsmcode.compile.leaves import (
+    LeafQueries,
+    aggregate,
+    combinations,
+    key_column,
+    rows_cte,
+    value_column,
+)
 from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
 SPINE = "nsm_spine"
+TOTAL_PERIOD = dt.date(1970, 1, 1)
+"""The one period of a total, inside the query (the output shows the range's first day)."""
 SEGMENTS = "nsm_segments"
 
 
@@ -90,7 +104,8 @@ class _Builder(LeafQueries):
         self.project = project
         self.sources = sources
         self.plan = plan
-        self.grain = unit(plan.grain.value)
+        self.total = plan.grain == p.TOTAL
+        self.grain = unit("TOTAL" if self.total else models.Grain(plan.grain).value)
         self.refs = [r for _, value in plan.outputs for r in p.leaves(value)]
         self.leaves = list(dict.fromkeys(r.leaf for r in self.refs))
         self.primary = list(dict.fromkeys(r for leaf in self.leaves for r in p.primary_rows(leaf)))
@@ -105,7 +120,7 @@ class _Builder(LeafQueries):
             if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0):
                 self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
         self.back = max((r.shift for r in self.refs if isinstance(r.leaf, p.Window)), default=0)
-        self.segment_cols = [f"g_{s}" for s in plan.segments]
+        self.segment_cols = [fit(f"g_{s}") for s in plan.segments]
         self.ctes: list[exp.CTE] = []
         self.located: dict[p.Leaf, tuple[str, str]] = {}
         self.flags: dict[p.Rows, str] = {}
@@ -123,7 +138,11 @@ class _Builder(LeafQueries):
                 self.leaf(i, leaf)
         spine = self.spine()
         select = exp.Select()
-        select.select(alias(col("period", "sp"), "period"), copy=False)
+        # a total's one period is a constant; the range's first day is reported instead
+        period = col("range_start", "rb") if self.total else col("period", "sp")
+        select.select(alias(period, "period"), copy=False)
+        if self.total:
+            select.join(exp.Join(this=table(BOUNDS, "rb"), kind="CROSS"), copy=False)
         for name, column in zip(self.plan.segments, self.segment_cols, strict=True):
             select.select(alias(col(column, "sp"), name), copy=False)
         joins: dict[tuple[str, int], str] = {}
@@ -161,7 +180,12 @@ class _Builder(LeafQueries):
         common = [c for c in listed[0].conditions if all(c in r.conditions for r in listed)]
         extras = [[c for c in r.conditions if c not in common] for r in listed]
         select = exp.Select()
-        select.select(alias(PeriodStart(this=time, unit=self.grain.copy()), "period"), copy=False)
+        period = (
+            self.total_period(time, source)
+            if self.total
+            else PeriodStart(this=time, unit=self.grain.copy())
+        )
+        select.select(alias(period, "period"), copy=False)
         needed: set[str] = {s for r in listed for c in r.conditions for s in c.checked.sources}
         if any(r in self.primary for r in listed):
             for segment, column in zip(self.plan.segments, self.segment_cols, strict=True):
@@ -172,12 +196,13 @@ class _Builder(LeafQueries):
         consumers = [
             leaf for leaf in self.leaves if any(r.source == source for r in p.rows_of(leaf))
         ]
-        if any(isinstance(leaf, p.Window) for leaf in consumers):
+        if self.total or any(isinstance(leaf, p.Window) for leaf in consumers):
             select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
         if any(isinstance(leaf, p.Converted) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
-        for column in self.columns(source, consumers):
-            select.select(alias(col(column, source), f"c_{column}"), copy=False)
+        for owner, column, name in self.columns(source, consumers):
+            needed.add(owner)
+            select.select(alias(col(column, owner), name), copy=False)
         if len(listed) > 1:
             for i, (rows, extra) in enumerate(zip(listed, extras, strict=True)):
                 condition = conjunction([c.checked.expression.copy() for c in extra])
@@ -204,8 +229,25 @@ class _Builder(LeafQueries):
             select.where(condition, copy=False)
         return select
 
-    def columns(self, source: str, consumers: list[p.Leaf]) -> list[str]:
+    def total_period(self, time: exp.Expr, source: str) -> exp.Expr:
+        """A total's period: one constant for the rows in `since`..`until` (by day), NULL for
+        the others (kept when a window or conversion reads them)."""
+        key = date_literal(TOTAL_PERIOD)
+        day = DayOf(this=time.copy())
+        inside: list[exp.Expr] = []
+        if source not in self.pushdown and self.plan.lo is not None:
+            inside.append(exp.GTE(this=day, expression=date_literal(self.plan.lo)))
+        if source not in self.pushdown and self.plan.hi is not None:
+            inside.append(exp.LTE(this=day.copy(), expression=date_literal(self.plan.hi)))
+        condition = conjunction(inside)
+        if condition is None:
+            return key
+        return exp.Case(ifs=[exp.If(this=condition, true=key)])
+
+    def columns(self, source: str, consumers: list[p.Leaf]) -> list[tuple[str, str, str]]:
+        """(owner source, column, alias) of every column the leaves read from a scan."""
         out: list[str] = []
+        keys: list[EntityKey] = []
         for leaf in consumers:
             if isinstance(leaf, p.Measure | p.Window):
                 measure = leaf if isinstance(leaf, p.Measure) else leaf.measure
@@ -213,14 +255,17 @@ class _Builder(LeafQueries):
             elif isinstance(leaf, p.Converted):
                 if leaf.base.source == source:
                     out.append(leaf.base_entity)
+                    keys.append(leaf.base_key)
                 if leaf.conversion.source == source:
-                    out.append(leaf.conversion_entity)
+                    keys.append(leaf.conversion_key)
             else:
                 if leaf.cohort.source == source:
                     out.append(leaf.cohort_entity)
                 if leaf.activity.source == source:
                     out.append(leaf.activity_entity)
-        return list(dict.fromkeys(out))
+        found = [(source, c, value_column(c)) for c in out]
+        found += [(k.owner, k.column, key_column(k)) for k in keys]
+        return list(dict.fromkeys(found))
 
     def joins(self, source: str, needed: set[str]) -> list[exp.Join]:
         """LEFT JOINs along the many-to-one paths from `source` to every needed source."""
@@ -244,7 +289,7 @@ class _Builder(LeafQueries):
             ]
             if not measures:
                 continue
-            name = f"nsm_agg_{source}"
+            name = fit(f"nsm_agg_{source}")
             select = self.grouped(table(rows_cte(source)), None)
             for i, measure in enumerate(measures):
                 flag = self.flag(measure.rows)
@@ -296,7 +341,11 @@ class _Builder(LeafQueries):
             select = exp.Select()
             select.select(col("period"), copy=False)
             select.from_(table(rows_cte(source)), copy=False)
-            condition = self.primary_filter(source)
+            where = [] if (primary := self.primary_filter(source)) is None else [primary]
+            if self.total:
+                select.select(col("nsm_day"), copy=False)
+                where.append(exp.Not(this=exp.Is(this=col("period"), expression=exp.Null())))
+            condition = conjunction(where)
             if condition is not None:
                 select.where(condition, copy=False)
             union = (
@@ -308,6 +357,8 @@ class _Builder(LeafQueries):
         return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("d")))
 
     def bounds(self) -> exp.Select:
+        if self.total:
+            return self.total_bounds()
         lo: exp.Expr = (
             date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("period", "d"))
         )
@@ -320,6 +371,29 @@ class _Builder(LeafQueries):
         select = exp.Select()
         select.select(
             alias(lo, "period_lo"), alias(hi, "period_hi"), alias(start, "period_from"), copy=False
+        )
+        if self.plan.lo is None or self.plan.hi is None:
+            select.from_(self.data_periods(), copy=False)
+        return select
+
+    def total_bounds(self) -> exp.Select:
+        """A total's one period (the constant, when there is data or a bound), and its range:
+        `since`/`until`, or the first/last day with data."""
+        key = date_literal(TOTAL_PERIOD)
+        lo = key if self.plan.lo else exp.Min(this=col("period", "d"))
+        hi = key.copy() if self.plan.hi else exp.Max(this=col("period", "d"))
+        first = (
+            date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("nsm_day", "d"))
+        )
+        last = date_literal(self.plan.hi) if self.plan.hi else exp.Max(this=col("nsm_day", "d"))
+        select = exp.Select()
+        select.select(
+            alias(lo, "period_lo"),
+            alias(hi, "period_hi"),
+            alias(lo.copy(), "period_from"),
+            alias(first, "range_start"),
+            alias(last, "range_end"),
+            copy=False,
         )
         if self.plan.lo is None or self.plan.hi is None:
             select.from_(self.data_periods(), copy=False)
@@ -351,9 +425,11 @@ class _Builder(LeafQueries):
             select.from_(table(rows_cte(source)), copy=False)
             primary = self.primary_filter(source)
             where = [] if primary is None else [primary]
-            if self.plan.lo is not None:
+            if self.total:
+                where.append(exp.Not(this=exp.Is(this=col("period"), expression=exp.Null())))
+            elif self.plan.lo is not None:
                 where.append(exp.GTE(this=col("period"), expression=date_literal(self.plan.lo)))
-            if self.plan.hi is not None:
+            if self.plan.hi is not None and not self.total:
                 where.append(exp.LTE(this=col("period"), expression=date_literal(self.plan.hi)))
             condition = conjunction(where)
             if condition is not None:

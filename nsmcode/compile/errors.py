@@ -24,6 +24,10 @@ CODES: dict[str, str] = {
     "C033": "the metric's source has no time column",
     "C034": "a period-to-date window is finer than the grain",
     "C035": "a segment or metric name collides with another output column",
+    "C036": "an entity cannot be reached from a source through many-to-one joins (or only by "
+    "following a join backwards, one-to-many)",
+    "C037": "an entity is reached from a source by more than one join path",
+    "C038": "a calculation needs periods but the query has none (a total, no grain)",
     "C040": "the target cannot express the metric with the same meaning",
 }
 """Every code the compiler reports, for documentation and tests."""

@@ -8,6 +8,7 @@ below; each target renders them (see `targets.py`) while sqlglot renders everyth
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import ClassVar
 
 from sqlglot import exp
@@ -60,6 +61,22 @@ class PeriodSeries(exp.Expression, exp.Func):
     `start` to `hi` of the bounds CTE; each target generates it its own way."""
 
     arg_types: ClassVar[dict[str, bool]] = {"unit": True}
+
+
+IDENTIFIER_BYTES = 63
+"""The shortest identifier limit of the targets (PostgreSQL: 63 bytes; others allow more)."""
+
+
+def fit(name: str) -> str:
+    """A generated identifier (CTE, alias) within every target's limit: names too long keep
+    their first bytes and end with a hash of the whole name, so that two long names sharing a
+    prefix stay distinct, and the same name always gives the same identifier."""
+    raw = name.encode()
+    if len(raw) <= IDENTIFIER_BYTES:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:10]
+    head = raw[: IDENTIFIER_BYTES - len(digest) - 1].decode(errors="ignore")
+    return f"{head}_{digest}"
 
 
 def ident(name: str) -> exp.Identifier:

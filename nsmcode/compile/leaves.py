@@ -10,7 +10,9 @@ from sqlglot import exp
 
 from nsmcode.compile import plan as p
 from nsmcode.compile.checks import safe_division
+from nsmcode.compile.entities import EntityKey
 from nsmcode.compile.expressions import (
+    BOUNDS,
     PERIODS,
     PeriodStart,
     ShiftDate,
@@ -20,6 +22,7 @@ from nsmcode.compile.expressions import (
     col,
     conjunction,
     cte,
+    fit,
     number,
     table,
     unit,
@@ -27,7 +30,19 @@ from nsmcode.compile.expressions import (
 
 
 def rows_cte(source: str) -> str:
-    return f"nsm_rows_{source}"
+    return fit(f"nsm_rows_{source}")
+
+
+def value_column(column: str) -> str:
+    """A scan's alias for a column of its own source."""
+    return fit(f"c_{column}")
+
+
+def key_column(key: EntityKey) -> str:
+    """A scan's alias for an entity key: the source's own column, or the joined owner's."""
+    if key.owner == key.source:
+        return value_column(key.column)
+    return fit(f"k_{key.owner}_{key.column}")
 
 
 def combinations(measure: p.Measure) -> bool:
@@ -37,7 +52,9 @@ def combinations(measure: p.Measure) -> bool:
 
 def aggregate(measure: p.Measure, flag: list[exp.Expr], table_alias: str | None = None) -> exp.Expr:
     """The aggregate of one measure; with a flag, only over the rows whose flag is set."""
-    column: exp.Expr = col(f"c_{measure.columns[0]}", table_alias) if measure.columns else number(1)
+    column: exp.Expr = (
+        col(value_column(measure.columns[0]), table_alias) if measure.columns else number(1)
+    )
     if measure.aggregation == "average":
         column = cast(column, "DOUBLE")
     if flag:
@@ -59,6 +76,7 @@ def aggregate(measure: p.Measure, flag: list[exp.Expr], table_alias: str | None 
 class LeafQueries:
     segment_cols: list[str]
     grain: exp.Var
+    total: bool
     ctes: list[exp.CTE]
 
     def flag(self, rows: p.Rows, table_alias: str | None = None) -> list[exp.Expr]:
@@ -74,15 +92,17 @@ class LeafQueries:
         keys = [col("period", "p" if window else "r"), *(col(c, "r") for c in self.segment_cols)]
         distinct = exp.Select(distinct=exp.Distinct())
         distinct.select(*keys, copy=False)
-        distinct.select(*(col(f"c_{c}", "r") for c in measure.columns), copy=False)
+        distinct.select(*(col(value_column(c), "r") for c in measure.columns), copy=False)
         source = table(rows_cte(rows.source), "r")
         if window:
             distinct.from_(table(PERIODS, "p"), copy=False)
             distinct.join(exp.Join(this=source, kind="CROSS"), copy=False)
+            if self.total:
+                distinct.join(exp.Join(this=table(BOUNDS, "rb"), kind="CROSS"), copy=False)
         else:
             distinct.from_(source, copy=False)
         nonnull = [
-            exp.Not(this=exp.Is(this=col(f"c_{c}", "r"), expression=exp.Null()))
+            exp.Not(this=exp.Is(this=col(value_column(c), "r"), expression=exp.Null()))
             for c in measure.columns
         ]
         condition = conjunction([*where, *self.flag(rows, "r"), *nonnull])
@@ -94,8 +114,13 @@ class LeafQueries:
         return select
 
     def window(self, leaf: p.Window) -> exp.Select:
+        """Rows of the days ending with each period (a total: with its range's last day)."""
         period = col("period", "p")
-        upper = ShiftDate(this=period, expression=number(1), unit=self.grain.copy())
+        upper = (
+            ShiftDate(this=col("range_end", "rb"), expression=number(1), unit=unit("day"))
+            if self.total
+            else ShiftDate(this=period, expression=number(1), unit=self.grain.copy())
+        )
         day = col("nsm_day", "r")
         where: list[exp.Expr] = [exp.LT(this=day, expression=upper)]
         if leaf.days is not None:
@@ -115,6 +140,8 @@ class LeafQueries:
         select.select(alias(aggregate(leaf.measure, [], "r"), "value"), copy=False)
         select.from_(table(PERIODS, "p"), copy=False)
         select.join(exp.Join(this=table(rows_cte(rows.source), "r"), kind="CROSS"), copy=False)
+        if self.total:
+            select.join(exp.Join(this=table(BOUNDS, "rb"), kind="CROSS"), copy=False)
         condition = conjunction([*where, *self.flag(rows, "r")])
         assert condition is not None
         select.where(condition, copy=False)
@@ -122,7 +149,7 @@ class LeafQueries:
         return select
 
     def converted(self, leaf: p.Converted) -> exp.Select:
-        entity = col(f"c_{leaf.base_entity}", "b")
+        entity = col(value_column(leaf.base_entity), "b")
         keys = [col("period", "b"), *(col(c, "b") for c in self.segment_cols)]
         select = exp.Select()
         select.select(*keys, copy=False)
@@ -130,16 +157,20 @@ class LeafQueries:
             alias(exp.Count(this=exp.Distinct(expressions=[entity])), "value"), copy=False
         )
         select.from_(table(rows_cte(leaf.base.source), "b"), copy=False)
-        on = exp.EQ(this=col(f"c_{leaf.conversion_entity}", "c"), expression=entity.copy())
+        on = exp.EQ(
+            this=col(key_column(leaf.conversion_key), "c"),
+            expression=col(key_column(leaf.base_key), "b"),
+        )
         select.join(exp.Join(this=table(rows_cte(leaf.conversion.source), "c"), on=on), copy=False)
         base_time, conv_time = col("nsm_ts", "b"), col("nsm_ts", "c")
         deadline = ShiftTimestamp(this=base_time.copy(), expression=number(leaf.days))
+        before = exp.LTE if leaf.inclusive else exp.LT
         condition = conjunction(
             [
                 *self.flag(leaf.base, "b"),
                 *self.flag(leaf.conversion, "c"),
                 exp.GTE(this=conv_time, expression=base_time),
-                exp.LT(this=conv_time.copy(), expression=deadline),
+                before(this=conv_time.copy(), expression=deadline),
             ]
         )
         assert condition is not None
@@ -149,7 +180,7 @@ class LeafQueries:
 
     def retained(self, i: int, leaf: p.Retained, name: str) -> None:
         cohort, active = f"nsm_cohort{i}", f"nsm_active{i}"
-        entity = col(f"c_{leaf.cohort_entity}")
+        entity = col(value_column(leaf.cohort_entity))
         first = exp.Select()
         first.select(alias(entity, "nsm_entity"), copy=False)
         first.select(*(col(c) for c in self.segment_cols), copy=False)
@@ -160,7 +191,7 @@ class LeafQueries:
         first.group_by(entity.copy(), *(col(c) for c in self.segment_cols), copy=False)
         self.ctes.append(cte(cohort, first))
 
-        act_entity = col(f"c_{leaf.activity_entity}")
+        act_entity = col(value_column(leaf.activity_entity))
         seen = exp.Select(distinct=exp.Distinct())
         seen.select(alias(act_entity, "nsm_entity"), col("period"), copy=False)
         seen.from_(table(rows_cte(leaf.activity.source)), copy=False)

@@ -21,9 +21,14 @@ from typing import Literal
 
 from nsmcode import models
 from nsmcode.compile.checks import Checked
+from nsmcode.compile.entities import EntityKey
 from nsmcode.diagnostics import Span
 
 GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
+Total = Literal["total"]
+TOTAL: Total = "total"
+"""The grain of a query without periods: one row over the whole range (`since`..`until`)."""
+QueryGrain = models.Grain | Total
 Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max"]
 ADDITIVE = ("count", "count_distinct", "sum")
 
@@ -68,13 +73,17 @@ class Window:
 
 @dataclass(frozen=True)
 class Converted:
-    """Distinct base entities per base-event period with a conversion event in [t, t + days)."""
+    """Distinct base entities (column `base_entity` of the base rows) per base-event period with
+    a conversion event in [t, t + days] (`inclusive`) or [t, t + days), matched on the keys
+    `base_key` and `conversion_key` (the same entity, maybe reached through joins)."""
 
     base: Rows
     base_entity: str
     conversion: Rows
-    conversion_entity: str
+    base_key: EntityKey
+    conversion_key: EntityKey
     days: int
+    inclusive: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,12 +153,12 @@ class Feature:
 
 @dataclass(frozen=True)
 class Plan:
-    grain: models.Grain
+    grain: QueryGrain
     segments: tuple[str, ...]
     lo: dt.date | None
-    """First period start (from `since`); None: the first period with data."""
+    """First period start (from `since`; a total: `since` itself); None: the first with data."""
     hi: dt.date | None
-    """Last period start (from `until`); None: the last period with data."""
+    """Last period start (from `until`; a total: `until` itself); None: the last with data."""
     outputs: tuple[tuple[str, Value], ...]
     features: tuple[Feature, ...] = ()
 
@@ -158,8 +167,9 @@ class Plan:
 # Calendar arithmetic (Python side: since/until become literal period bounds)
 
 
-def period_start(day: dt.date, grain: models.Grain) -> dt.date:
-    if grain is models.Grain.DAY:
+def period_start(day: dt.date, grain: QueryGrain) -> dt.date:
+    """The first day of the period containing `day` (a total: the day; its range is days)."""
+    if grain == TOTAL or grain is models.Grain.DAY:
         return day
     if grain is models.Grain.WEEK:
         return day - dt.timedelta(days=day.weekday())
@@ -168,8 +178,9 @@ def period_start(day: dt.date, grain: models.Grain) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def next_period(start: dt.date, grain: models.Grain) -> dt.date:
-    if grain is models.Grain.DAY:
+def next_period(start: dt.date, grain: QueryGrain) -> dt.date:
+    """The start of the following period (a total: the next day)."""
+    if grain == TOTAL or grain is models.Grain.DAY:
         return start + dt.timedelta(days=1)
     if grain is models.Grain.WEEK:
         return start + dt.timedelta(days=7)

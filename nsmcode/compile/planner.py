@@ -14,9 +14,11 @@ from sqlglot import exp
 
 from nsmcode import models
 from nsmcode.compile.checks import Checked, check_condition, check_derived
+from nsmcode.compile.entities import entity_key
 from nsmcode.compile.errors import fail
 from nsmcode.compile.plan import (
     GRAIN_ORDER,
+    TOTAL,
     Arith,
     Call,
     Condition,
@@ -27,6 +29,7 @@ from nsmcode.compile.plan import (
     Negate,
     Number,
     Plan,
+    QueryGrain,
     Ref,
     Retained,
     Rows,
@@ -50,7 +53,7 @@ class Planner:
         self.project = project
         self.dialect: str = project.config.dialect
         self._conditions: dict[tuple[str, str, str], Condition] = {}
-        self._values: dict[tuple[str, models.Grain], Value] = {}
+        self._values: dict[tuple[str, QueryGrain], Value] = {}
         self._rows: dict[str, Rows] = {}
 
     def metric(self, name: str) -> models.Metric:
@@ -59,10 +62,11 @@ class Planner:
             raise fail("C001", f"unknown metric {name!r}", None)
         return metric
 
-    def grain_of(self, names: list[str], grain: models.Grain | None) -> models.Grain:
+    def grain_of(self, names: list[str], grain: QueryGrain | None) -> QueryGrain:
+        """The query's grain: the one asked for, else the metrics' own (none: a total)."""
         if grain is not None:
             return grain
-        grains = {self.metric(n).grain or models.Grain.WEEK for n in names}
+        grains: set[QueryGrain] = {self.metric(n).grain or TOTAL for n in names}
         if len(grains) > 1:
             raise fail(
                 "C031",
@@ -74,7 +78,7 @@ class Planner:
     def plan(
         self,
         names: list[str],
-        grain: models.Grain | None,
+        grain: QueryGrain | None,
         segments: tuple[str, ...],
         since: dt.date | None,
         until: dt.date | None,
@@ -91,10 +95,12 @@ class Planner:
         self._check_segments(names, segments, refs)
         self._check_names(names, segments, named)
         lo = hi = None
-        if since is not None:
+        if grain == TOTAL:
+            lo, hi = since, until
+        elif since is not None:
             start = period_start(since, grain)
             lo = start if start == since else next_period(start, grain)
-        if until is not None:
+        if until is not None and grain != TOTAL:
             hi = period_start(until, grain)
         features: dict[tuple[str, Span | None], Feature] = {}
         for ref in refs:
@@ -143,13 +149,13 @@ class Planner:
 
     # -- values ---------------------------------------------------------------------------------
 
-    def value(self, name: str, grain: models.Grain) -> Value:
+    def value(self, name: str, grain: QueryGrain) -> Value:
         key = (name, grain)
         if key not in self._values:
             self._values[key] = self._value(self.metric(name), grain)
         return self._values[key]
 
-    def _value(self, metric: models.Metric, grain: models.Grain) -> Value:
+    def _value(self, metric: models.Metric, grain: QueryGrain) -> Value:
         calc = metric.calculation
         if isinstance(calc, models.Ratio):
             return Divide(self.value(calc.numerator, grain), self.value(calc.denominator, grain))
@@ -161,9 +167,14 @@ class Planner:
             }
             tree = check_derived(calc.expression, allowed, span, what)
             return self._derive(tree, grain)
+        if grain == TOTAL and (
+            isinstance(calc, models.PeriodOverPeriod | models.Retention)
+            or (isinstance(calc, models.Cumulative) and calc.period_to_date is not None)
+        ):
+            raise self._periodless(metric)
         if isinstance(calc, models.Cumulative):
             measure = self._measure(metric.name, calc.metric, "metric", grain)
-            if calc.period_to_date is not None and GRAIN_ORDER.index(
+            if calc.period_to_date is not None and grain != TOTAL and GRAIN_ORDER.index(
                 calc.period_to_date
             ) < GRAIN_ORDER.index(grain):
                 raise fail(
@@ -179,9 +190,18 @@ class Planner:
             base = self._measure(metric.name, calc.base, "base", grain)
             conv = self._measure(metric.name, calc.conversion, "conversion", grain)
             base_entity = self._entity(metric.name, base.rows.source, calc.entity)
-            conv_entity = self._entity(metric.name, conv.rows.source, calc.entity)
+            matched = calc.conversion_entity or calc.entity
+            field_name = "conversion_entity" if calc.conversion_entity else "entity"
+            span = self.project.span("metric", metric.name, "calculation", field_name)
+            what = f"metric {metric.name!r}"
             converted = Converted(
-                base.rows, base_entity, conv.rows, conv_entity, models.duration_days(calc.within)
+                base.rows,
+                base_entity,
+                conv.rows,
+                entity_key(self.project, base.rows.source, matched, span, what),
+                entity_key(self.project, conv.rows.source, matched, span, what),
+                models.duration_days(calc.within),
+                calc.window_end == "inclusive",
             )
             entities = Measure(base.rows, "count_distinct", (base_entity,))
             return Divide(Ref(converted, 0), Ref(entities, 0))
@@ -205,7 +225,23 @@ class Planner:
         measure = self._aggregation(metric, grain)
         return Ref(measure, measure.fill)
 
-    def _derive(self, node: exp.Expr, grain: models.Grain) -> Value:
+    def _periodless(self, metric: models.Metric) -> Exception:
+        calc = metric.calculation
+        what = (
+            f"a {calc.period_to_date.value}-to-date total"
+            if isinstance(calc, models.Cumulative) and calc.period_to_date
+            else f"a {calc.type}"
+        )
+        declared = metric.grain is None
+        return fail(
+            "C038",
+            f"metric {metric.name!r} is {what}, which needs periods, but it is asked for as one "
+            "total" + (" (it declares no `grain`)" if declared else ""),
+            self.project.span("metric", metric.name, "calculation" if declared else "grain"),
+            "declare `grain:` on the metric (day, week, month or quarter), or query it by a grain",
+        )
+
+    def _derive(self, node: exp.Expr, grain: QueryGrain) -> Value:
         if isinstance(node, exp.Paren):
             return self._derive(node.this, grain)
         if isinstance(node, exp.Column):
@@ -244,7 +280,7 @@ class Planner:
 
     # -- rows and measures ------------------------------------------------------------------------
 
-    def _measure(self, user: str, name: str, field_name: str, grain: models.Grain) -> Measure:
+    def _measure(self, user: str, name: str, field_name: str, grain: QueryGrain) -> Measure:
         metric = self.metric(name)
         if metric.calculation.type not in models.AGGREGATIONS:
             raise fail(
@@ -255,7 +291,7 @@ class Planner:
             )
         return self._aggregation(metric, grain)
 
-    def _aggregation(self, metric: models.Metric, grain: models.Grain) -> Measure:
+    def _aggregation(self, metric: models.Metric, grain: QueryGrain) -> Measure:
         calc = metric.calculation
         rows = self.rows(metric)
         if isinstance(calc, models.CountDistinct):

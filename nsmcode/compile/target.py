@@ -142,7 +142,9 @@ class Target:
         ctes: list[exp.CTE] = list(with_.expressions)
         index = next(i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries))
         grain = ctes[index].this.text("unit")
-        if self.spine == "recursive":
+        if grain == "TOTAL":
+            ctes[index] = cte(PERIODS, _one_period())
+        elif self.spine == "recursive":
             ctes[index] = cte(PERIODS, _recursive(grain), ["period"])
             with_.set("recursive", True)
         elif self.spine == "numbers":
@@ -165,6 +167,16 @@ def _null_safe_eq(node: exp.Expr) -> exp.Expr:
     return exp.Paren(
         this=exp.Or(this=exp.EQ(this=left, expression=right), expression=exp.Paren(this=both_null))
     )
+
+
+def _one_period() -> exp.Select:
+    """A total's calendar: its one period, when the bounds have one."""
+    select = exp.Select().select(alias(col("period_lo", "b"), "period"), copy=False)
+    select.from_(table(BOUNDS, "b"), copy=False)
+    select.where(
+        exp.LTE(this=col("period_lo", "b"), expression=col("period_hi", "b")), copy=False
+    )
+    return select
 
 
 def _next(grain: str, value: exp.Expr) -> exp.Expr:

@@ -396,6 +396,7 @@ class TSQL(Target):
         # the calendar recurses once per period; the default limit is 100
         option = exp.QueryOption(this=exp.Var(this="MAXRECURSION"), expression=number(0))
         query.set("options", [option])
+        ensure_predicates(query)
 
 
 TARGET_CLASSES: tuple[type[Target], ...] = (
@@ -434,3 +435,38 @@ def _tsql_boolean(generator: Any, node: exp.Boolean) -> str:
     if predicate:
         return "(1 = 1)" if node.this else "(1 = 0)"
     return "1" if node.this else "0"
+
+
+def predicate_positions(tree: exp.Expr) -> list[exp.Expr]:
+    """Every expression of `tree` used as a condition (WHERE, HAVING, JOIN ON, CASE WHEN, the
+    operands of AND, OR and NOT), parentheses looked through."""
+    found: list[exp.Expr] = []
+    for node in tree.walk():
+        keys: tuple[str, ...] = ()
+        if isinstance(node, exp.Where | exp.Having | exp.If | exp.Not):
+            keys = ("this",)
+        elif isinstance(node, exp.Join):
+            keys = ("on",)
+        elif isinstance(node, exp.Connector):
+            keys = ("this", "expression")
+        for key in keys:
+            child = node.args.get(key)
+            while isinstance(child, exp.Paren):
+                child = child.this
+            if isinstance(child, exp.Expr):
+                found.append(child)
+    return found
+
+
+def is_predicate(node: exp.Expr) -> bool:
+    """A condition SQL Server accepts where a boolean is expected (it has no boolean values)."""
+    return isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.Boolean)
+
+
+def ensure_predicates(tree: exp.Expr) -> None:
+    """SQL Server: make every condition a predicate, `value <> 0`, as sqlglot does for a bare
+    column (`NOT COALESCE(flag, FALSE)` is not a condition there; `NOT COALESCE(flag, 0) <> 0`
+    is). Columns are left to sqlglot's own rewrite."""
+    for node in predicate_positions(tree):
+        if not is_predicate(node) and not isinstance(node, exp.Column):
+            node.replace(exp.NEQ(this=paren(node.copy()), expression=number(0)))

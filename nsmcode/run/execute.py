@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
@@ -76,13 +76,23 @@ def grain_of(project: Project, name: str, override: models.Grain | None) -> mode
     return override or project.metrics[name].grain or models.Grain.WEEK
 
 
-def groups(project: Project, names: Sequence[str], grain: models.Grain | None) -> list[list[str]]:
+def groups(
+    project: Project, names: Sequence[str], grain: models.Grain | Literal["total"] | None
+) -> list[list[str]]:
     """Metrics grouped by grain, in the order first named; duplicates dropped. One query per
     group scans each source once and shares one period spine across the group's metrics."""
-    out: dict[models.Grain, list[str]] = {}
+    out: dict[models.Grain | str, list[str]] = {}
     for name in dict.fromkeys(names):
-        out.setdefault(grain_of(project, name, grain), []).append(name)
+        out.setdefault(grain or grain_of(project, name, None), []).append(name)
     return list(out.values())
+
+
+def _with_grain(project: Project, name: str, options: QueryOptions) -> QueryOptions:
+    """Options with an explicit grain: a metric without `grain:` is run by week here (the
+    compiler alone would make it one total)."""
+    if options.grain is not None:
+        return options
+    return replace(options, grain=grain_of(project, name, None))
 
 
 def plan(
@@ -97,15 +107,16 @@ def plan(
 
     batches: list[Batch] = []
     for group in groups(project, names, options.grain) if batch else [[n] for n in names]:
+        chosen = _with_grain(project, group[0], options)
         if len(group) > 1:
             try:
-                sql = compile_metrics(project, group, dialect, options)
+                sql = compile_metrics(project, group, dialect, chosen)
             except CompileError:
                 pass  # not batchable together: compile one by one (real errors resurface)
             else:
                 batches.append(Batch(tuple(group), sql))
                 continue
-        batches.extend(Batch((n,), compile_metric(project, n, dialect, options)) for n in group)
+        batches.extend(Batch((n,), compile_metric(project, n, dialect, chosen)) for n in group)
     return batches
 
 
@@ -153,7 +164,7 @@ def _execute(
             raise InputError([explain(project, engine, item.metrics, exc)]) from None
     results: list[tuple[tuple[str, ...], Result]] = []
     for name in item.metrics:
-        sql = compile_metric(project, name, engine.dialect, options)
+        sql = compile_metric(project, name, engine.dialect, _with_grain(project, name, options))
         try:
             results.append(((name,), engine.execute(sql)))
         except EngineError as exc:

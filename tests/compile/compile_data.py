@@ -155,3 +155,16 @@ def build() -> dict[str, Table]:
 
 
 DATA = build()
+
+
+def _with_extra_tables() -> None:
+    """The time-boundary probes (compile_time.py) and the users/accounts tables
+    (compile_accounts.py) ride along in every engine."""
+    import compile_accounts
+    import compile_time
+
+    DATA.update(compile_time.TABLES)
+    DATA.update(compile_accounts.TABLES)
+
+
+_with_extra_tables()

@@ -365,7 +365,7 @@ class Reference:
             converted = {
                 r["_entity"]
                 for r in base
-                if any(r["_time"] <= t < r["_time"] + window for t in events[r["_entity"]])
+                if any(r["_time"] <= t <= r["_time"] + window for t in events[r["_entity"]])
             }
             return div(len(converted), len(entities))
         if metric.kind == "pop":

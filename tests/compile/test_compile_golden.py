@@ -21,17 +21,20 @@ from nsmcode.project import Project
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES: dict[str, tuple[str, QueryOptions]] = {
-    "count_distinct_joined_qualifier": ("active_accounts", QueryOptions()),
+    "count_distinct_joined_qualifier": ("active_accounts", QueryOptions(grain=Grain.WEEK)),
     "count_distinct_pairs_segments": (
         "integration_points",
-        QueryOptions(segments=("plan", "developer_segment")),
+        QueryOptions(grain=Grain.WEEK, segments=("plan", "developer_segment")),
     ),
-    "ratio_shared_scan": ("error_rate", QueryOptions()),
+    "ratio_shared_scan": ("error_rate", QueryOptions(grain=Grain.WEEK)),
     "derived_functions": ("calls_index", QueryOptions(grain=Grain.MONTH)),
-    "rolling_window_over_period": ("active_accounts_28d_wow", QueryOptions(segments=("plan",))),
+    "rolling_window_over_period": (
+        "active_accounts_28d_wow",
+        QueryOptions(grain=Grain.WEEK, segments=("plan",)),
+    ),
     "period_to_date": ("revenue_mtd", QueryOptions(grain=Grain.MONTH)),
-    "all_time_total": ("calls_total", QueryOptions()),
-    "conversion": ("activation_7d", QueryOptions()),
+    "all_time_total": ("calls_total", QueryOptions(grain=Grain.WEEK)),
+    "conversion": ("activation_7d", QueryOptions(grain=Grain.WEEK)),
     "retention": ("retention_2", QueryOptions()),
     "average_day_bounded": (
         "latency_avg",
@@ -42,6 +45,11 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
         QueryOptions(grain=Grain.QUARTER, segments=("region_name",)),
     ),
     "select_source": ("paid_invoice_count", QueryOptions(grain=Grain.MONTH)),
+    # a metric without a grain: one total over since..until (docs/spec.md "Time")
+    "total_bounded_window": (
+        "calls_2w",
+        QueryOptions(segments=("plan",), since=dt.date(2026, 3, 10), until=dt.date(2026, 5, 20)),
+    ),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 

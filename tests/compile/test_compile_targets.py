@@ -138,7 +138,8 @@ CALENDARS = {
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_target_spellings(project: Project, dialect: str) -> None:
     """The documented per-target choices are the ones emitted (see targets.py)."""
-    sql = compile_metric(project, "active_accounts_28d", dialect, QueryOptions(segments=("plan",)))
+    options = QueryOptions(grain=Grain.WEEK, segments=("plan",))
+    sql = compile_metric(project, "active_accounts_28d", dialect, options)
     assert WEEK_SPELLINGS[dialect] in sql
     assert CALENDARS[dialect] in sql
     if dialect in ("redshift", "tsql"):

@@ -79,7 +79,7 @@ WITH nsm_rows_accounts AS (
   JOIN nsm_rows_events AS c
     ON c.c_account_id = b.c_account_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < addDays(b.nsm_ts, 7)
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= addDays(b.nsm_ts, 7)
   GROUP BY
     b.period
 )

@@ -45,7 +45,7 @@ WITH nsm_rows_accounts AS (
   JOIN nsm_rows_events AS c
     ON c.c_account_id = b.c_account_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < b.nsm_ts + INTERVAL '7' DAY
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= b.nsm_ts + INTERVAL '7' DAY
   GROUP BY
     b.period
 )

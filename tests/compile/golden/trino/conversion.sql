@@ -46,7 +46,7 @@ WITH nsm_rows_accounts AS (
   JOIN nsm_rows_events AS c
     ON c.c_account_id = b.c_account_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < DATE_ADD('day', 7, b.nsm_ts)
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= DATE_ADD('day', 7, b.nsm_ts)
   GROUP BY
     b.period
 )

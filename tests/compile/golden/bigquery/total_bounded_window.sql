@@ -1,0 +1,65 @@
+WITH nsm_rows_events AS (
+  SELECT
+    CASE
+      WHEN CAST(events.called_at AS DATE) >= CAST('2026-03-10' AS DATE)
+      AND CAST(events.called_at AS DATE) <= CAST('2026-05-20' AS DATE)
+      THEN CAST('1970-01-01' AS DATE)
+    END AS period,
+    accounts.plan AS g_plan,
+    CAST(events.called_at AS DATE) AS nsm_day
+  FROM events AS events
+  LEFT JOIN accounts AS accounts
+    ON events.account_id = accounts.account_id
+  WHERE
+    events.environment = 'production'
+), nsm_bounds AS (
+  SELECT
+    CAST('1970-01-01' AS DATE) AS period_lo,
+    CAST('1970-01-01' AS DATE) AS period_hi,
+    CAST('1970-01-01' AS DATE) AS period_from,
+    CAST('2026-03-10' AS DATE) AS range_start,
+    CAST('2026-05-20' AS DATE) AS range_end
+), nsm_periods AS (
+  SELECT
+    b.period_lo AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_lo <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    r.g_plan,
+    COUNT(*) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  CROSS JOIN nsm_bounds AS rb
+  WHERE
+    r.nsm_day >= DATE_ADD(DATE_ADD(rb.range_end, INTERVAL 1 DAY), INTERVAL -14 DAY)
+    AND r.nsm_day < DATE_ADD(rb.range_end, INTERVAL 1 DAY)
+  GROUP BY
+    p.period,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_plan
+  FROM nsm_rows_events
+  WHERE
+    NOT period IS NULL
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  rb.range_start AS period,
+  sp.g_plan AS plan,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_spine AS sp
+CROSS JOIN nsm_bounds AS rb
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
+ORDER BY
+  sp.period NULLS LAST,
+  sp.g_plan NULLS LAST
