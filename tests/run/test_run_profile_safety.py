@@ -120,7 +120,8 @@ def test_database_is_never_created(tiny: Tiny, kind: str, database: str, code: s
 
 def test_database_outside_the_project_is_refused_even_if_it_exists(tiny: Tiny) -> None:
     _user_database(tiny.root.parent / "elsewhere.duckdb")
-    _profile(tiny, f"  far:\n    type: duckdb\n    database: {tiny.root.parent / 'elsewhere.duckdb'}\n")
+    far = tiny.root.parent / "elsewhere.duckdb"
+    _profile(tiny, f"  far:\n    type: duckdb\n    database: {far}\n")
     with pytest.raises(InputError) as raised:
         open_engine(load_project(tiny.root), "far")
     assert _codes(raised) == ["R013"]
@@ -159,7 +160,8 @@ def test_dbapi_driver_is_imported_only_when_a_query_runs(tiny: Tiny, tmp_path: P
     write_sqlite(tiny.root / "probe.sqlite")
     text = (tiny.root / "nsmcode.yaml").read_text().replace("connection: local\n", "")
     text = text.replace("name: tiny\n", "name: tiny\ndialect: sqlite\nconnection: probe\n")
-    text += f"  probe:\n    type: dbapi\n    module: nsm_probe_driver\n    database: '{tiny.root / 'probe.sqlite'}'\n"
+    database = tiny.root / "probe.sqlite"
+    text += f"  probe:\n    type: dbapi\n    module: nsm_probe_driver\n    database: '{database}'\n"
     (tiny.root / "nsmcode.yaml").write_text(text)
     for args in (
         ["validate"],

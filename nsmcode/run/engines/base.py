@@ -258,9 +258,8 @@ _CREDENTIAL_WORDS = (
     "unauthenticated",
     "invalid token",
     "credential",
-    "401",
-    "403",
 )
+_CREDENTIAL_STATUS = re.compile(r"\b(?:401|403)\b")
 
 
 def connect_error(
@@ -269,7 +268,7 @@ def connect_error(
     """R005 when the driver says the credentials are wrong, else R004 (cannot connect)."""
     message = scrub(first_line(exc), secrets)
     lowered = message.lower()
-    if any(word in lowered for word in _CREDENTIAL_WORDS):
+    if any(word in lowered for word in _CREDENTIAL_WORDS) or _CREDENTIAL_STATUS.search(message):
         where = next(
             (v for v in (conn.password_env, conn.token_env, conn.dsn_env) if v is not None), None
         )
