@@ -208,12 +208,33 @@ class ClickHouse(Target):
         return func("toDate", value)
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
-        return func(f"add{grain.capitalize()}s", value, count)
+        # Date arithmetic wraps around 2149-06-06 (the digits calendar adds up to 99,999 days,
+        # which would come back as 1970s dates); Date32 saturates at 2299-12-31 instead
+        return func(f"add{grain.capitalize()}s", func("toDate32", value), count)
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
         return func("addDays", value, days)
 
+    def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
+        # Functions of Nullable values also run on the masked rows' defaults: x / NULL computes
+        # x / 0 = inf underneath, and CAST(inf AS Decimal) throws although the row is NULL;
+        # accurateCastOrNull gives NULL instead. It truncates, where other engines' CAST rounds
+        # (9821.499999999998 must become 9821.5): round to 9 digits first. ROUND on a Decimal
+        # rounds halves away from zero.
+        nine = exp.Round(this=value, decimals=number(9))
+        decimal = func("accurateCastOrNull", nine, exp.Literal.string("Decimal(38, 9)"))
+        return cast(exp.Round(this=decimal, decimals=number(digits)), "DOUBLE")
+
     def finish(self, query: exp.Select) -> None:
+        # a projection `c.period` is named "c.period", not "period": name it
+        for select in query.find_all(exp.Select):
+            select.set(
+                "expressions",
+                [
+                    alias(p, p.name) if isinstance(p, exp.Column) and p.table else p
+                    for p in select.expressions
+                ],
+            )
         # LEFT JOIN misses are NULL (not 0 or ''); COUNT(DISTINCT) is exact whatever the server
         # default (it may be set to the approximate uniq)
         exact = exp.Literal.string("uniqExact")

@@ -1,7 +1,8 @@
 """Load the test dataset into real engines (with proper types) and run compiled SQL on them.
 
-DuckDB and SQLite always run; PostgreSQL needs NSMCODE_TEST_POSTGRES and Spark needs pyspark and
-Java: without them the tests skip with the reason, except under CI=true where they fail.
+DuckDB and SQLite always run; PostgreSQL needs NSMCODE_TEST_POSTGRES, MySQL/MariaDB
+NSMCODE_TEST_MYSQL (a URL, driver PyMySQL), ClickHouse the chdb package (in-process), Spark pyspark
+and Java: without them the tests skip with the reason, except under CI=true where they fail.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import pytest
 from compile_data import DATA
 
 Runner = Callable[[str], list[tuple[Any, ...]]]
+
+ENGINES = ("duckdb", "sqlite", "postgres", "clickhouse", "mysql")
+"""Engines fast enough to run every case (fixture `<engine>_run`); Spark runs batches."""
 
 _DUCKDB = {
     "string": "VARCHAR",
@@ -169,5 +173,113 @@ def spark_runner(spark: Any) -> Runner:
 
     def run(sql: str) -> list[tuple[Any, ...]]:
         return [normalize(tuple(r)) for r in spark.sql(sql).collect()]
+
+    return run
+
+
+_CLICKHOUSE = {
+    "string": "Nullable(String)",
+    "integer": "Nullable(Int64)",
+    "number": "Nullable(Float64)",
+    "boolean": "Nullable(Bool)",
+    "timestamp": "Nullable(DateTime64(6, 'UTC'))",
+}
+
+
+def _literal(value: Any) -> str:
+    """A SQL literal both ClickHouse and MySQL read (test data only: known, simple values)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return "'" + value.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _inserts(name: str, rows: list[tuple[Any, ...]]) -> list[str]:
+    values = [f"({', '.join(map(_literal, row))})" for row in rows]
+    chunks = [values[i : i + 500] for i in range(0, len(values), 500)]
+    return [f"INSERT INTO {name} VALUES {', '.join(chunk)}" for chunk in chunks]
+
+
+def clickhouse_runner() -> Runner:
+    """chDB: ClickHouse in-process, running the `clickhouse` target's SQL unchanged."""
+    try:
+        from chdb import dbapi
+    except ImportError:
+        unavailable("chdb is not installed: ClickHouse execution tests skipped")
+    con = dbapi.connect()
+    cursor = con.cursor()
+    for name, (columns, rows) in DATA.items():
+        ddl = ", ".join(f"{c} {_CLICKHOUSE[t]}" for c, t in columns)
+        cursor.execute(f"CREATE TABLE {name} ({ddl}) ENGINE = Memory")
+        for insert in _inserts(name, rows):
+            cursor.execute(insert)
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        query = con.cursor()  # a cursor that saw an error returns stale rows afterwards
+        try:
+            query.execute(sql)
+            return [normalize(tuple(r)) for r in query.fetchall()]
+        finally:
+            query.close()
+
+    return run
+
+
+_MYSQL = {
+    "string": "VARCHAR(255)",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "DATETIME(6)",
+}
+
+
+def mysql_url() -> str:
+    url = os.environ.get("NSMCODE_TEST_MYSQL")
+    if not url:
+        unavailable("NSMCODE_TEST_MYSQL is not set: MySQL/MariaDB execution tests skipped")
+    assert url is not None
+    return url
+
+
+def mysql_connect(url: str, database: str | None = None) -> Any:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        import pymysql
+    except ImportError:
+        unavailable("pymysql is not installed: MySQL/MariaDB execution tests skipped")
+    parts = urlsplit(url)
+    return pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=unquote(parts.username or "root"),
+        password=unquote(parts.password or ""),
+        database=database or parts.path.lstrip("/") or None,
+        autocommit=True,
+    )
+
+
+def mysql_load(con: Any) -> None:
+    with con.cursor() as cursor:
+        # the session time zone must not shift DATETIME values (it does not, but be explicit)
+        cursor.execute("SET time_zone = '+00:00'")
+        for name, (columns, rows) in DATA.items():
+            ddl = ", ".join(f"{c} {_MYSQL[t]}" for c, t in columns)
+            cursor.execute(f"CREATE TABLE {name} ({ddl})")
+            for insert in _inserts(name, rows):
+                cursor.execute(insert)
+
+
+def mysql_runner(con: Any) -> Runner:
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        with con.cursor() as cursor:
+            cursor.execute(sql)
+            return [normalize(tuple(r)) for r in cursor.fetchall()]
 
     return run

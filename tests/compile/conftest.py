@@ -12,7 +12,12 @@ import pytest
 from compile_data import PROJECT
 from compile_engines import (
     Runner,
+    clickhouse_runner,
     duckdb_runner,
+    mysql_connect,
+    mysql_load,
+    mysql_runner,
+    mysql_url,
     postgres_dsn,
     postgres_load,
     postgres_runner,
@@ -64,3 +69,27 @@ def spark_run() -> Iterator[Runner]:
         yield spark_runner(spark)
     finally:
         spark.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_run() -> Runner:
+    return clickhouse_runner()
+
+
+@pytest.fixture(scope="session")
+def mysql_run() -> Iterator[Runner]:
+    """MariaDB (or MySQL) at NSMCODE_TEST_MYSQL: a fresh database, dropped at the end."""
+    url = mysql_url()
+    database = f"nsmcode_compile_{os.getpid()}_{random.Random().randrange(10**9)}"
+    admin = mysql_connect(url)
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {database}")
+    con = mysql_connect(url, database)
+    try:
+        mysql_load(con)
+        yield mysql_runner(con)
+    finally:
+        con.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin.close()
