@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -67,20 +67,42 @@ def load(path: str | Path = ".") -> Project:
 # Results
 
 
-@dataclass(frozen=True)
 class Result:
     """A query's answer: `columns` and `rows` (tuples), one row per period (and segment values),
     plus `complete` per row (False: the period had not closed by `as_of`, its value may change).
 
-    `sql` holds the statement(s) that ran, in the connection's dialect."""
+    `sql` holds the statement(s) that ran, in the connection's dialect. On DuckDB the result
+    stays an Arrow table until `rows` are asked for."""
 
-    table: Table = field(repr=False)
-    statements: tuple[str, ...] = ()
-    arrow: Any = field(default=None, repr=False, compare=False)
-    """The engine's Arrow table, when it gave one (DuckDB): converted without Python objects."""
+    def __init__(
+        self,
+        table: Table | None,
+        statements: Sequence[str] = (),
+        arrow: Any = None,
+        shape: tuple[Sequence[str], Sequence[str], dt.date | None] = ((), (), None),
+    ) -> None:
+        self._table = table
+        self.statements = tuple(statements)
+        self._arrow = arrow
+        self._shape = shape
+
+    @property
+    def table(self) -> Table:
+        """The rows as Python objects (what the command line prints)."""
+        if self._table is None:
+            from nsmcode.run import arrow
+
+            metrics, segments, as_of = self._shape
+            self._table = arrow.to_table(self._arrow, metrics, segments, as_of)
+        return self._table
+
+    def __repr__(self) -> str:
+        return f"<nsmcode.Result {len(self)} rows: {', '.join(self.columns)}>"
 
     @property
     def columns(self) -> list[str]:
+        if self._arrow is not None:
+            return [c for c in self._arrow.column_names if c != "complete"]
         return self.table.columns
 
     @property
@@ -112,8 +134,8 @@ class Result:
     def to_arrow(self) -> pyarrow.Table:
         """A pyarrow Table (columns as in `columns`, then `complete`)."""
         pa = _optional("pyarrow", "to_arrow")
-        if self.arrow is not None:
-            return self.arrow
+        if self._arrow is not None:
+            return self._arrow
         data = {c: [r[i] for r in self.rows] for i, c in enumerate(self.columns)}
         if self.complete is not None:
             data["complete"] = list(self.complete)
@@ -134,7 +156,7 @@ class Result:
         return frame
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._arrow.num_rows if self._arrow is not None else len(self.table.rows)
 
 
 def _optional(module: str, what: str) -> Any:
@@ -395,7 +417,7 @@ class Project:
         progress: Progress | None = None,
         where_span: Span | None = None,
     ) -> Result:
-        from nsmcode.run import execute, goals, shape
+        from nsmcode.run import arrow, execute, goals, shape
 
         project = self._project
         execute.check_metrics(project, names)
@@ -405,6 +427,18 @@ class Project:
             raise InputError([negative])
         options = self._options(segments, where, since, until, where_span)
         batches = execute.plan(project, names, engine.dialect, options, by=_by(by))
+        statements = tuple(b.sql for b in batches)
+        if arrow.available(engine, batches, pivot):
+            data = arrow.fetch(project, engine, batches[0], len(options.segments))
+            shape.check_order([c for c in data.column_names], order)
+            as_of = as_of or goals.latest_date(project, engine, names)
+            if as_of is not None:
+                data = arrow.completeness(project, data, batches[0].metrics, as_of, _by(by), until)
+            if order:
+                data = arrow.order(data, order)
+            if limit is not None:
+                data = data.slice(0, limit)
+            return Result(None, statements, data, (batches[0].metrics, options.segments, as_of))
         table = execute.run_batches(project, engine, names, options, batches, progress)
         if as_of is None:
             as_of = goals.latest_date(project, engine, names)
@@ -414,8 +448,7 @@ class Project:
             table = shape.pivot(table)
         if order:
             table = shape.order(table, order)
-        table = shape.limit(table, limit)
-        return Result(table, tuple(b.sql for b in batches))
+        return Result(shape.limit(table, limit), statements)
 
     def _status(
         self, kind: str, names: Sequence[str], as_of: DateLike | None, connection: str | None

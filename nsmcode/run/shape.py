@@ -13,7 +13,7 @@ the sources the metrics read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +24,31 @@ from nsmcode.run.execute import Table, query_grain
 from nsmcode.run.goals import settle
 
 
+def total_complete(
+    project: Project, metrics: Sequence[str], as_of: dt.date, until: dt.date | None
+) -> bool:
+    """Whether a total over the range ending at `until` (else `as_of`) is final by `as_of`."""
+    end = min(until, as_of) if until else as_of
+    settles = [settle(project, m) for m in metrics]
+    return all(end + dt.timedelta(days=s.days) <= as_of and not s.periods for s in settles)
+
+
+def period_complete(
+    project: Project, metrics: Sequence[str], by: str | None, as_of: dt.date
+) -> Callable[[dt.date], bool]:
+    """Whether the period starting on a date is final by `as_of` for every metric."""
+    rules = [(query_grain(project, m, by), settle(project, m)) for m in metrics]
+
+    def complete(start: dt.date) -> bool:
+        return all(
+            status.settled_by(start, grain, rule) <= as_of
+            for grain, rule in rules
+            if grain is not None
+        )
+
+    return complete
+
+
 def completeness(
     project: Project,
     table: Table,
@@ -32,30 +57,34 @@ def completeness(
     until: dt.date | None = None,
 ) -> Table:
     """The table with `complete` set for every row (see the module docstring)."""
-    settles = {m: settle(project, m) for m in table.metrics}
     if table.total:
-        end = min(until, as_of) if until else as_of
-        done = all(end + dt.timedelta(days=s.days) <= as_of for s in settles.values())
-        done = done and all(s.periods == 0 for s in settles.values())
+        done = total_complete(project, table.metrics, as_of, until)
         return replace(table, complete=tuple(done for _ in table.rows), as_of=as_of)
-    grains = {m: query_grain(project, m, by) for m in table.metrics}
-    flags = []
-    for row in table.rows:
-        start = row[0]
-        flags.append(
-            all(
-                status.settled_by(start, grain, settles[m]) <= as_of
-                for m, grain in grains.items()
-                if grain is not None
-            )
-        )
-    return replace(table, complete=tuple(flags), as_of=as_of)
+    complete = period_complete(project, table.metrics, by, as_of)
+    flags = tuple(complete(row[0]) for row in table.rows)
+    return replace(table, complete=flags, as_of=as_of)
 
 
 def order(table: Table, keys: Sequence[str], span: Span | None = None) -> Table:
     """Rows sorted by columns; `-name` sorts descending. NULLs come last either way; ties keep
     the default order (period, then segments)."""
+    check_order(table.columns, keys, span)
     columns = table.columns
+    indexed = list(zip(table.rows, table.complete or [None] * len(table.rows), strict=True))
+    for key in reversed(keys):
+        index = columns.index(key.removeprefix("-"))
+        descending = key.startswith("-")
+        present = [r for r in indexed if r[0][index] is not None]
+        missing = [r for r in indexed if r[0][index] is None]
+        present.sort(key=lambda r: r[0][index], reverse=descending)
+        indexed = present + missing
+    rows = [r for r, _ in indexed]
+    complete = None if table.complete is None else tuple(bool(c) for _, c in indexed)
+    return replace(table, rows=rows, complete=complete)
+
+
+def check_order(columns: Sequence[str], keys: Sequence[str], span: Span | None = None) -> None:
+    """Every key names a column (`-name`: descending); R011 at `--order` otherwise."""
     problems = [
         Diagnostic(
             "R011",
@@ -68,17 +97,6 @@ def order(table: Table, keys: Sequence[str], span: Span | None = None) -> Table:
     ]
     if problems:
         raise InputError(problems)
-    indexed = list(zip(table.rows, table.complete or [None] * len(table.rows), strict=True))
-    for key in reversed(keys):
-        index = columns.index(key.removeprefix("-"))
-        descending = key.startswith("-")
-        present = [r for r in indexed if r[0][index] is not None]
-        missing = [r for r in indexed if r[0][index] is None]
-        present.sort(key=lambda r: r[0][index], reverse=descending)
-        indexed = present + missing
-    rows = [r for r, _ in indexed]
-    complete = None if table.complete is None else tuple(bool(c) for _, c in indexed)
-    return replace(table, rows=rows, complete=complete)
 
 
 def limit(table: Table, count: int | None) -> Table:
