@@ -238,6 +238,16 @@ class Project:
         with _errors():
             return listing.dimensions(self._project, metric)
 
+    def catalog(self, kind: str, metric: str | None = None) -> list[dict[str, Any]]:
+        """What `nsmcode list KIND` shows: `metrics`, `dimensions`, `segments` or `funnels`
+        (dimensions and segments: of `metric` only, when given)."""
+        from nsmcode.run import listing
+
+        if kind not in listing.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(listing.KINDS)}, not {kind!r}")
+        with _errors():
+            return listing.rows(self._project, kind, metric)
+
     # -- queries ----------------------------------------------------------------------------------
 
     def query(
