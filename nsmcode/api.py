@@ -290,6 +290,54 @@ class Project:
                 progress=progress,
             )
 
+    def query_saved(
+        self,
+        name: str,
+        *,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        pivot: bool = False,
+        as_of: DateLike | None = None,
+        connection: str | None = None,
+        progress: Progress | None = None,
+    ) -> Result:
+        """Run a saved query (`saved_queries:` in the definitions). Relative bounds such as
+        `since: -12 weeks` count back from `as_of`, else from today."""
+        from nsmcode.run import saved
+
+        with _errors():
+            day = _day(as_of, "as_of")
+            definition = saved.get(self._project, name)
+            options = saved.options(self._project, definition, day or dt.date.today())
+            with self._engine(connection) as engine:
+                return self._query(
+                    engine,
+                    list(definition.metrics),
+                    by=saved.by(definition),
+                    segments=options.segments,
+                    where=options.where,
+                    since=options.since,
+                    until=options.until,
+                    order=order,
+                    limit=limit,
+                    pivot=pivot,
+                    as_of=day,
+                    progress=progress,
+                    where_span=options.where_span,
+                )
+
+    @property
+    def saved_queries(self) -> Mapping[str, models.SavedQuery]:
+        return _frozen(self._project.saved_queries)
+
+    def saved_sql(self, name: str, *, dialect: str | None = None) -> str:
+        """A saved query's SQL, as `nsmcode compile` writes it (relative bounds on
+        CURRENT_DATE)."""
+        from nsmcode.run import saved
+
+        with _errors():
+            return saved.compile_saved(self._project, name, dialect or self._project.config.dialect)
+
     def explain(
         self,
         metrics: str | Sequence[str],
@@ -304,15 +352,13 @@ class Project:
     ) -> list[str]:
         """The SQL `query` would run, one statement per batch, for the dialect of `connection`
         (or `dialect`); nothing runs and nothing connects."""
-        from nsmcode.run import connections, execute
+        from nsmcode.run import execute
 
         with _errors():
             names = _names(metrics)
             execute.check_metrics(self._project, names)
             _check_by(by)
-            if dialect is None:
-                _, profile = connections.profile(self._project, connection)
-                dialect = _ENGINE_DIALECT.get(profile.type, self._project.config.dialect)
+            dialect = dialect or self.connection_dialect(connection)
             options = self._options(segments, where, _day(since, "since"), _day(until, "until"))
             batches = execute.plan(self._project, names, dialect, options, by=_by(by))
             return [b.sql for b in batches]
@@ -373,6 +419,14 @@ class Project:
     ) -> Status:
         """Status of every KPI (of the named teams), as `kpi status` reports it."""
         return self._status("kpi", teams, as_of, connection)
+
+    def connection_dialect(self, connection: str | None = None) -> str:
+        """The SQL dialect a connection profile runs (default: the project's connection)."""
+        from nsmcode.run import connections
+
+        with _errors():
+            _, profile = connections.profile(self._project, connection)
+        return _ENGINE_DIALECT.get(profile.type, self._project.config.dialect)
 
     # -- internals shared with the command line ---------------------------------------------------
 
@@ -493,7 +547,7 @@ def _by(by: str | None) -> str:
 
 
 def _check_by(by: str | None) -> None:
-    if by is not None and by not in (*GRAINS, TOTAL):
+    if by is not None and by not in (*GRAINS, TOTAL, "own"):
         raise InputError(
             [
                 Diagnostic(
@@ -504,6 +558,7 @@ def _check_by(by: str | None) -> None:
                 )
             ]
         )
+
 
 
 def _names(metrics: str | Sequence[str]) -> list[str]:

@@ -108,6 +108,12 @@ def _step_name(step: Any) -> str | None:
     "--explain", is_flag=True, help="Print the SQL for the connection's dialect; run nothing."
 )
 @click.option(
+    "--saved",
+    default=None,
+    metavar="NAME",
+    help="Run a saved query (`saved_queries:`); --order, --limit, --pivot, --as-of apply.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
@@ -129,6 +135,7 @@ def query(
     pivot: bool,
     as_of: dt.datetime | None,
     explain: bool,
+    saved: str | None,
     fmt: str,
     connection: str | None,
 ) -> None:
@@ -141,11 +148,32 @@ def query(
     from nsmcode.console import current
     from nsmcode.run import output
 
-    if not metrics:
-        raise click.UsageError("name at least one METRIC")
+    if saved is not None:
+        given = [f for f, v in (("METRIC", metrics), ("--by", by), ("--segment", segments),
+                                ("--where", where), ("--since", since), ("--until", until)) if v]
+        if given:
+            raise click.UsageError(f"--saved defines the query; drop {', '.join(given)}")
+    elif not metrics:
+        raise click.UsageError("name at least one METRIC (or --saved NAME)")
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
     project = api.load(project_dir)
+    if saved is not None:
+        if explain:
+            sql = project.saved_sql(saved, dialect=project.connection_dialect(connection))
+            current().result(sql.rstrip().rstrip(";") + ";")
+            return
+        result = project.query_saved(
+            saved,
+            order=order,
+            limit=limit,
+            pivot=pivot,
+            as_of=_date(as_of),
+            connection=connection,
+            progress=_progress("querying"),
+        )
+        current().result(output.RENDERERS[fmt](result.table))
+        return
     if explain:
         statements = project.explain(
             metrics,
