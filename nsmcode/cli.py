@@ -167,6 +167,8 @@ COMMANDS = {
     "schema": "nsmcode.commands.basics:schema",
     "compile": "nsmcode.commands.compile:compile_command",
     "query": "nsmcode.commands.run:query",
+    "list": "nsmcode.commands.catalog:list_command",
+    "values": "nsmcode.commands.catalog:values",
     "okr": "nsmcode.commands.run:okr",
     "kpi": "nsmcode.commands.run:kpi",
     "docs": "nsmcode.commands.docs:docs",

@@ -233,6 +233,11 @@ _CALCULATION_TYPES = tuple(
     for cls in models.Calculation.__origin__.__args__  # type: ignore[attr-defined]
 )
 _PATTERNS = (
+    (
+        "quarter|quarters",
+        "a valid date",
+        "write a date (YYYY-MM-DD) or a count back such as '-12 weeks' or '-90 days'",
+    ),
     ("day|days", "a valid duration", "write a number and a unit, e.g. '7 days' or '4 weeks'"),
     ("Q[1-4]", "a valid period", "write 2026, 2026-H1, 2026-Q1 or 2026-03"),
     (

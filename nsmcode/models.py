@@ -458,6 +458,48 @@ class Okr(Spec):
 # Files
 
 
+# ----------------------------------------------------------------------------------------------
+# Saved queries and materialized results
+
+
+RelativeDate = Annotated[
+    str,
+    Field(
+        pattern=r"^-[1-9][0-9]{0,3} (day|days|week|weeks|month|months|quarter|quarters)$",
+        description="A date counted back from the as-of date: '-12 weeks', '-90 days'.",
+    ),
+]
+
+
+class SavedQuery(Spec):
+    """A named query: `nsmcode query --saved NAME`, compiled to sql/<dialect>/saved/NAME.sql,
+    and what `nsmcode materialize` writes into the warehouse."""
+
+    name: Name
+    description: str | None = None
+    metrics: tuple[Name, ...] = Field(min_length=1)
+    """The metrics, one column each; computed in one query (they need one grain)."""
+    grain: Grain | Literal["total"] | None = None
+    """The period grain, or `total`; default: the metrics' own grain."""
+    segments: tuple[Name, ...] = ()
+    """Dimensions to break down by."""
+    where: str | None = None
+    """A condition on declared dimensions, as `nsmcode query --where`."""
+    since: dt.date | RelativeDate | None = None
+    """First period start (inclusive): a date, or relative such as `-12 weeks`."""
+    until: dt.date | RelativeDate | None = None
+    """Last period start (inclusive): a date, or relative such as `-1 week`."""
+
+
+class Materialize(Spec):
+    """Where `nsmcode materialize` writes saved queries' results."""
+
+    schema_name: Name = Field(alias="schema")
+    """The warehouse schema nsmcode owns tables in (created if missing)."""
+    lookback: int | None = Field(default=None, ge=0, le=1000)
+    """Periods recomputed on each run; default: the longest window of the query's metrics."""
+
+
 class DefinitionFile(Spec):
     """One YAML file under a definitions folder; any section may be split across any files."""
 
@@ -468,6 +510,7 @@ class DefinitionFile(Spec):
     funnels: tuple[Funnel, ...] = ()
     teams: tuple[Team, ...] = ()
     okrs: tuple[Okr, ...] = ()
+    saved_queries: tuple[SavedQuery, ...] = ()
 
 
 class RuleOverride(Spec):
@@ -636,6 +679,8 @@ class ProjectFile(Spec):
     """Name of the entry of `connections` to run on; default embedded DuckDB."""
     connections: dict[str, Connection] = Field(default_factory=dict)
     analysis: Analysis = Analysis()
+    materialize: Materialize | None = None
+    """Where `nsmcode materialize` writes; nothing is ever written without it."""
 
     @field_validator("paths")
     @classmethod

@@ -21,8 +21,9 @@ from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.loader import Parser, load_documents
 from nsmcode.yamlsource import Document, parse
 
-KINDS = ("source", "qualifier", "metric", "funnel", "team", "okr")
+KINDS = ("source", "qualifier", "metric", "funnel", "team", "okr", "saved_query")
 _SECTION = {
+    "saved_query": "saved_queries",
     "source": "sources",
     "qualifier": "qualifiers",
     "metric": "metrics",
@@ -49,6 +50,7 @@ class Project:
     funnels: dict[str, models.Funnel] = field(default_factory=dict)
     teams: dict[str, models.Team] = field(default_factory=dict)
     okrs: dict[str, models.Okr] = field(default_factory=dict)
+    saved_queries: dict[str, models.SavedQuery] = field(default_factory=dict)
     locations: dict[tuple[str, str], Location] = field(default_factory=dict)
 
     # -- where things are ---------------------------------------------------------------------
@@ -299,6 +301,9 @@ class _Checker:
                         self.p.span("funnel", name, "steps", i),
                         f"add `entities: [{{name: {funnel.entity}, column: ...}}]` to the source",
                     )
+        for name, saved in self.p.saved_queries.items():
+            for i, metric in enumerate(saved.metrics):
+                self.ref("saved_query", name, "metric", metric, "metrics", i)
         if not self.problems:
             self.cycles()
 

@@ -52,10 +52,13 @@ def _step_name(step: Any) -> str | None:
 
 
 @click.command()
-@click.argument("metrics", nargs=-1, required=True)
+@click.argument("metrics", nargs=-1)
 @project_option
 @click.option(
-    "--by", type=click.Choice(GRAINS), default=None, help="Period grain (default: each metric's)."
+    "--by",
+    type=click.Choice([*GRAINS, "total"]),
+    default=None,
+    help="Period grain, or `total` for one row over the range (default: each metric's).",
 )
 @click.option(
     "--segment",
@@ -63,6 +66,12 @@ def _step_name(step: Any) -> str | None:
     multiple=True,
     metavar="DIM",
     help="Break down by a dimension; repeat for several.",
+)
+@click.option(
+    "--where",
+    default=None,
+    metavar="CONDITION",
+    help="Keep rows matching a SQL condition on declared dimensions, e.g. \"plan = 'team'\".",
 )
 @click.option(
     "--since",
@@ -77,6 +86,32 @@ def _step_name(step: Any) -> str | None:
     default=None,
     metavar="DATE",
     help="Last period to show (YYYY-MM-DD, inclusive).",
+)
+@click.option(
+    "--order",
+    multiple=True,
+    metavar="COLUMN",
+    help="Sort by a column (-COLUMN: descending); repeat for several. Default: period, segments.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=None, metavar="N", help="Show the first N rows."
+)
+@click.option("--pivot", is_flag=True, help="One column per metric and segment value (wide).")
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Judge complete periods on this date (default: the latest date in the data).",
+)
+@click.option(
+    "--explain", is_flag=True, help="Print the SQL for the connection's dialect; run nothing."
+)
+@click.option(
+    "--saved",
+    default=None,
+    metavar="NAME",
+    help="Run a saved query (`saved_queries:`); --order, --limit, --pivot, --as-of apply.",
 )
 @click.option(
     "--format",
@@ -99,37 +134,88 @@ def query(
     project_dir: Path,
     by: str | None,
     segments: tuple[str, ...],
+    where: str | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    order: tuple[str, ...],
+    limit: int | None,
+    pivot: bool,
+    as_of: dt.datetime | None,
+    explain: bool,
+    saved: str | None,
     fmt: str,
     csv_raw: bool,
     connection: str | None,
 ) -> None:
     """Compute METRIC(s) by period on the project's connection.
 
-    Metrics of the same grain are computed in one query that scans each source once.
+    Metrics of the same grain are computed in one query that scans each source once. Rows of a
+    period that had not closed by the as-of date are marked (JSON/CSV: `complete: false`).
     """
-    from nsmcode import models
-    from nsmcode.compile import QueryOptions
+    from nsmcode import api
     from nsmcode.console import current
-    from nsmcode.project import load_project
-    from nsmcode.run import execute, output
-    from nsmcode.run.connections import open_engine
 
-    project = load_project(project_dir)
-    execute.check_metrics(project, metrics)
+    if saved is not None:
+        given = [f for f, v in (("METRIC", metrics), ("--by", by), ("--segment", segments),
+                                ("--where", where), ("--since", since), ("--until", until)) if v]
+        if given:
+            raise click.UsageError(f"--saved defines the query; drop {', '.join(given)}")
+    elif not metrics:
+        raise click.UsageError("name at least one METRIC (or --saved NAME)")
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
-    options = QueryOptions(
-        grain=models.Grain(by) if by else None,
+    project = api.load(project_dir)
+    if saved is not None:
+        if explain:
+            sql = project.saved_sql(saved, dialect=project.connection_dialect(connection))
+            current().result(sql.rstrip().rstrip(";") + ";")
+            return
+        result = project.query_saved(
+            saved,
+            order=order,
+            limit=limit,
+            pivot=pivot,
+            as_of=_date(as_of),
+            connection=connection,
+            progress=_progress("querying"),
+        )
+        current().result(_render(fmt, result.table, csv_raw))
+        return
+    if explain:
+        statements = project.explain(
+            metrics,
+            by=by,
+            segments=segments,
+            where=where,
+            since=_date(since),
+            until=_date(until),
+            connection=connection,
+        )
+        current().result("\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements))
+        return
+    result = project.query(
+        metrics,
+        by=by,
         segments=segments,
+        where=where,
         since=_date(since),
         until=_date(until),
+        order=order,
+        limit=limit,
+        pivot=pivot,
+        as_of=_date(as_of),
+        connection=connection,
+        progress=_progress("querying"),
     )
-    with open_engine(project, connection) as engine:
-        table = execute.run(project, engine, metrics, options, progress=_progress("querying"))
-    raw = fmt == "csv" and csv_raw
-    current().result(output.render_csv(table, raw=True) if raw else output.RENDERERS[fmt](table))
+    current().result(_render(fmt, result.table, csv_raw))
+
+
+def _render(fmt: str, table: Any, csv_raw: bool) -> str:
+    from nsmcode.run import output
+
+    if fmt == "csv":
+        return output.render_csv(table, raw=csv_raw)
+    return output.RENDERERS[fmt](table)
 
 
 def _status(

@@ -73,6 +73,10 @@ def validate(
             current().result(render(fmt, exc.diagnostics, summary, DEFAULT_RULES))
         raise
     outcome = check_project(project)
+    from nsmcode.run import saved
+
+    # saved queries compile for every target (their own diagnostics, see run/saved.py)
+    outcome.findings.extend(saved.diagnostics(project, project.config.targets))
     console = current()
     if write_baseline_file is not None:
         count = write_baseline(write_baseline_file, outcome.findings)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from nsmcode import models
 from nsmcode.compile.errors import CompileError
-from nsmcode.diagnostics import Diagnostic
+from nsmcode.diagnostics import Diagnostic, Span
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -73,6 +73,10 @@ class QueryOptions:
     """Inclusive lower bound on the period start."""
     until: dt.date | None = None
     """Inclusive upper bound on the period start."""
+    where: str | None = None
+    """A condition on declared dimensions, applied to every row the query reads (see where.py)."""
+    where_span: Span | None = None
+    """Where `where` was written (a saved query's field; default: `--where`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
@@ -208,6 +212,11 @@ class _Compiler:
                 options.until,
                 named=named,
             )
+            if options.where is not None:
+                from nsmcode.compile import where
+
+                span = options.where_span or where.WHERE_SPAN
+                plan = where.apply(self.project, plan, options.where, span, self.planner.dialect)
             self.trees[key] = (plan, build(self.project, self.sources, plan))
             if len(self.trees) > self.TREES:
                 self.trees.popitem(last=False)

@@ -218,6 +218,8 @@ class _Compile:
                 jobs.append((name, todo))
         for produced in generate(self.work, jobs, self.workers):
             self.files[produced.rel] = produced
+        for produced in _saved_queries(self.work, self.dialects):
+            self.files[produced.rel] = produced
         report.generated = sum(len(d) for _, d in jobs)
         manifest = self._manifest()
         expected = self.kept.keys() | self.files.keys() | {MANIFEST}
@@ -317,6 +319,27 @@ class _Compile:
         self.cache.files = files
         assert manifest.stat is not None
         self.cache.manifest = [self.manifest_key, manifest.sha, *manifest.stat]
+
+
+def _saved_queries(work: Work, dialects: Sequence[str]) -> list[Produced]:
+    """sql/<dialect>/saved/<name>.sql for every saved query (few: compiled on every run)."""
+    from nsmcode.run import saved
+
+    problems = saved.diagnostics(work.project, tuple(dialects))
+    if problems:
+        raise InputError(problems)
+    produced = []
+    for name in sorted(work.project.saved_queries):
+        for dialect in dialects:
+            rel = saved.sql_path(dialect, name)
+            content = saved.file_text(work.project, name, dialect)
+            current = work.out / rel
+            if work.stage is not None and not (
+                current.is_file() and current.read_bytes() == content
+            ):
+                (work.stage() / rel).parent.mkdir(parents=True, exist_ok=True)
+            produced.append(place(work, rel, content))
+    return produced
 
 
 def _save_cache(out: Path, cache: Cache) -> None:

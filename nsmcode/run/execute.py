@@ -27,17 +27,31 @@ Progress = Callable[[Sequence[Any]], Iterable[Any]]
 """Wraps the steps of a long run (e.g. with a progress bar); must yield them unchanged."""
 
 
+TOTAL: Literal["total"] = "total"
+"""`by` for one value over the whole range (`--by total`), instead of one per period."""
+OWN = "own"
+"""`by` for each metric's own grain, a metric without a grain being one total."""
+
+
 @dataclass(frozen=True)
 class Table:
-    """Query results: `period`, then one column per segment, then one per metric."""
+    """Query results: `period` (absent for totals), then one column per segment, then one per
+    metric; `complete` says, per row, whether its period had closed (see `shape.completeness`)."""
 
     metrics: tuple[str, ...]
     segments: tuple[str, ...]
     rows: list[tuple[Any, ...]]
+    total: bool = False
+    """One row per segment combination over the whole range: no `period` column."""
+    complete: tuple[bool, ...] | None = None
+    """Per row: False when its period (or range) had not closed by the as-of date; None: not
+    computed."""
+    as_of: dt.date | None = None
+    """The date completeness was judged on."""
 
     @property
     def columns(self) -> list[str]:
-        return ["period", *self.segments, *self.metrics]
+        return [*([] if self.total else ["period"]), *self.segments, *self.metrics]
 
     def series(self, metric: str) -> list[tuple[dt.date, Any]]:
         """(period, value) of one metric, for a table without segments."""
@@ -51,6 +65,8 @@ class Batch:
 
     metrics: tuple[str, ...]
     sql: str
+    grain: models.Grain | None = None
+    """The grain it was compiled at; None: totals."""
 
     def __str__(self) -> str:  # shown by progress bars
         return ", ".join(self.metrics)
@@ -65,7 +81,7 @@ def check_metrics(project: Project, names: Sequence[str]) -> None:
             hint = (
                 f"did you mean {', '.join(close)}?"
                 if close
-                else "list them with `nsmcode validate`; names are case-sensitive"
+                else "list them with `nsmcode list metrics`; names are case-sensitive"
             )
             problems.append(Diagnostic("R008", f"unknown metric {name!r}", None, hint))
     if problems:
@@ -76,23 +92,39 @@ def grain_of(project: Project, name: str, override: models.Grain | None) -> mode
     return override or project.metrics[name].grain or models.Grain.WEEK
 
 
+def query_grain(project: Project, name: str, by: str | None) -> models.Grain | None:
+    """The grain a query computes `name` at; None: one total over the range.
+
+    `by`: a grain or `total`; `own` (each metric's grain, a metric without one being a total);
+    None (each metric's grain, week for a metric without one: what status reports use)."""
+    if by == TOTAL:
+        return None
+    if by == OWN:
+        return project.metrics[name].grain
+    return grain_of(project, name, models.Grain(by) if by else None)
+
+
 def groups(
-    project: Project, names: Sequence[str], grain: models.Grain | Literal["total"] | None
-) -> list[list[str]]:
-    """Metrics grouped by grain, in the order first named; duplicates dropped. One query per
-    group scans each source once and shares one period spine across the group's metrics."""
-    out: dict[models.Grain | str, list[str]] = {}
+    project: Project, names: Sequence[str], by: str | None
+) -> list[tuple[models.Grain | None, list[str]]]:
+    """Metrics grouped by grain (None: totals), in the order first named; duplicates dropped.
+    One query per group scans each source once and shares one period spine."""
+    out: dict[models.Grain | None, list[str]] = {}
     for name in dict.fromkeys(names):
-        out.setdefault(grain or grain_of(project, name, None), []).append(name)
-    return list(out.values())
+        out.setdefault(query_grain(project, name, by), []).append(name)
+    return list(out.items())
 
 
-def _with_grain(project: Project, name: str, options: QueryOptions) -> QueryOptions:
-    """Options with an explicit grain: a metric without `grain:` is run by week here (the
-    compiler alone would make it one total)."""
-    if options.grain is not None:
-        return options
-    return replace(options, grain=grain_of(project, name, None))
+def _by(options: QueryOptions, by: str | None) -> str | None:
+    if by is not None or options.grain is None:
+        return by
+    return options.grain if isinstance(options.grain, str) else options.grain.value
+
+
+def _compiled(options: QueryOptions, grain: models.Grain | None) -> QueryOptions:
+    """The compiler's options for a group's grain: None (a total here) is the compiler's TOTAL
+    (its None means the metric's own grain)."""
+    return replace(options, grain=grain if grain is not None else TOTAL)
 
 
 def plan(
@@ -101,22 +133,27 @@ def plan(
     dialect: str,
     options: QueryOptions,
     batch: bool = True,
+    by: str | None = None,
 ) -> list[Batch]:
-    """The queries to run: one per group when the compiler can batch it, else one per metric."""
+    """The queries to run: one per group when the compiler can batch it, else one per metric.
+
+    Each query gets an explicit grain: None only for totals (`QueryOptions(grain=None)`)."""
     from nsmcode.compile import CompileError, compile_metric, compile_metrics
 
     batches: list[Batch] = []
-    for group in groups(project, names, options.grain) if batch else [[n] for n in names]:
-        chosen = _with_grain(project, group[0], options)
-        if len(group) > 1:
+    for grain, group in groups(project, names, _by(options, by)):
+        chosen = _compiled(options, grain)
+        if batch and len(group) > 1:
             try:
                 sql = compile_metrics(project, group, dialect, chosen)
             except CompileError:
                 pass  # not batchable together: compile one by one (real errors resurface)
             else:
-                batches.append(Batch(tuple(group), sql))
+                batches.append(Batch(tuple(group), sql, grain))
                 continue
-        batches.extend(Batch((n,), compile_metric(project, n, dialect, chosen)) for n in group)
+        batches.extend(
+            Batch((n,), compile_metric(project, n, dialect, chosen), grain) for n in group
+        )
     return batches
 
 
@@ -128,10 +165,40 @@ def run(
     *,
     batch: bool = True,
     progress: Progress | None = None,
+    by: str | None = None,
 ) -> Table:
-    """Compute metrics on `engine` and merge them into one table sorted by period, segments."""
+    """Compute metrics on `engine` and merge them into one table sorted by period, segments.
+
+    `by`: see `query_grain` (default: `options.grain`, else each metric's, else week)."""
     check_metrics(project, names)
-    batches = plan(project, names, engine.dialect, options, batch)
+    batches = plan(project, names, engine.dialect, options, batch, by)
+    return run_batches(project, engine, names, options, batches, progress)
+
+
+def run_batches(
+    project: Project,
+    engine: Engine,
+    names: Sequence[str],
+    options: QueryOptions,
+    batches: Sequence[Batch],
+    progress: Progress | None = None,
+) -> Table:
+    """Execute planned batches and merge them into one table sorted by period, segments."""
+    totals = {b.grain is None for b in batches}
+    if len(totals) > 1:
+        mixed = [m for b in batches if b.grain is None for m in b.metrics]
+        raise InputError(
+            [
+                Diagnostic(
+                    "R012",
+                    f"{_subject(mixed)} without a grain cannot share a table with metrics "
+                    "reported per period",
+                    _metric_span(project, mixed[0]),
+                    "query them apart, or give one grain for all: --by week (or --by total)",
+                )
+            ]
+        )
+    total = totals == {True}
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     width = 1 + len(options.segments)
     for item in progress(batches) if progress else batches:
@@ -140,14 +207,17 @@ def run(
             if len(metrics) == 1 and value_columns == ["value"]:
                 value_columns = [metrics[0]]
             for row in result.rows:
-                key = (as_date(row[0]), *row[1:width])
-                merged.setdefault(key, {}).update(zip(value_columns, row[width:], strict=True))
+                key = (*([] if total else [as_date(row[0])]), *row[1:width])
+                values = merged.setdefault(key, {})
+                if total and any(c in values for c in value_columns):
+                    raise AssertionError(f"the compiler gave several totals for {key!r}")
+                values.update(zip(value_columns, row[width:], strict=True))
     ordered = list(dict.fromkeys(names))
     rows = [
         (*key, *(values.get(m) for m in ordered))
         for key, values in sorted(merged.items(), key=lambda kv: _sort_key(kv[0]))
     ]
-    return Table(tuple(ordered), tuple(options.segments), rows)
+    return Table(tuple(ordered), tuple(options.segments), rows, total)
 
 
 def _execute(
@@ -157,6 +227,7 @@ def _execute(
     (and the definition) that caused it."""
     from nsmcode.compile import compile_metric
 
+    options = _compiled(options, item.grain)
     try:
         return [(item.metrics, engine.execute(item.sql))]
     except EngineError as exc:
@@ -164,7 +235,7 @@ def _execute(
             raise InputError([explain(project, engine, item.metrics, exc)]) from None
     results: list[tuple[tuple[str, ...], Result]] = []
     for name in item.metrics:
-        sql = compile_metric(project, name, engine.dialect, _with_grain(project, name, options))
+        sql = compile_metric(project, name, engine.dialect, options)
         try:
             results.append(((name,), engine.execute(sql)))
         except EngineError as exc:

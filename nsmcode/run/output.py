@@ -64,9 +64,14 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+INCOMPLETE = "*"
+"""Marks, in table output, a row whose period had not closed by the as-of date."""
+
+
 def render_table(table: Table) -> str:
     columns = table.columns
     body: list[list[str]] = [[] for _ in table.rows]
+    marked = table.complete is not None and not all(table.complete)
     right: list[bool] = []
     for index, _ in enumerate(columns):
         values = [row[index] for row in table.rows]
@@ -76,6 +81,11 @@ def render_table(table: Table) -> str:
         places = decimals(values) if numeric else 0
         for out, value in zip(body, values, strict=True):
             out.append(format_number(value, places) if numeric else cell(value))
+    if marked and table.complete is not None:
+        columns = [*columns, ""]
+        right.append(False)
+        for out, done in zip(body, table.complete, strict=True):
+            out.append("" if done else INCOMPLETE)
     widths = [max([len(name), *(len(r[i]) for r in body)]) for i, name in enumerate(columns)]
 
     def line(cells: Sequence[str]) -> str:
@@ -84,10 +94,16 @@ def render_table(table: Table) -> str:
         ]
         return "  ".join(parts).rstrip()
 
-    lines = [line(columns), line(["-" * w for w in widths])]
+    rule = ["-" * w for w in widths]
+    if marked:
+        rule[-1] = ""
+    lines = [line(columns), line(rule)]
     lines += [line(r) for r in body]
     if not table.rows:
         lines.append("(no rows)")
+    if marked:
+        as_of = f" by {table.as_of.isoformat()}" if table.as_of else ""
+        lines.append(f"{INCOMPLETE} incomplete: the period had not closed{as_of} (it may change)")
     return "\n".join(lines)
 
 
@@ -112,10 +128,12 @@ def defuse(value: Any) -> Any:
 def render_csv(table: Table, *, raw: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
+    writer.writerow([*table.columns, *(["complete"] if table.complete is not None else [])])
+    for i, row in enumerate(table.rows):
         values = ["" if (v := _exact(value)) is None else v for value in row]
         values = values if raw else [defuse(v) for v in values]
+        if table.complete is not None:
+            values.append("true" if table.complete[i] else "false")
         if any(isinstance(v, str) and "\r" in v for v in values):
             buffer.write(_quoting_cr(values))
         else:
@@ -132,11 +150,15 @@ def _quoting_cr(values: list[Any]) -> str:
 
 
 def render_json(table: Table) -> str:
-    """The shared envelope (nsmcode.emit) with one record a row as results."""
-    records = [
+    """The shared envelope (nsmcode.emit) with one record a row as results; with
+    `complete` on each record when the query marks incomplete periods."""
+    records: list[dict[str, Any]] = [
         {name: _exact(value) for name, value in zip(table.columns, row, strict=True)}
         for row in table.rows
     ]
+    if table.complete is not None:
+        for record, done in zip(records, table.complete, strict=True):
+            record["complete"] = done
     return envelope("query", records)
 
 

@@ -53,7 +53,7 @@ def test_query_matches_python(tiny: Tiny, runner: CliRunner) -> None:
     rows = records(
         invoke(runner, ["query", *METRICS, "--format", "json", "--project", str(tiny.root)])
     )
-    assert list(rows[0]) == ["period", *METRICS]
+    assert list(rows[0]) == ["period", *METRICS, "complete"]
     for metric in METRICS:
         check(rows, metric, expected(metric), ["period"])
     periods = [r["period"] for r in rows]
@@ -74,7 +74,7 @@ def test_segments(tiny: Tiny, runner: CliRunner) -> None:
         runner, tiny.args("query", "points", "calls", "--segment", "plan", "--format", "json")
     )
     rows = records(out)
-    assert list(rows[0]) == ["period", "plan", "points", "calls"]
+    assert list(rows[0]) == ["period", "plan", "points", "calls", "complete"]
     for metric in ("points", "calls"):
         check(rows, metric, expected(metric, by_plan=True), ["period", "plan"])
     keys = [(r["period"], r["plan"]) for r in rows]
@@ -89,7 +89,7 @@ def test_since_until_and_grain(tiny: Tiny, runner: CliRunner) -> None:
         ),
     )
     assert records(out) == [
-        {"period": "2026-10-12", "calls": expected("calls")[(D(2026, 10, 12),)]}
+        {"period": "2026-10-12", "calls": expected("calls")[(D(2026, 10, 12),)], "complete": True}
     ]
     out = invoke(
         runner, tiny.args("query", "calls", "avg_latency", "--by", "month", "--format", "json")

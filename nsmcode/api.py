@@ -1,0 +1,583 @@
+"""The Python API: load a project, query its metrics, get their SQL, read OKR status.
+
+    import nsmcode
+    project = nsmcode.load("examples/metrics")      # nsmcode.ProjectError on bad definitions
+    result = project.query(["weekly_active_integration_points"], by="week", segments=["plan"])
+    result.rows; result.columns; result.sql; result.to_pandas()
+
+The command line is a thin layer over this module (commands/run.py): both go through
+`Project.query`, so a notebook and `nsmcode query` give the same numbers. Nothing here prints;
+every problem with the definitions or the input is a `ProjectError` carrying located
+diagnostics. pyarrow, pandas and polars are optional (`pip install 'nsmcode[dataframes]'`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from nsmcode.diagnostics import Diagnostic, InputError, Span
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+
+    from nsmcode import models
+    from nsmcode import project as _project
+    from nsmcode.run.connections import Engine
+    from nsmcode.run.execute import Progress, Table
+    from nsmcode.run.status import GoalStatus
+
+__all__ = ["Project", "ProjectError", "Result", "Status", "load"]
+
+T = TypeVar("T")
+DateLike = dt.date | str
+
+
+class ProjectError(InputError):
+    """The definitions or the input are wrong. `diagnostics` holds every problem found, each with
+    a code, a message, a `span` (file:line:col) and a fix `hint`; `str()` renders them all."""
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Every input error leaves the API as a ProjectError (a subclass of InputError)."""
+    try:
+        yield
+    except ProjectError:
+        raise
+    except InputError as exc:
+        raise ProjectError(exc.diagnostics) from None
+
+
+def load(path: str | Path = ".") -> Project:
+    """Load and check the project whose `nsmcode.yaml` is in the folder `path`."""
+    from nsmcode.project import load_project
+
+    with _errors():
+        return Project(load_project(path))
+
+
+# ------------------------------------------------------------------------------------------------
+# Results
+
+
+class Result:
+    """A query's answer: `columns` and `rows` (tuples), one row per period (and segment values),
+    plus `complete` per row (False: the period had not closed by `as_of`, its value may change).
+
+    `sql` holds the statement(s) that ran, in the connection's dialect. On DuckDB the result
+    stays an Arrow table until `rows` are asked for."""
+
+    def __init__(
+        self,
+        table: Table | None,
+        statements: Sequence[str] = (),
+        arrow: Any = None,
+        shape: tuple[Sequence[str], Sequence[str], dt.date | None] = ((), (), None),
+    ) -> None:
+        self._table = table
+        self.statements = tuple(statements)
+        self._arrow = arrow
+        self._shape = shape
+
+    @property
+    def table(self) -> Table:
+        """The rows as Python objects (what the command line prints)."""
+        if self._table is None:
+            from nsmcode.run import arrow
+
+            metrics, segments, as_of = self._shape
+            self._table = arrow.to_table(self._arrow, metrics, segments, as_of)
+        return self._table
+
+    def __repr__(self) -> str:
+        return f"<nsmcode.Result {len(self)} rows: {', '.join(self.columns)}>"
+
+    @property
+    def columns(self) -> list[str]:
+        if self._arrow is not None:
+            return [c for c in self._arrow.column_names if c != "complete"]
+        return self.table.columns
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return self.table.rows
+
+    @property
+    def complete(self) -> tuple[bool, ...] | None:
+        return self.table.complete
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.table.as_of
+
+    @property
+    def sql(self) -> str:
+        return ";\n\n".join(self.statements) + (";\n" if self.statements else "")
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One dict per row, with `complete` when it was computed."""
+        out = []
+        for i, row in enumerate(self.rows):
+            record = dict(zip(self.columns, row, strict=True))
+            if self.complete is not None:
+                record["complete"] = self.complete[i]
+            out.append(record)
+        return out
+
+    def to_arrow(self) -> pyarrow.Table:
+        """A pyarrow Table (columns as in `columns`, then `complete`)."""
+        pa = _optional("pyarrow", "to_arrow")
+        if self._arrow is not None:
+            return self._arrow
+        data = {c: [r[i] for r in self.rows] for i, c in enumerate(self.columns)}
+        if self.complete is not None:
+            data["complete"] = list(self.complete)
+        return pa.table(data)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A pandas DataFrame, through Arrow."""
+        _optional("pandas", "to_pandas")
+        return self.to_arrow().to_pandas()
+
+    def to_polars(self) -> polars.DataFrame:
+        """A polars DataFrame, through Arrow (zero-copy where the types allow)."""
+        _optional("polars", "to_polars")
+        import polars as pl
+
+        frame = pl.from_arrow(self.to_arrow())
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def __len__(self) -> int:
+        return self._arrow.num_rows if self._arrow is not None else len(self.table.rows)
+
+
+def _optional(module: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"Result.{what}() needs {module}, which is not installed: "
+            f"pip install 'nsmcode[dataframes]'"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Status:
+    """OKR or KPI status as of a date: one `GoalStatus` per key result or KPI."""
+
+    as_of: dt.date
+    goals: list[GoalStatus]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [{"group": g.goal.group, **g.as_dict()} for g in self.goals]
+
+
+# ------------------------------------------------------------------------------------------------
+# The project
+
+
+class Project:
+    """A loaded project. `metrics`, `sources`, `funnels`, `okrs`, `teams`: read-only mappings of
+    the definitions (pydantic models: `.description`, `.grain`, `.segments`, ...)."""
+
+    def __init__(self, project: _project.Project) -> None:
+        self._project = project
+
+    def __repr__(self) -> str:
+        return f"<nsmcode.Project {self.name!r} ({len(self.metrics)} metrics)>"
+
+    # -- definitions ------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._project.config.name
+
+    @property
+    def root(self) -> Path:
+        return self._project.root
+
+    @property
+    def metrics(self) -> Mapping[str, models.Metric]:
+        return _frozen(self._project.metrics)
+
+    @property
+    def sources(self) -> Mapping[str, models.Source]:
+        return _frozen(self._project.sources)
+
+    @property
+    def funnels(self) -> Mapping[str, models.Funnel]:
+        return _frozen(self._project.funnels)
+
+    @property
+    def okrs(self) -> Mapping[str, models.Okr]:
+        return _frozen(self._project.okrs)
+
+    @property
+    def teams(self) -> Mapping[str, models.Team]:
+        return _frozen(self._project.teams)
+
+    @property
+    def north_star(self) -> models.Metric | None:
+        return self._project.north_star
+
+    def dimensions(self, metric: str | None = None) -> dict[str, list[str]]:
+        """Dimension -> the sources declaring it; with `metric`, only those it can be segmented
+        or filtered by (reachable from every source it reads)."""
+        from nsmcode.run import listing
+
+        with _errors():
+            return listing.dimensions(self._project, metric)
+
+    def catalog(self, kind: str, metric: str | None = None) -> list[dict[str, Any]]:
+        """What `nsmcode list KIND` shows: `metrics`, `dimensions`, `segments` or `funnels`
+        (dimensions and segments: of `metric` only, when given)."""
+        from nsmcode.run import listing
+
+        if kind not in listing.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(listing.KINDS)}, not {kind!r}")
+        with _errors():
+            return listing.rows(self._project, kind, metric)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def query(
+        self,
+        metrics: str | Sequence[str],
+        *,
+        by: str | None = None,
+        segments: Sequence[str] = (),
+        where: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        pivot: bool = False,
+        as_of: DateLike | None = None,
+        connection: str | None = None,
+        progress: Progress | None = None,
+    ) -> Result:
+        """Compute metrics on the project's connection (or `connection`).
+
+        by: day, week, month, quarter or `total` (one row over the range); default each
+        metric's grain (a metric without one: a total). where: a SQL condition on declared
+        dimensions, checked like a qualifier. since/until: inclusive bounds on the period start
+        (YYYY-MM-DD). order: column names, `-name` for descending. pivot: one column per metric
+        and segment values. as_of: the date completeness is judged on (default: the latest event
+        date in the sources read)."""
+        with _errors(), self._engine(connection) as engine:
+            return self._query(
+                engine,
+                _names(metrics),
+                by=by,
+                segments=segments,
+                where=where,
+                since=_day(since, "since"),
+                until=_day(until, "until"),
+                order=order,
+                limit=limit,
+                pivot=pivot,
+                as_of=_day(as_of, "as_of"),
+                progress=progress,
+            )
+
+    def query_saved(
+        self,
+        name: str,
+        *,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        pivot: bool = False,
+        as_of: DateLike | None = None,
+        connection: str | None = None,
+        progress: Progress | None = None,
+    ) -> Result:
+        """Run a saved query (`saved_queries:` in the definitions). Relative bounds such as
+        `since: -12 weeks` count back from `as_of`, else from today."""
+        from nsmcode.run import saved
+
+        with _errors():
+            day = _day(as_of, "as_of")
+            definition = saved.get(self._project, name)
+            options = saved.options(self._project, definition, day or dt.date.today())
+            with self._engine(connection) as engine:
+                return self._query(
+                    engine,
+                    list(definition.metrics),
+                    by=saved.by(definition),
+                    segments=options.segments,
+                    where=options.where,
+                    since=options.since,
+                    until=options.until,
+                    order=order,
+                    limit=limit,
+                    pivot=pivot,
+                    as_of=day,
+                    progress=progress,
+                    where_span=options.where_span,
+                )
+
+    @property
+    def saved_queries(self) -> Mapping[str, models.SavedQuery]:
+        return _frozen(self._project.saved_queries)
+
+    def saved_sql(self, name: str, *, dialect: str | None = None) -> str:
+        """A saved query's SQL, as `nsmcode compile` writes it (relative bounds on
+        CURRENT_DATE)."""
+        from nsmcode.run import saved
+
+        with _errors():
+            return saved.compile_saved(self._project, name, dialect or self._project.config.dialect)
+
+    def explain(
+        self,
+        metrics: str | Sequence[str],
+        *,
+        by: str | None = None,
+        segments: Sequence[str] = (),
+        where: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        connection: str | None = None,
+        dialect: str | None = None,
+    ) -> list[str]:
+        """The SQL `query` would run, one statement per batch, for the dialect of `connection`
+        (or `dialect`); nothing runs and nothing connects."""
+        from nsmcode.run import execute
+
+        with _errors():
+            names = _names(metrics)
+            execute.check_metrics(self._project, names)
+            _check_by(by)
+            dialect = dialect or self.connection_dialect(connection)
+            options = self._options(segments, where, _day(since, "since"), _day(until, "until"))
+            batches = execute.plan(self._project, names, dialect, options, by=_by(by))
+            return [b.sql for b in batches]
+
+    def sql(
+        self,
+        metric: str,
+        *,
+        dialect: str | None = None,
+        by: str | None = None,
+        segments: Sequence[str] = (),
+        where: str | None = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+    ) -> str:
+        """The SQL of one metric for a dialect (default: the project's `dialect`)."""
+        (statement,) = self.explain(
+            [metric],
+            by=by,
+            segments=segments,
+            where=where,
+            since=since,
+            until=until,
+            dialect=dialect or self._project.config.dialect,
+        )
+        return statement
+
+    def values(
+        self,
+        dimension: str,
+        *,
+        metric: str | None = None,
+        limit: int | None = None,
+        connection: str | None = None,
+    ) -> list[Any]:
+        """Distinct values of a dimension in the warehouse, sorted, NULL last."""
+        from nsmcode.run import listing
+
+        with _errors(), self._engine(connection) as engine:
+            return listing.values(self._project, engine, dimension, metric, limit)
+
+    def okr_status(
+        self,
+        names: Sequence[str] = (),
+        *,
+        as_of: DateLike | None = None,
+        connection: str | None = None,
+    ) -> Status:
+        """Status of every key result (of the named OKRs), as `okr status` reports it."""
+        return self._status("okr", names, as_of, connection)
+
+    def kpi_status(
+        self,
+        teams: Sequence[str] = (),
+        *,
+        as_of: DateLike | None = None,
+        connection: str | None = None,
+    ) -> Status:
+        """Status of every KPI (of the named teams), as `kpi status` reports it."""
+        return self._status("kpi", teams, as_of, connection)
+
+    def connection_dialect(self, connection: str | None = None) -> str:
+        """The SQL dialect a connection profile runs (default: the project's connection)."""
+        from nsmcode.run import connections
+
+        with _errors():
+            _, profile = connections.profile(self._project, connection)
+        return _ENGINE_DIALECT.get(profile.type, self._project.config.dialect)
+
+    # -- internals shared with the command line ---------------------------------------------------
+
+    def _engine(self, connection: str | None) -> Engine:
+        from nsmcode.run.connections import open_engine
+
+        return open_engine(self._project, connection)
+
+    def _options(
+        self,
+        segments: Sequence[str],
+        where: str | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        where_span: Span | None = None,
+    ) -> Any:
+        from nsmcode.compile import QueryOptions
+
+        if since and until and since > until:
+            raise InputError(
+                [
+                    Diagnostic(
+                        "R011",
+                        f"since ({since}) is after until ({until})",
+                        Span("--since"),
+                        "swap them",
+                    )
+                ]
+            )
+        return QueryOptions(
+            segments=tuple(segments),
+            since=since,
+            until=until,
+            where=where,
+            where_span=where_span,
+        )
+
+    def _query(
+        self,
+        engine: Engine,
+        names: list[str],
+        *,
+        by: str | None,
+        segments: Sequence[str],
+        where: str | None,
+        since: dt.date | None,
+        until: dt.date | None,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        pivot: bool = False,
+        as_of: dt.date | None = None,
+        progress: Progress | None = None,
+        where_span: Span | None = None,
+    ) -> Result:
+        from nsmcode.run import arrow, execute, goals, shape
+
+        project = self._project
+        execute.check_metrics(project, names)
+        _check_by(by)
+        if limit is not None and limit < 0:
+            negative = Diagnostic("R011", f"limit {limit} is negative", Span("--limit"), "give 0+")
+            raise InputError([negative])
+        options = self._options(segments, where, since, until, where_span)
+        batches = execute.plan(project, names, engine.dialect, options, by=_by(by))
+        statements = tuple(b.sql for b in batches)
+        if arrow.available(engine, batches, pivot):
+            data = arrow.fetch(project, engine, batches[0], len(options.segments))
+            shape.check_order([c for c in data.column_names], order)
+            as_of = as_of or goals.latest_date(project, engine, names)
+            if as_of is not None:
+                data = arrow.completeness(project, data, batches[0].metrics, as_of, _by(by), until)
+            if order:
+                data = arrow.order(data, order)
+            if limit is not None:
+                data = data.slice(0, limit)
+            return Result(None, statements, data, (batches[0].metrics, options.segments, as_of))
+        table = execute.run_batches(project, engine, names, options, batches, progress)
+        if as_of is None:
+            as_of = goals.latest_date(project, engine, names)
+        if as_of is not None:
+            table = shape.completeness(project, table, as_of, _by(by), until)
+        if pivot:
+            table = shape.pivot(table)
+        if order:
+            table = shape.order(table, order)
+        return Result(shape.limit(table, limit), statements)
+
+    def _status(
+        self, kind: str, names: Sequence[str], as_of: DateLike | None, connection: str | None
+    ) -> Status:
+        from nsmcode.run import goals, status
+
+        project = self._project
+        with _errors():
+            if kind == "okr":
+                chosen = goals.okr_groups(project, names, [])
+                wanted = status.key_results([project.okrs[g.name] for g in chosen])
+            else:
+                chosen = goals.team_groups(project, names, [])
+                wanted = status.kpis([project.teams[g.name] for g in chosen])
+            with self._engine(connection) as engine:
+                day, items = goals.evaluate(project, engine, wanted, _day(as_of, "as_of"))
+        return Status(day, items)
+
+
+# ------------------------------------------------------------------------------------------------
+# Input helpers
+
+GRAINS = ("day", "week", "month", "quarter")
+TOTAL = "total"
+_ENGINE_DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "sqlite": "sqlite"}
+"""The dialect a connection type runs (`dbapi`: the project's `dialect`), as connections.py."""
+
+
+def _by(by: str | None) -> str:
+    """`by` as execute.query_grain reads it: None becomes each metric's own grain."""
+    return by or "own"
+
+
+def _check_by(by: str | None) -> None:
+    if by is not None and by not in (*GRAINS, TOTAL, "own"):
+        raise InputError(
+            [
+                Diagnostic(
+                    "R011",
+                    f"unknown grain {by!r}",
+                    Span("--by"),
+                    f"give one of: {', '.join((*GRAINS, TOTAL))}",
+                )
+            ]
+        )
+
+
+
+def _names(metrics: str | Sequence[str]) -> list[str]:
+    return [metrics] if isinstance(metrics, str) else list(metrics)
+
+
+def _day(value: DateLike | None, what: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            [Diagnostic("R011", f"{what}: {value!r} is not a date", None, "write YYYY-MM-DD")]
+        ) from None
+
+
+def _frozen(table: dict[str, T]) -> Mapping[str, T]:
+    from types import MappingProxyType
+
+    return MappingProxyType(table)
+
