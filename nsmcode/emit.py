@@ -60,6 +60,35 @@ def envelope(command: str, results: Any, diagnostics: Sequence[Diagnostic] = ())
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
+def _columns(records: Sequence[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(name for record in records for name in record))
+
+
+def records_csv(records: Sequence[dict[str, Any]]) -> str:
+    """Records as CSV, columns in first-seen order; None as an empty field."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, _columns(records), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return buffer.getvalue().rstrip("\n")
+
+
+def records_markdown(records: Sequence[dict[str, Any]]) -> str:
+    """Records as a GitHub-flavoured table; None as `-`."""
+    columns = _columns(records)
+
+    def cell(value: Any) -> str:
+        return ("-" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in records]
+    return "\n".join(lines)
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one rename: a reader never sees half a report."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -80,5 +109,7 @@ __all__ = [
     "TABULAR",
     "diagnostic_json",
     "envelope",
+    "records_csv",
+    "records_markdown",
     "write_atomically",
 ]

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from nsmcode.cli import project_option, report_errors
+from nsmcode.cli import output_file_option, project_option, report_errors
 from nsmcode.commands.run import connection_option
+from nsmcode.emit import TABULAR
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TABULAR),
+    default="table",
+    show_default=True,
+    help="table (or text); json (the shared envelope); csv; markdown.",
+)
 
 KINDS = ("metrics", "dimensions", "segments", "funnels")  # as run/listing.py
 
@@ -40,9 +49,8 @@ def _short(text: str, width: int = 72) -> str:
     metavar="METRIC",
     help="dimensions/segments: only those of this metric (what --segment and --where accept).",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
+@output_file_option
 @report_errors
 def list_command(kind: str, project_dir: Path, metric: str | None, fmt: str) -> None:
     """List the project's metrics, dimensions, segments or funnels."""
@@ -52,10 +60,7 @@ def list_command(kind: str, project_dir: Path, metric: str | None, fmt: str) -> 
     if metric is not None and kind not in ("dimensions", "segments"):
         raise click.BadParameter(f"--metric applies to dimensions and segments, not {kind}")
     records = api.load(project_dir).catalog(kind, metric)
-    if fmt == "json":
-        current().result(json.dumps(records, indent=2, ensure_ascii=False))
-    else:
-        current().result(_aligned(records, f"(no {kind})"))
+    current().result(_render(fmt, f"list {kind}", records, f"(no {kind})"))
 
 
 @click.command("values")
@@ -70,9 +75,8 @@ def list_command(kind: str, project_dir: Path, metric: str | None, fmt: str) -> 
 @click.option(
     "--limit", type=click.IntRange(min=0), default=None, metavar="N", help="At most N values."
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
+@output_file_option
 @connection_option
 @report_errors
 def values(
@@ -90,7 +94,25 @@ def values(
     found = api.load(project_dir).values(
         dimension, metric=metric, limit=limit, connection=connection
     )
-    if fmt == "json":
-        current().result(json.dumps(found, indent=2, ensure_ascii=False, default=str))
-    else:
+    if fmt in ("table", "text"):
         current().result("\n".join("-" if v is None else str(v) for v in found))
+    else:
+        records = [{dimension: v if v is None else _plain(v)} for v in found]
+        current().result(_render(fmt, "values", records, "(no values)"))
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready value: numbers and text as they are, anything else (dates) as text."""
+    return value if isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def _render(fmt: str, command: str, records: list[dict[str, Any]], empty: str) -> str:
+    from nsmcode.emit import envelope, records_csv, records_markdown
+
+    if fmt == "json":
+        return envelope(command, records)
+    if fmt == "csv":
+        return records_csv(records)
+    if fmt == "markdown":
+        return records_markdown(records)
+    return _aligned(records, empty)

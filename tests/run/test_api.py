@@ -232,10 +232,6 @@ def test_okr_status_is_what_the_cli_reports(tiny: Tiny) -> None:
     assert [g.goal.metric for g in kpis.goals] == ["calls", "avg_latency"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="totals need the compiler to honour QueryOptions(grain=None) (the `time` helper)",
-)
 def test_by_total_is_one_row_over_the_range(tiny: Tiny) -> None:
     result = nsmcode.load(tiny.root).query(
         ["calls", "points"], by="total", segments=["plan"], since="2026-10-12"

@@ -24,7 +24,7 @@ def run(tiny: Tiny, *args: str, code: int = 0) -> str:
 
 
 def records(text: str) -> list[dict[str, Any]]:
-    data = json.loads(text)
+    data = json.loads(text)["results"]
     assert isinstance(data, list)
     return data
 
@@ -124,7 +124,9 @@ def test_list(tiny: Tiny) -> None:
 def test_values(tiny: Tiny) -> None:
     plans = sorted({a[2] for a in ROWS["accounts"]})
     assert run(tiny, "values", "plan").splitlines() == plans
-    assert records(run(tiny, "values", "plan", "--limit", "2", "--format", "json")) == plans[:2]
+    found = records(run(tiny, "values", "plan", "--limit", "2", "--format", "json"))
+    assert [r["plan"] for r in found] == plans[:2]
+    assert run(tiny, "values", "plan", "--format", "csv").splitlines() == ["plan", *plans]
     endpoints = sorted({c[3] for c in ROWS["api_calls"]})
     assert run(tiny, "values", "endpoint", "--metric", "calls").splitlines() == endpoints
     out = run(tiny, "values", "plann", code=2)

@@ -65,7 +65,9 @@ def test_run_by_name_equals_the_query_it_saves(tiny: Tiny) -> None:
     team = sum(v for (_, plan), v in expected("calls", by_plan=True).items() if plan == "team")
     assert monthly.rows == [(D(2026, 10, 1), team)]
     assert monthly.complete == (False,)  # October had not ended on 2026-10-25
-    out = json.loads(cli(tiny.root, "query", "--saved", "team_monthly", "--format", "json"))
+    out = json.loads(cli(tiny.root, "query", "--saved", "team_monthly", "--format", "json"))[
+        "results"
+    ]
     assert out[0]["calls"] == team
 
 
@@ -93,8 +95,8 @@ def test_compiled_for_every_target_and_the_file_runs(tiny: Tiny, tmp_path: Path)
     [
         (SAVED.replace("[calls, points]", "[calls, pointz]"), "E007", "saved.yaml:5:"),
         (SAVED.replace("-2 weeks", "2 weeks"), "E004", "saved.yaml:8:12: E004"),
-        (SAVED.replace("plan = 'team'", "status_code = 500"), "C011", "saved.yaml:12:12: C011"),
-        (SAVED.replace("plan = 'team'", "1; DROP TABLE a"), "C012", "saved.yaml:12:12: C012"),
+        (SAVED.replace("plan = 'team'", "status_code = 500"), "C011", "saved.yaml:12:13: C011"),
+        (SAVED.replace("plan = 'team'", "1; DROP TABLE a"), "C012", "saved.yaml:12:14: C012"),
         (SAVED.replace("    grain: week\n", ""), "", ""),
         (SAVED.replace("[calls]", "[calls, errors]").replace("    grain: month\n", ""), "", ""),
         (SAVED.replace("grain: week", "grain: total"), "Q002", "saved.yaml:8:"),
