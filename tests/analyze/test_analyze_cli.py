@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from analyze_data import SOURCES, Build, project_yaml
 from click.testing import CliRunner
@@ -75,6 +76,7 @@ def write(tmp_path: Path, analysis: str, metrics: str = SOURCES) -> Path:
     (tmp_path / "metrics").mkdir()
     (tmp_path / "nsmcode.yaml").write_text(project_yaml(analysis))
     (tmp_path / "metrics" / "metrics.yaml").write_text(metrics)
+    duckdb.connect(str(tmp_path / "data.duckdb")).close()  # empty: nsmcode never creates one
     return tmp_path
 
 
@@ -114,6 +116,6 @@ def test_setup_errors_are_located(
 
 
 def test_missing_table_points_at_the_source(tmp_path: Path, runner: CliRunner) -> None:
-    root = write(tmp_path, "outcome: weekly_payments")  # no data.duckdb: an empty database
+    root = write(tmp_path, "outcome: weekly_payments")  # an empty database
     err = invoke(runner, ["--project", str(root)], 2)
     assert "R001" in err and "does not exist" in err
