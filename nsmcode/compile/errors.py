@@ -47,6 +47,9 @@ HINTS: dict[str, str] = {
     "C033": "declare the source's `time_column`",
     "C034": "use a grain as fine as the period-to-date window, or finer",
     "C035": "rename the segment or the metric",
+    "C036": "declare a many-to-one join from the source towards one that has the entity",
+    "C037": "keep one join path to the entity, or name the source whose key to use",
+    "C038": "give the metric a `grain:` (or query it `--by` a grain)",
     "C040": "rewrite the definition so that it means the same on every target, or drop the target "
     "from `targets:`",
 }

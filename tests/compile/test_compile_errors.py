@@ -160,6 +160,7 @@ def test_calculations_on_the_wrong_kind_of_metric(write_project: WriteProject) -
         "  - {name: r, calculation: {type: ratio, numerator: calls, denominator: signups}}\n"
         "  - name: c\n    calculation: {type: cumulative, metric: r, window: 7 days}\n"
         "  - name: mtd\n    calculation: {type: cumulative, metric: calls, period_to_date: month}\n"
+        "    grain: week\n"  # a period-to-date total needs periods (C038)
     )
     project, path = _project(write_project, metrics)
     [diagnostic] = _error(project, "c").diagnostics

@@ -96,9 +96,11 @@ def con() -> Any:
 
 
 def _rows(con: Any, project: Project, name: str) -> list[tuple[Any, ...]]:
-    from nsmcode.compile import compile_metric
+    from nsmcode.compile import QueryOptions, compile_metric
+    from nsmcode.models import Grain
 
-    sql = compile_metric(project, name, "duckdb")
+    # by week: a metric without `grain:` is one total, and a total would compare one number only
+    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=Grain.WEEK))
     rows: list[tuple[Any, ...]] = con.execute(sql).fetchall()
     return rows
 
