@@ -520,18 +520,10 @@ def definition_files(root: Path, config: models.ProjectFile) -> list[Path]:
     return scan_definitions(root, config).files
 
 
-def load_documents(
-    root: Path, parser: Parser = parse, warnings: list[Diagnostic] | None = None
-) -> tuple[models.ProjectFile, Document, list[tuple[models.DefinitionFile, Document]]]:
-    """Parse and validate the project file and every definition file, or raise InputError.
-
-    `parser` parses one definition file; `compile` passes a cached one (same results, faster).
-    What was skipped (a FIFO, a folder named `x.yaml`) is added to `warnings`.
-    """
-    warnings = [] if warnings is None else warnings
-    root = root.resolve() if root.exists() else root
+def load_config(root: Path) -> tuple[models.ProjectFile, Document, list[Diagnostic]]:
+    """The project file, parsed and validated (or raise InputError), with problems of its
+    `paths:` entries."""
     project_path = find_project_file(root)
-    problems: list[Diagnostic] = []
     shown = display_path(project_path, root)
     text, errs = read_text(project_path, shown)
     if text is None:
@@ -543,6 +535,7 @@ def load_documents(
     if config is None:
         raise InputError(errs)
     assert isinstance(config, models.ProjectFile)
+    problems: list[Diagnostic] = []
     for i, folder in enumerate(config.paths):
         if not (root / folder).exists():
             problems.append(
@@ -553,24 +546,45 @@ def load_documents(
                     "create it or fix the path in nsmcode.yaml",
                 )
             )
+    return config, project_doc, problems
+
+
+def load_file(
+    shown: str, text: str | None, problems: list[Diagnostic], parser: Parser = parse
+) -> tuple[models.DefinitionFile | None, Document | None, list[Diagnostic]]:
+    """One definition file's text (None when it could not be read, with `problems` saying
+    why) parsed and validated: the model, the located document and every problem found."""
+    if text is None:
+        return None, None, problems
+    doc, errs = parser(text, shown)
+    problems = [*problems, *errs]
+    if doc.value is None and errs:
+        return None, doc, problems
+    parsed, errs = validate_document(doc, models.DefinitionFile)
+    assert parsed is None or isinstance(parsed, models.DefinitionFile)
+    return parsed, doc, [*problems, *errs]
+
+
+def load_documents(
+    root: Path, parser: Parser = parse, warnings: list[Diagnostic] | None = None
+) -> tuple[models.ProjectFile, Document, list[tuple[models.DefinitionFile, Document]]]:
+    """Parse and validate the project file and every definition file, or raise InputError.
+
+    `parser` parses one definition file; `compile` passes a cached one (same results, faster).
+    What was skipped (a FIFO, a folder named `x.yaml`) is added to `warnings`.
+    """
+    warnings = [] if warnings is None else warnings
+    root = root.resolve() if root.exists() else root
+    config, project_doc, problems = load_config(root)
     scan = scan_definitions(root, config, project_doc)
     problems += scan.problems
     warnings.extend(scan.warnings)
     definitions: list[tuple[models.DefinitionFile, Document]] = []
     for path in scan.files:
         shown = display_path(path, root)
-        text, errs = read_text(path, shown)
+        parsed, doc, errs = load_file(shown, *read_text(path, shown), parser)
         problems += errs
-        if text is None:
-            continue
-        doc, errs = parser(text, shown)
-        problems += errs
-        if doc.value is None and errs:
-            continue
-        parsed, errs = validate_document(doc, models.DefinitionFile)
-        problems += errs
-        if parsed is not None:
-            assert isinstance(parsed, models.DefinitionFile)
+        if parsed is not None and doc is not None:
             definitions.append((parsed, doc))
     if problems:
         raise InputError(problems)
