@@ -179,7 +179,14 @@ def _open(client: Client, path: Path) -> str:
     uri = path.as_uri()
     client.notify(
         "textDocument/didOpen",
-        {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": path.read_text()}},
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "yaml",
+                "version": 1,
+                "text": path.read_text(),
+            }
+        },
     )
     return uri
 
@@ -208,7 +215,12 @@ def _validate(project: Path, file: str) -> list[tuple[str, int, int, str]]:
     )
     found = json.loads(done.stdout)["findings"]
     return sorted(
-        (f["code"], f["line"] - 1, f["col"] - 1, f["message"] + (f"\nhint: {f['hint']}" if f["hint"] else ""))
+        (
+            f["code"],
+            f["line"] - 1,
+            f["col"] - 1,
+            f["message"] + (f"\nhint: {f['hint']}" if f["hint"] else ""),
+        )
         for f in found
         if f["file"] == file
     )
@@ -292,7 +304,9 @@ def test_hover_definition_references(client: Client, project: Path) -> None:
         "textDocument/hover",
         {"textDocument": doc, "position": _at(METRICS, "[account_id]", 2)},
     )
-    assert hover["contents"]["value"] == "**column** `events.account_id`: string, semantic identifier"
+    assert hover["contents"]["value"] == (
+        "**column** `events.account_id`: string, semantic identifier"
+    )
     # go to definition: the metric, and the qualifier in the other file
     where = client.request(
         "textDocument/definition",
@@ -372,7 +386,8 @@ def test_completion(client: Client, project: Path) -> None:
     assert labels(text, {"line": text.count("\n") - 1, "character": 12}) == ["events"]
     text = METRICS + "  - name: new_metric\n    qualifiers: [\n"
     assert labels(text, {"line": text.count("\n") - 1, "character": 17}) == ["real_accounts"]
-    text = METRICS + "  - name: new_metric\n    source: events\n    calculation: {type: sum, column: \n"
+    text = METRICS + "  - name: new_metric\n    source: events\n"
+    text += "    calculation: {type: sum, column: \n"
     assert labels(text, {"line": text.count("\n") - 1, "character": 39}) == ["account_id", "at"]
 
 
