@@ -81,6 +81,13 @@ class Workspace:
         parsed, doc, problems = load_file(shown, *read)
         return _File(key, parsed, doc, problems)
 
+    def check_file(self, path: Path | str) -> list[Diagnostic]:
+        """The problems of one definition file on its own (syntax, structure, values): what an
+        editor can show at once, before the whole project is resolved and checked."""
+        key = file_key(path)
+        state = self._files[key] = self._load(key)
+        return sorted(state.problems, key=Diagnostic.sort_key)
+
     def check(self) -> list[Diagnostic]:
         """Every diagnostic `nsmcode validate` reports for the project as it is now."""
         from nsmcode.rules import check_project
