@@ -8,6 +8,7 @@ LSP types. Diagnostics are debounced: a burst of keystrokes gives one check, aft
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -23,6 +24,8 @@ from nsmcode.lsp.symbols import references, symbol_at
 from nsmcode.workspace import Workspace, file_key
 
 DEBOUNCE_SECONDS = 0.25
+_TOKEN = re.compile(r"""'[^']*'|"[^"]*"|[^\s,\[\]{}#:]+""")
+"""The value a diagnostic points at: quoted, or up to a space, a comma or a bracket."""
 _SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -92,13 +95,13 @@ class Server(LanguageServer):
         assert d.span is not None
         row, col = d.span.line - 1, d.span.col - 1
         end = col + 1
+        path = ws.path_of(d.span.file)
         try:
-            text = ws.open.get(ws.path_of(d.span.file)) or ws.path_of(d.span.file).read_text()
-            line = text.splitlines()[row]
-            rest = line[col:]
-            token = len(rest) - len(rest.lstrip("'\"")) + len(rest.lstrip("'\"").split()[0])
-            end = col + max(1, len(rest.split(",")[0].rstrip("]}")) if rest else 1, 1)
-            end = min(end, col + token) if token else end
+            text = ws.open.get(path)
+            lines = (text if text is not None else path.read_text(encoding="utf-8")).splitlines()
+            token = _TOKEN.match(lines[row], col)
+            if token:
+                end = token.end()
         except (OSError, IndexError, UnicodeDecodeError):
             pass
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
