@@ -45,11 +45,18 @@ def _span(file: str, packed: int) -> Span:
     return Span(file, packed >> 32, packed & 0xFFFFFFFF)
 
 
+SHALLOW = 3
+"""Positions kept after a parse: of paths up to (section, item, field). Deeper ones (a column
+inside a calculation) are asked for only to report a problem: the file is parsed again then.
+This keeps 100,000 metrics' positions in a fraction of the memory all of them would take."""
+
+
 @dataclass
 class Document:
     """A parsed file: its plain value and the position of every value and every mapping key.
 
-    Positions are kept packed (`_pack`) and become a `Span` only when asked for.
+    Positions are kept packed (`_pack`) and become a `Span` only when asked for; a shallow
+    document (`depth`) keeps the text to find deeper positions when one is asked for.
     """
 
     file: str
@@ -59,9 +66,14 @@ class Document:
     refused: set[Path] = field(default_factory=set)
     """Values dropped because of a located problem (a tag, a merge key): schema errors about them
     would only repeat it."""
+    depth: int | None = field(default=None, repr=False)
+    """Longest path whose position is kept; None when every position is."""
+    text: str | None = field(default=None, repr=False)
 
     def span(self, path: Path, *, key: bool = False) -> Span:
         """The span of `path`, or of its nearest located ancestor."""
+        if self.depth is not None and len(path) > self.depth:
+            self.complete()
         table = self.key_marks if key else self.marks
         for i in range(len(path), -1, -1):
             found = table.get(path[:i]) or self.marks.get(path[:i])
@@ -69,7 +81,16 @@ class Document:
                 return _span(self.file, found)
         return Span(self.file, 1, 1)
 
+    def complete(self) -> None:
+        """Know every position (parse the text again, once)."""
+        if self.depth is None or self.text is None:
+            return
+        full, _ = parse(self.text, self.file, shallow=False)
+        self.marks, self.key_marks = full.marks, full.key_marks
+        self.depth = self.text = None
+
     def located(self, path: Path) -> bool:
+        self.complete()
         return path in self.marks
 
 
@@ -85,6 +106,7 @@ class _Builder:
 
     def __init__(self, doc: Document, check_surrogates: bool = True) -> None:
         self.doc = doc
+        self.depth = MAX_DEPTH + 1 if doc.depth is None else doc.depth
         self.marks = doc.marks
         self.key_marks = doc.key_marks
         self.problems: list[Diagnostic] = []
@@ -96,8 +118,9 @@ class _Builder:
         return Span(self.doc.file, mark.line + 1, mark.column + 1)
 
     def build(self, node: Any, path: Path) -> Any:
-        mark = node.start_mark
-        self.marks[path] = (mark.line + 1) << 32 | (mark.column + 1)
+        if len(path) <= self.depth:
+            mark = node.start_mark
+            self.marks[path] = (mark.line + 1) << 32 | (mark.column + 1)
         if len(path) > MAX_DEPTH:
             raise _TooDeep(self.span(node))
         kind = node.id
@@ -119,16 +142,17 @@ class _Builder:
         for key_node, value_node in node.value:
             key = key_node.value
             if key_node.tag != _STR or key in result:  # rare: a problem, or `1:`, `true:`
-                key = self._key(key_node, path, result)
+                key = self._key(key_node, path, result, node)
                 if key is None:
                     continue
             key_path: Path = (*path, key)
-            key_mark = key_node.start_mark
-            self.key_marks[key_path] = (key_mark.line + 1) << 32 | (key_mark.column + 1)
+            if len(key_path) <= self.depth:
+                key_mark = key_node.start_mark
+                self.key_marks[key_path] = (key_mark.line + 1) << 32 | (key_mark.column + 1)
             result[key] = self.build(value_node, key_path)
         return result
 
-    def _key(self, key_node: Any, path: Path, seen: dict[str, Any]) -> str | None:
+    def _key(self, key_node: Any, path: Path, seen: dict[str, Any], mapping: Any) -> str | None:
         """The key's text, or None (reported) when it cannot be one."""
         key_span = self.span(key_node)
         if key_node.id != "scalar" or not isinstance(key_node.value, str):
@@ -154,12 +178,11 @@ class _Builder:
             self.doc.refused.add(path)
             return None
         if key in seen:
-            key_path: Path = (*path, key)
-            first = _span(self.doc.file, self.key_marks[key_path])
+            first = next(k for k, _ in mapping.value if k.id == "scalar" and str(k.value) == key)
             self.problems.append(
                 Diagnostic(
                     "E002",
-                    f"duplicate key {key!r} (first defined at line {first.line})",
+                    f"duplicate key {key!r} (first defined at line {first.start_mark.line + 1})",
                     key_span,
                     "remove one of the two: YAML keeps only one of them",
                 )
@@ -384,14 +407,17 @@ def _compose_pure(text: str, file: str) -> tuple[Any, list[Diagnostic]]:
     return (nodes[0] if nodes else None), []
 
 
-def parse(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
+def parse(text: str, file: str, *, shallow: bool = True) -> tuple[Document, list[Diagnostic]]:
     """Parse one YAML document; return it with every problem found (never raises).
 
     libyaml composes the nodes when it is available (`yamlfast`); any input it does not accept
     as it is goes through ruamel.yaml's Python parser instead, so every diagnostic is the same
-    either way.
+    either way. A `shallow` document keeps the positions of paths up to `SHALLOW` long, and finds
+    deeper ones by parsing its text again when one is asked for.
     """
     doc = Document(file)
+    if shallow:
+        doc.depth, doc.text = SHALLOW, text
     if len(text) > MAX_FILE_BYTES:
         return doc, [
             Diagnostic(

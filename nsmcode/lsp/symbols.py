@@ -107,6 +107,7 @@ def _lines(doc: Document) -> dict[int, list[tuple[int, Path]]]:
     cached: dict[int, list[tuple[int, Path]]] | None = getattr(doc, "_lsp_lines", None)
     if cached is None:
         cached = {}
+        doc.complete()
         for path, mark in doc.marks.items():
             cached.setdefault(mark >> 32, []).append((mark & 0xFFFFFFFF, path))
         for entries in cached.values():
@@ -152,7 +153,8 @@ def references(docs: list[Document], target: Symbol) -> list[tuple[Document, Pat
     """Every value naming `target`, its definition included, in document order."""
     found: list[tuple[Document, Path]] = []
     for doc in docs:
-        for path in doc.marks:
+        doc.complete()
+        for path in list(doc.marks):
             if len(path) < 3 or path[0] not in SECTION_KIND:
                 continue
             value = value_at(doc.value, path)

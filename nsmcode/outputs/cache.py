@@ -139,7 +139,7 @@ def stamp(stat: Stat) -> str:
 # ------------------------------------------------------------------------------------------------
 # Parsed definition files
 
-_DOCUMENT_FIELDS = {"file", "value", "marks", "key_marks", "refused"}
+_DOCUMENT_FIELDS = {"file", "value", "marks", "key_marks", "refused", "depth", "text"}
 _CACHEABLE = {f.name for f in dataclasses.fields(Document)} == _DOCUMENT_FIELDS
 
 
@@ -205,7 +205,7 @@ class _CachedDocument(Document):
             if found is not None:
                 return Span(self.file, *found)
             self._pending = False
-            fresh, _ = parse(self._text, self.file)
+            fresh, _ = parse(self._text, self.file, shallow=False)
             self.marks, self.key_marks = fresh.marks, fresh.key_marks
         return super().span(path, key=key)
 
