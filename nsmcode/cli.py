@@ -174,6 +174,7 @@ COMMANDS = {
     "docs": "nsmcode.commands.docs:docs",
     "analyze": "nsmcode.commands.analyze:analyze",
     "import": "nsmcode.commands.importer:import_group",
+    "lsp": "nsmcode.commands.lsp:lsp",
 }
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from nsmcode import models
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.diagnostics import Diagnostic, InputError, Severity, Span
 from nsmcode.yamlsource import MAX_FILE_BYTES, Document, parse
 
 PROJECT_FILE = "nsmcode.yaml"
@@ -379,29 +382,153 @@ def find_project_file(root: Path) -> Path:
     return path
 
 
+@dataclass
+class Scan:
+    """The definition files under `paths:`, and what could not be read or was left out."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Errors: a folder or file that cannot be read, a link that leaves the project."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """What was skipped and why: FIFOs, devices, sockets, folders named like YAML files."""
+
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _is_yaml(name: str) -> bool:
+    return name.endswith((".yml", ".yaml")) and name != PROJECT_FILE
+
+
+class _Walker:
+    """Walks the folders of `paths:` without ever opening anything but folders and regular
+    files (opening a FIFO would wait forever), and without leaving the project."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.scan = Scan()
+        self.seen: set[Path] = set()
+
+    def shown(self, path: Path) -> str:
+        """The path as written, relative to the working directory: a link is not followed."""
+        try:
+            return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def error(self, path: Path, message: str, hint: str, where: Span | None) -> None:
+        span = where or Span(self.shown(path))
+        self.scan.problems.append(Diagnostic("E009", message, span, hint))
+
+    def visit(self, path: Path, where: Span | None = None) -> None:
+        """`where` locates a problem with a `paths:` entry itself (in nsmcode.yaml)."""
+        top = where is not None
+        shown = self.shown(path)
+        try:
+            info = path.stat()  # follows a symbolic link
+        except OSError as exc:
+            if top or _is_yaml(path.name):
+                broken = path.is_symlink() and isinstance(exc, FileNotFoundError)
+                self.error(
+                    path,
+                    f"cannot read {shown}: "
+                    + ("a symbolic link to nothing" if broken else str(exc.strerror).lower()),
+                    "fix the link or remove it" if broken else "check its permissions",
+                    where,
+                )
+            return
+        real = path.resolve()
+        if not real.is_relative_to(self.real_root):
+            if top or _is_yaml(path.name) or stat.S_ISDIR(info.st_mode):
+                self.error(
+                    path,
+                    f"{shown} leads outside the project (to {real})",
+                    "keep definitions inside the project folder; copy the file in instead of "
+                    "linking to it",
+                    where,
+                )
+            return
+        if stat.S_ISDIR(info.st_mode):
+            self.folder(path, real, shown, where)
+        elif stat.S_ISREG(info.st_mode):
+            if (top or _is_yaml(path.name)) and real not in self.seen:
+                self.seen.add(real)
+                self.scan.files.append(path)
+        elif top or _is_yaml(path.name):
+            what = next((name for test, name in _SPECIAL if test(info.st_mode)), "not a file")
+            self.scan.warnings.append(
+                Diagnostic(
+                    "E009",
+                    f"skipped {shown}: it is {what}, not a definition file",
+                    where or Span(shown),
+                    "definitions are regular YAML files; remove it or move it out of the folder",
+                    severity=Severity.WARNING,
+                )
+            )
+
+    def folder(self, path: Path, real: Path, shown: str, where: Span | None) -> None:
+        if real in self.seen:  # a link to a folder already read (or to an ancestor: a loop)
+            return
+        self.seen.add(real)
+        if where is None and _is_yaml(path.name):
+            self.scan.warnings.append(
+                Diagnostic(
+                    "E009",
+                    f"skipped {shown}: a folder named like a definition file",
+                    Span(shown),
+                    "rename the folder; the files in it are not read while it is skipped",
+                    severity=Severity.WARNING,
+                )
+            )
+            return
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as exc:
+            self.error(
+                path,
+                f"cannot read folder {shown}: {str(exc.strerror).lower()}",
+                "check its permissions: its definitions would be left out, and `compile` "
+                "would remove their SQL",
+                where,
+            )
+            return
+        for name in names:
+            self.visit(path / name)
+
+
+def scan_definitions(
+    root: Path, config: models.ProjectFile, config_doc: Document | None = None
+) -> Scan:
+    """Every *.yml / *.yaml under the configured folders, in a stable order, with what could
+    not be read (errors) and what was skipped (warnings)."""
+    walker = _Walker(root)
+    for i, folder in enumerate(config.paths):
+        base = root / folder
+        if not base.exists() and not base.is_symlink():
+            continue  # reported by load_documents, at the entry
+        where = config_doc.span(("paths", i)) if config_doc else Span(PROJECT_FILE)
+        walker.visit(base, where)
+    scan = walker.scan
+    scan.files.sort(key=lambda p: p.relative_to(root).as_posix())
+    return scan
+
+
 def definition_files(root: Path, config: models.ProjectFile) -> list[Path]:
     """Every *.yml / *.yaml under the configured folders, in a stable order."""
-    files: set[Path] = set()
-    for folder in config.paths:
-        base = root / folder
-        if base.is_file():
-            files.add(base)
-            continue
-        for pattern in ("*.yml", "*.yaml"):
-            files.update(p for p in base.rglob(pattern) if p.is_file() and p.name != PROJECT_FILE)
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+    return scan_definitions(root, config).files
 
 
-def load_documents(
-    root: Path, parser: Parser = parse
-) -> tuple[models.ProjectFile, Document, list[tuple[models.DefinitionFile, Document]]]:
-    """Parse and validate the project file and every definition file, or raise InputError.
-
-    `parser` parses one definition file; `compile` passes a cached one (same results, faster).
-    """
-    root = root.resolve() if root.exists() else root
+def load_config(root: Path) -> tuple[models.ProjectFile, Document, list[Diagnostic]]:
+    """The project file, parsed and validated (or raise InputError), with problems of its
+    `paths:` entries."""
     project_path = find_project_file(root)
-    problems: list[Diagnostic] = []
     shown = display_path(project_path, root)
     text, errs = read_text(project_path, shown)
     if text is None:
@@ -413,6 +540,7 @@ def load_documents(
     if config is None:
         raise InputError(errs)
     assert isinstance(config, models.ProjectFile)
+    problems: list[Diagnostic] = []
     for i, folder in enumerate(config.paths):
         if not (root / folder).exists():
             problems.append(
@@ -423,21 +551,45 @@ def load_documents(
                     "create it or fix the path in nsmcode.yaml",
                 )
             )
+    return config, project_doc, problems
+
+
+def load_file(
+    shown: str, text: str | None, problems: list[Diagnostic], parser: Parser = parse
+) -> tuple[models.DefinitionFile | None, Document | None, list[Diagnostic]]:
+    """One definition file's text (None when it could not be read, with `problems` saying
+    why) parsed and validated: the model, the located document and every problem found."""
+    if text is None:
+        return None, None, problems
+    doc, errs = parser(text, shown)
+    problems = [*problems, *errs]
+    if doc.value is None and errs:
+        return None, doc, problems
+    parsed, errs = validate_document(doc, models.DefinitionFile)
+    assert parsed is None or isinstance(parsed, models.DefinitionFile)
+    return parsed, doc, [*problems, *errs]
+
+
+def load_documents(
+    root: Path, parser: Parser = parse, warnings: list[Diagnostic] | None = None
+) -> tuple[models.ProjectFile, Document, list[tuple[models.DefinitionFile, Document]]]:
+    """Parse and validate the project file and every definition file, or raise InputError.
+
+    `parser` parses one definition file; `compile` passes a cached one (same results, faster).
+    What was skipped (a FIFO, a folder named `x.yaml`) is added to `warnings`.
+    """
+    warnings = [] if warnings is None else warnings
+    root = root.resolve() if root.exists() else root
+    config, project_doc, problems = load_config(root)
+    scan = scan_definitions(root, config, project_doc)
+    problems += scan.problems
+    warnings.extend(scan.warnings)
     definitions: list[tuple[models.DefinitionFile, Document]] = []
-    for path in definition_files(root, config):
+    for path in scan.files:
         shown = display_path(path, root)
-        text, errs = read_text(path, shown)
+        parsed, doc, errs = load_file(shown, *read_text(path, shown), parser)
         problems += errs
-        if text is None:
-            continue
-        doc, errs = parser(text, shown)
-        problems += errs
-        if doc.value is None and errs:
-            continue
-        parsed, errs = validate_document(doc, models.DefinitionFile)
-        problems += errs
-        if parsed is not None:
-            assert isinstance(parsed, models.DefinitionFile)
+        if parsed is not None and doc is not None:
             definitions.append((parsed, doc))
     if problems:
         raise InputError(problems)

@@ -52,6 +52,9 @@ class Project:
     okrs: dict[str, models.Okr] = field(default_factory=dict)
     saved_queries: dict[str, models.SavedQuery] = field(default_factory=dict)
     locations: dict[tuple[str, str], Location] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """What loading skipped and why (a FIFO, a folder named `x.yaml`): reported with the rules'
+    findings."""
 
     # -- where things are ---------------------------------------------------------------------
 
@@ -534,5 +537,8 @@ def build_project(
 def load_project(root: Path | str = ".", *, parser: Parser | None = None) -> Project:
     """Load, validate and resolve a project folder; raise InputError listing every problem."""
     root = Path(root)
-    config, config_doc, definitions = load_documents(root, parser or parse)
-    return build_project(root.resolve(), config, config_doc, definitions)
+    warnings: list[Diagnostic] = []
+    config, config_doc, definitions = load_documents(root, parser or parse, warnings)
+    project = build_project(root.resolve(), config, config_doc, definitions)
+    project.warnings = warnings
+    return project

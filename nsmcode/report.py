@@ -41,6 +41,8 @@ class Summary:
     suppressed: int = 0
     baselined: int = 0
     input_error: bool = False
+    hidden_info: int = 0
+    """Info findings counted but not printed (`-q` without `--show-info`)."""
 
 
 def counts(findings: Sequence[Diagnostic]) -> dict[str, int]:
@@ -54,16 +56,20 @@ def _plural(n: int, word: str) -> str:
 
 def summary_line(findings: Sequence[Diagnostic], summary: Summary) -> str:
     c = counts(findings)
+    c["info"] += summary.hidden_info
     if summary.input_error:
         return f"{_plural(c['error'], 'error')}; the definitions could not be loaded."
     extra = [
         f"{summary.suppressed} suppressed" if summary.suppressed else "",
         f"{summary.baselined} baselined" if summary.baselined else "",
+        f"info not shown: --show-info lists {'it' if summary.hidden_info == 1 else 'them'}"
+        if summary.hidden_info
+        else "",
     ]
     tail = "; ".join(e for e in extra if e)
     tail = f" ({tail})" if tail else ""
     name = f"{summary.project}: " if summary.project else ""
-    if not findings:
+    if not findings and not summary.hidden_info:
         return f"{name}{_plural(summary.metrics, 'metric')} checked: no problems found{tail}."
     found = ", ".join(
         [_plural(c["error"], "error"), _plural(c["warning"], "warning"), f"{c['info']} info"]

@@ -532,9 +532,9 @@ def test_cached_documents_are_rebuilt_exactly(project: Path) -> None:
     for key, where in first.locations.items():
         again = second.locations[key].doc
         assert again.value == where.doc.value
-        for path in where.doc.values:
+        for path in where.doc.marks:
             assert again.span(path) == where.doc.span(path)
-        for path in where.doc.keys:
+        for path in where.doc.key_marks:
             assert again.span(path, key=True) == where.doc.span(path, key=True)
 
 

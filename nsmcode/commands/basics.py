@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from nsmcode.cli import report_errors
+from nsmcode.cli import project_option, report_errors
 
 
 @click.command()
@@ -32,8 +31,22 @@ def init(directory: Path, name: str | None) -> None:
     show_default=True,
     help="Schema of definition files or of nsmcode.yaml.",
 )
-def schema(kind: str) -> None:
-    """Print the JSON Schema of definition files (for editors and CI)."""
-    from nsmcode.schema import json_schema
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write both schemas into the project's .nsmcode/ folder (what modelines point at).",
+)
+@project_option
+@report_errors
+def schema(kind: str, write: bool, project_dir: Path) -> None:
+    """Print the JSON Schema of definition files (for editors and CI), or --write them."""
+    from nsmcode.schema import schema_text, write_schemas
 
-    click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
+    if not write:
+        click.echo(schema_text(kind), nl=False)
+        return
+    from nsmcode.loader import find_project_file
+
+    find_project_file(project_dir)  # a located error when this is not a project
+    for path in write_schemas(project_dir):
+        click.echo(f"wrote {path}")

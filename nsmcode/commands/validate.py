@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -45,6 +46,11 @@ from nsmcode.report import FORMATS
     default=None,
     help="Accept every current finding: write them to this baseline file and exit 0.",
 )
+@click.option(
+    "--show-info",
+    is_flag=True,
+    help="With -q, print info-level findings too (they are counted either way).",
+)
 @report_errors
 def validate(
     project_dir: Path,
@@ -52,6 +58,7 @@ def validate(
     fail_on: str,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
+    show_info: bool,
 ) -> None:
     """Check the definitions: structure, references, the North Star rules, and everything
     `compile` and `query` would refuse for every dialect in `targets` (exit 1 when they would)."""
@@ -96,6 +103,10 @@ def validate(
         suppressed=outcome.suppressed,
         baselined=baselined,
     )
+    if console.quiet and not show_info and fmt == "text":  # -q: info is counted, not printed
+        shown = [f for f in findings if f.severity is not Severity.INFO]
+        summary = dataclasses.replace(summary, hidden_info=len(findings) - len(shown))
+        findings = shown
 
     def style(text: str, **styles: object) -> str:
         return console.style(text, False, **styles)

@@ -58,6 +58,9 @@ class ImportResult:
             out["definitions/metrics.yaml"] = definition_file(
                 header, {"metrics": self.metrics}, self.root
             )
+        from nsmcode.schema import SCHEMA_FILES, schema_text
+
+        out.update({rel: schema_text(kind) for kind, rel in SCHEMA_FILES.items()})  # modelines
         return out
 
     def write(self, out: Path) -> list[Path]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 
-DEFINITIONS_SCHEMA = "https://nsmcode.dev/schema/v1/definitions.json"
-PROJECT_SCHEMA = "https://nsmcode.dev/schema/v1/project.json"
+DEFINITIONS_SCHEMA = "../.nsmcode/definitions.schema.json"  # from definitions/*.yaml
+PROJECT_SCHEMA = ".nsmcode/project.schema.json"
 
 
 def _styled(value: Any) -> Any:

@@ -139,7 +139,7 @@ def stamp(stat: Stat) -> str:
 # ------------------------------------------------------------------------------------------------
 # Parsed definition files
 
-_DOCUMENT_FIELDS = {"file", "value", "values", "keys", "refused"}
+_DOCUMENT_FIELDS = {"file", "value", "marks", "key_marks", "refused", "depth", "text"}
 _CACHEABLE = {f.name for f in dataclasses.fields(Document)} == _DOCUMENT_FIELDS
 
 
@@ -205,8 +205,8 @@ class _CachedDocument(Document):
             if found is not None:
                 return Span(self.file, *found)
             self._pending = False
-            fresh, _ = parse(self._text, self.file)
-            self.values, self.keys = fresh.values, fresh.keys
+            fresh, _ = parse(self._text, self.file, shallow=False)
+            self.marks, self.key_marks = fresh.marks, fresh.key_marks
         return super().span(path, key=key)
 
 
@@ -218,5 +218,5 @@ def _encode(doc: Document) -> dict[str, Any] | None:
         return None
     if json.loads(text) != doc.value:
         return None
-    items = [[*path, span.line, span.col] for path, span in doc.values.items() if len(path) == 2]
+    items = [[*path, *divmod(mark, 1 << 32)] for path, mark in doc.marks.items() if len(path) == 2]
     return {"value": doc.value, "items": items}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nsmcode.diagnostics import Diagnostic
 from nsmcode.project import Project
 from nsmcode.rules.config import (
     CONFIG_RULES,
@@ -84,7 +85,10 @@ def check_project(project: Project, rules: Sequence[type[Rule]] = DEFAULT_RULES)
     thresholds = resolve_thresholds(project, known_thresholds(chosen))
     ctx = Context(project, chosen, thresholds)
     findings = [finding for rule in chosen for finding in rule().check(ctx)]
-    return apply_configuration(project, findings, ctx.codes)
+    outcome = apply_configuration(project, findings, ctx.codes)
+    if project.warnings:  # what loading skipped: said wherever findings are
+        outcome.findings = sorted([*project.warnings, *outcome.findings], key=Diagnostic.sort_key)
+    return outcome
 
 
 __all__ = [

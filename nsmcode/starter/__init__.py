@@ -26,8 +26,11 @@ def _files() -> list[tuple[str, str]]:
 
 
 def write_starter(directory: Path, name: str) -> list[Path]:
-    """Write the starter files; refuse to overwrite anything that already exists."""
-    files = _files()
+    """Write the starter files and the schemas their modelines name; refuse to overwrite
+    anything that already exists."""
+    from nsmcode.schema import SCHEMA_FILES, schema_text
+
+    files = _files() + [(rel, schema_text(kind)) for kind, rel in SCHEMA_FILES.items()]
     clashes = [directory / rel for rel, _ in files if (directory / rel).exists()]
     if clashes:
         raise InputError(

@@ -69,24 +69,24 @@ def project(runner: CliRunner, tmp_path: Path) -> Path:
     result = runner.invoke(main, ["init", str(root), "--name", "acme"])
     assert result.exit_code == 0, result.output
     commands = [line for block in _blocks("bash") for line in block.splitlines()]
-    written = 0
-    for line in commands:
-        if line.startswith("mkdir "):
-            for folder in shlex.split(line)[1:]:
-                if not folder.startswith("-"):
-                    (root / folder).mkdir(parents=True, exist_ok=True)
-        elif line.startswith("nsmcode schema"):
-            command, target = line.split(">")
-            result = runner.invoke(main, shlex.split(command)[1:])
-            assert result.exit_code == 0, result.output
-            (root / target.strip()).write_text(result.output)
-            written += 1
-    assert written == 2
+    schemas = [line for line in commands if line.startswith("nsmcode schema")]
+    assert schemas == ["nsmcode schema --write --project ."]
+    for path in project_schemas(root):  # init wrote them; the command replaces them
+        path.unlink()
+    args = shlex.split(schemas[0])[1:]
+    result = runner.invoke(main, [a if a != "." else str(root) for a in args])
+    assert result.exit_code == 0, result.output
+    assert all(path.is_file() for path in project_schemas(root))
     return root
 
 
+def project_schemas(root: Path) -> list[Path]:
+    folder = root / ".nsmcode"
+    return [folder / "definitions.schema.json", folder / "project.schema.json"]
+
+
 def _settings() -> dict[str, list[str]]:
-    (block,) = _blocks("json")
+    (block,) = [b for b in _blocks("json") if "yaml.schemas" in b]
     mapping: dict[str, list[str]] = json.loads(block)["yaml.schemas"]
     return mapping
 
@@ -103,10 +103,10 @@ def test_vs_code_settings_map_every_init_file_to_its_schema(project: Path) -> No
         text = file.read_text()
         errors = list(jsonschema.Draft202012Validator(schema).iter_errors(_load_yaml(text)))
         assert errors == [], f"{rel}: {errors[0].message if errors else ''}"
-        # the modeline init writes names the same schema, by its canonical id
+        # the modeline init writes names the same schema file, relative to the file
         modeline = MODELINE.match(text.splitlines()[0])
         assert modeline is not None, rel
-        assert modeline.group(1) == schema["$id"]
+        assert (file.parent / modeline.group(1)).resolve() == (project / matches[0]).resolve()
     assert _load_yaml((project / "nsmcode.yaml").read_text())["name"] == "acme"
 
 
