@@ -49,6 +49,7 @@ class LeadCheck:
             "reverse": _point(reverse),
             "concurrent": _point(concurrent),
             "lags": [_point(p) for p in self.points],
+            "test": _test(self.verdict),
             "summary": self.summary,
             "explanation": list(self.explanation),
         }
@@ -168,6 +169,26 @@ class AnalysisReport:
             "series": self.series.to_dict(),
             "caveat": CAUSATION,
         }
+
+
+def _test(verdict: LagVerdict) -> dict[str, Any] | None:
+    """The calibrated test that decided: pre-whitened r, its threshold, p, effective n."""
+    test = verdict.test
+    if test is None:
+        return None
+    return {
+        "order": test.order,
+        "lags": test.lags,
+        "best": test.best,
+        "r": test.r,
+        "n": test.n,
+        "threshold": test.threshold,
+        "p": test.p,
+        "reverse": test.reverse,
+        "reverse_p": test.reverse_p,
+        "n_eff": test.n_eff,
+        "points": [{"lag": k, "n": n, "r": r} for k, n, r in test.points],
+    }
 
 
 def _point(point: LagPoint | None) -> dict[str, Any] | None:
