@@ -208,10 +208,11 @@ def _retention(project: Project, engine: Engine, chosen: Setup) -> RetentionChec
             words,
         )
     tree = retention.query(project, chosen)
-    metrics = list(dict.fromkeys([setting.cohort, chosen.north_star, setting.activity]))
+    scorer = setting.score or chosen.north_star
+    metrics = list(dict.fromkeys([setting.cohort, scorer, setting.activity]))
     buckets = retention.read(_execute(project, engine, metrics, render_query(tree, engine.dialect)))
     verdict = judge_retention(buckets)
-    star = project.metrics[chosen.north_star]
+    star = project.metrics[scorer]
     return RetentionCheck(
         verdict.status,
         setting.entity,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nsmcode import models
-from nsmcode.analyze.result import bucket_label
+from nsmcode.analyze.result import bucket_label, plural
 from nsmcode.analyze.stats import (
     MIN_BUCKET,
     MIN_PAIRS,
@@ -180,7 +180,8 @@ def retention_summary(verdict: RetentionVerdict, entity: str) -> str:
     top, bottom = verdict.top, verdict.bottom
     if verdict.status == "insufficient" or top is None or bottom is None:
         return (
-            f"Not enough {entity}s to compare: the compared buckets need {MIN_BUCKET} each, and "
+            f"Not enough {plural(entity)} to compare: the compared buckets need {MIN_BUCKET} "
+            "each, and "
             "scores must differ enough to split into quartiles."
         )
     z = f"z = {verdict.z:.2f}" if verdict.z is not None else "z undefined"
@@ -211,10 +212,12 @@ def retention_explanation(
     start = f"first {cohort} event"
     method = (
         f"Each {entity} is followed from its {start}. Its score is {counted(star)} in its first "
-        f"{score_days} days; {entity}s with none form their own bucket, the rest are split into "
+        f"{score_days} days; {plural(entity)} with none form their own bucket, the rest are "
+        "split into "
         f"quartiles of the score (tied scores share a quartile, so some may be empty). It counts "
         f"as retained when it has a {activity} event {later[0] + 1}-{later[1]} days after the "
-        f"start. Only the {observed} {entity}s whose {later[1]} days are over are compared; the "
+        f"start. Only the {observed} {plural(entity)} whose {later[1]} days are over are "
+        "compared; the "
         "top quartile is compared with the bottom one by a two-proportion z-test (|z| > 1.96: "
         "unlikely to be chance)."
     )
@@ -238,7 +241,7 @@ def retention_explanation(
     elif verdict.reason == "not_significant" and top_rate > bottom_rate:
         out.append(
             "The top quartile retains better, but the gap is within what chance gives with this "
-            f"many {entity}s; more history (or a wider difference) is needed to be sure."
+            f"many {plural(entity)}; more history (or a wider difference) is needed to be sure."
         )
     elif verdict.reason == "not_significant":
         out.append(
@@ -246,10 +249,10 @@ def retention_explanation(
             "north star does not separate the customers who stay from those who leave."
         )
     else:
-        out.append(f"Too few {entity}s have been followed long enough to compare groups.")
+        out.append(f"Too few {plural(entity)} have been followed long enough to compare groups.")
     out.append(
         f"This compares groups; it does not show that raising one {entity}'s score would keep "
-        f"it: {entity}s that do more may also be larger or more committed from the start."
+        f"it: {plural(entity)} that do more may also be larger or more committed from the start."
     )
     return tuple(out)
 

@@ -13,6 +13,7 @@ from nsmcode.analyze.result import (
     LeadCheck,
     RetentionCheck,
     bucket_label,
+    plural,
 )
 from nsmcode.analyze.stats import LagPoint
 
@@ -129,13 +130,13 @@ def render_text(report: AnalysisReport) -> str:
     retention = report.retention
     entity = retention.entity or "entity"
     out.append(
-        f"2. Do {entity}s that score high on the north star retain better?  "
+        f"2. Do {plural(entity)} that score high on the north star retain better?  "
         f"{STATUS[retention.status]}"
     )
     out += textwrap.wrap(retention.summary, WIDTH, initial_indent="   ", subsequent_indent="   ")
     out.append("")
     if retention.buckets:
-        out += _table(["bucket", f"{entity}s", "retained", "rate"], _bucket_rows(retention))
+        out += _table(["bucket", plural(entity), "retained", "rate"], _bucket_rows(retention))
         out.append("")
     out += _paragraphs(retention.explanation)
     out.append("3. Which inputs move the north star?")
@@ -162,10 +163,11 @@ def _verdict(report: AnalysisReport) -> str:
     if report.status == "pass":
         lead = report.lead.verdict.best
         assert lead is not None
+        who = plural(report.retention.entity or "entity")
         retained = (
             ""
             if report.retention.status == "skipped"
-            else f", and {report.retention.entity}s that score high retain better"
+            else f", and {who} that score high retain better"
         )
         return (
             f"{report.north_star} behaves like a leading indicator of {report.outcome} "
@@ -204,13 +206,13 @@ def render_markdown(report: AnalysisReport) -> str:
         *_md_table([*LAG_HEADER[:-1], "note"], _lag_rows(report.lead)),
         "",
         *_md_paragraphs(report.lead.explanation),
-        f"## 2. Do {entity}s that score high retain better? {STATUS[retention.status]}",
+        f"## 2. Do {plural(entity)} that score high retain better? {STATUS[retention.status]}",
         "",
         retention.summary,
         "",
     ]
     if retention.buckets:
-        out += _md_table(["bucket", f"{entity}s", "retained", "rate"], _bucket_rows(retention))
+        out += _md_table(["bucket", plural(entity), "retained", "rate"], _bucket_rows(retention))
         out.append("")
     out += _md_paragraphs(retention.explanation)
     out += ["## 3. Which inputs move the north star?", "", report.inputs.summary, ""]

@@ -76,6 +76,7 @@ class RetentionCheck:
             "status": self.status,
             "reason": verdict.reason if verdict else "skipped",
             "entity": self.entity,
+            "entities": plural(self.entity) if self.entity else None,
             "cohort": self.cohort,
             "activity": self.activity,
             "score_days": self.score_days,
@@ -213,6 +214,15 @@ def _bucket(bucket: Bucket) -> dict[str, Any]:
         "low": bucket.low,
         "high": bucket.high,
     }
+
+
+def plural(word: str) -> str:
+    """An entity name in the plural: account -> accounts, entity -> entities, box -> boxes."""
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def bucket_label(bucket: Bucket) -> str:
