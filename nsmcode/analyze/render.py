@@ -155,27 +155,8 @@ def render_text(report: AnalysisReport) -> str:
         out.append("")
     out += _paragraphs(report.inputs.explanation)
     out += textwrap.wrap(CAUSATION, WIDTH)
-    out += ["", *textwrap.wrap(f"Result: {STATUS[report.status]}: {_verdict(report)}", WIDTH)]
+    out += ["", *textwrap.wrap(f"Result: {STATUS[report.status]}: {report.verdict()}", WIDTH)]
     return "\n".join(out)
-
-
-def _verdict(report: AnalysisReport) -> str:
-    if report.status == "pass":
-        lead = report.lead.verdict.best
-        assert lead is not None
-        who = plural(report.retention.entity or "entity")
-        retained = (
-            ""
-            if report.retention.status == "skipped"
-            else f", and {who} that score high retain better"
-        )
-        return (
-            f"{report.north_star} behaves like a leading indicator of {report.outcome} "
-            f"({periods(lead.lag, report.grain)} ahead){retained}."
-        )
-    if report.status == "fail":
-        return f"the data does not support {report.north_star} as a leading indicator."
-    return "not enough data to decide yet."
 
 
 # ------------------------------------------------------------------------------------------------
@@ -197,7 +178,7 @@ def render_markdown(report: AnalysisReport) -> str:
         "",
         f"Project `{report.project}`, connection `{report.connection}` ({report.dialect}), "
         f"{ADVERB[report.grain]} changes, lags -{report.max_lag}..{report.max_lag}. "
-        f"**Result: {STATUS[report.status]}**: {_verdict(report)}",
+        f"**Result: {STATUS[report.status]}**: {report.verdict()}",
         "",
         f"## 1. Does the north star lead `{report.outcome}`? {STATUS[report.lead.status]}",
         "",

@@ -153,6 +153,26 @@ class AnalysisReport:
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def verdict(self) -> str:
+        """The whole analysis in one line (after "Result: PASS:" in text, first on the site)."""
+        from nsmcode.analyze.explain import periods
+
+        if self.status == "pass":
+            lead = self.lead.verdict.best
+            assert lead is not None
+            who = plural(self.retention.entity or "entity")
+            retained = (
+                "" if self.retention.status == "skipped" else f", and {who} that score high "
+                "retain better"
+            )
+            return (
+                f"{self.north_star} behaves like a leading indicator of {self.outcome} "
+                f"({periods(lead.lag, self.grain)} ahead){retained}."
+            )
+        if self.status == "fail":
+            return f"the data does not support {self.north_star} as a leading indicator."
+        return "not enough data to decide yet."
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": RESULT_VERSION,
@@ -164,6 +184,7 @@ class AnalysisReport:
             "grain": self.grain,
             "max_lag": self.max_lag,
             "status": self.status,
+            "verdict": self.verdict(),
             "lead": self.lead.to_dict(),
             "retention": self.retention.to_dict(),
             "inputs": self.inputs.to_dict(),
