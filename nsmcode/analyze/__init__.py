@@ -8,8 +8,9 @@ warehouse, in SQL built on the compiled metrics.
 Three steps (see docs/analyze.md):
 
 1. lead: lagged correlation of period-over-period log changes, north star vs the declared
-   outcome, for lags -max_lag..max_lag; passes when the strongest positive lag beats ±2/√n and
-   every negative lag;
+   outcome, for lags -max_lag..max_lag (in SQL); passes when, once each series' momentum, trend
+   and cycles are removed (pre-whitening, `whiten`), the strongest positive lag is significant
+   at 5% for the best of the lags tried, and beats every negative lag;
 2. retention: entities bucketed by their north-star contribution in their first 28 days (none,
    then quartiles); passes when retention 57-84 days later rises with the bucket and the top
    quartile beats the bottom one (two-proportion z-test);
@@ -88,9 +89,10 @@ def analyze(
     grain = chosen.grain.value
 
     def check(pair: int, outcome_step: bool) -> LeadCheck:
-        leader, follower = names[pairs[pair][0]], names[pairs[pair][1]]
+        first, second = pairs[pair]
+        leader, follower = names[first], names[second]
         points = tuple(found.points[pair])
-        verdict = judge_lags(points)
+        verdict = judge_lags(points, found.values[first], found.values[second], max_lag)
         return LeadCheck(
             leader,
             follower,
@@ -206,10 +208,11 @@ def _retention(project: Project, engine: Engine, chosen: Setup) -> RetentionChec
             words,
         )
     tree = retention.query(project, chosen)
-    metrics = list(dict.fromkeys([setting.cohort, chosen.north_star, setting.activity]))
+    scorer = setting.score or chosen.north_star
+    metrics = list(dict.fromkeys([setting.cohort, scorer, setting.activity]))
     buckets = retention.read(_execute(project, engine, metrics, render_query(tree, engine.dialect)))
     verdict = judge_retention(buckets)
-    star = project.metrics[chosen.north_star]
+    star = project.metrics[scorer]
     return RetentionCheck(
         verdict.status,
         setting.entity,

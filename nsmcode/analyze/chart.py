@@ -56,10 +56,26 @@ class LagChart:
 
 
 @dataclass(frozen=True)
+class TrendChart:
+    """The north star and the outcome over time, each scaled to its own range: what an
+    executive reads first (do the two rise and fall together, one ahead of the other?)."""
+
+    width: int
+    height: int
+    north_star: str
+    """SVG path of the north star; the outcome's below."""
+    outcome: str
+    first: str
+    last: str
+    """The first and last period, as dates to label the axis."""
+
+
+@dataclass(frozen=True)
 class SiteAnalysis:
     report: dict[str, Any]
     """`AnalysisReport.to_dict()`."""
     chart: LagChart
+    trend: TrendChart | None = None
 
     @property
     def adverb(self) -> str:
@@ -119,6 +135,42 @@ def lag_chart(points: Sequence[LagPoint], lead: int | None) -> LagChart:
     )
 
 
+def trend_chart(
+    periods: Sequence[dt.date],
+    north_star: Sequence[float | None],
+    outcome: Sequence[float | None],
+    width: int = 600,
+    height: int = 120,
+) -> TrendChart | None:
+    """Two lines across the same periods, each from its own low (bottom) to high (top)."""
+    if len(periods) < 2:
+        return None
+    paths = [_line(values, width, height) for values in (north_star, outcome)]
+    if not all(paths):
+        return None
+    return TrendChart(
+        width, height, paths[0], paths[1], periods[0].isoformat(), periods[-1].isoformat()
+    )
+
+
+def _line(values: Sequence[float | None], width: int, height: int) -> str:
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return ""
+    low, span = min(known), (max(known) - min(known)) or 1.0
+    step = (width - 2 * PAD) / (len(values) - 1)
+    parts: list[str] = []
+    pen = "M"
+    for i, v in enumerate(values):
+        if v is None:
+            pen = "M"
+            continue
+        y = height - PAD - (v - low) / span * (height - 2 * PAD)
+        parts.append(f"{pen}{PAD + i * step:.1f},{y:.1f}")
+        pen = "L"
+    return " ".join(parts)
+
+
 def site_analysis(project: Project, as_of: dt.date) -> SiteAnalysis | None:
     """The analysis for the handbook, on data up to `as_of` (its last complete day), or None when
     the project declares no `analysis.outcome`. Setup and data errors raise InputError."""
@@ -129,4 +181,8 @@ def site_analysis(project: Project, as_of: dt.date) -> SiteAnalysis | None:
     report = analyze_project(project, today=as_of + dt.timedelta(days=1))
     lead = report.lead.verdict.best.lag if report.lead.verdict.best else None
     chart = lag_chart(report.lead.points, lead if report.lead.status == "pass" else None)
-    return SiteAnalysis(report.to_dict(), chart)
+    values = report.series.values
+    trend = trend_chart(
+        report.series.periods, values[report.north_star], values[report.outcome]
+    )
+    return SiteAnalysis(report.to_dict(), chart, trend)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nsmcode import models
-from nsmcode.analyze.result import bucket_label
+from nsmcode.analyze.result import bucket_label, plural
 from nsmcode.analyze.stats import (
     MIN_BUCKET,
     MIN_PAIRS,
@@ -40,10 +40,12 @@ def lead_summary(leader: str, follower: str, verdict: LagVerdict, grain: str) ->
             f"Not enough history: no positive lag has {MIN_PAIRS} {grain}s where both {leader} "
             f"and {follower} changed from a positive value."
         )
+    test = verdict.test
     if verdict.reason == "within_noise":
         return (
-            f"No lead found: the strongest positive lag ({periods(best.lag, grain)}, "
-            f"{_r(best)}) is inside the {_bound(best)} band that unrelated series produce."
+            f"No lead found: once each series' own trend and momentum are removed, the "
+            f"strongest positive lag ({periods(best.lag, grain)}, {_test_r(verdict)}) stays "
+            f"within what unrelated series reach{_threshold(verdict)}."
         )
     if verdict.reason == "reverse" and reverse is not None:
         return (
@@ -51,10 +53,33 @@ def lead_summary(leader: str, follower: str, verdict: LagVerdict, grain: str) ->
             f"{periods(-reverse.lag, grain)} ({_r(reverse)}), at least as strongly as "
             f"{leader} leads it ({_r(best)} at {periods(best.lag, grain)})."
         )
-    tail = f"; the strongest reverse lag has {_r(reverse)}" if reverse else ""
+    tail = ""
+    if reverse is not None and test is not None and test.reverse_r is not None:
+        tail = (
+            f"; the strongest reverse lag, {periods(reverse.lag, grain)}, has "
+            f"r = {test.reverse_r:.2f} once cleaned"
+        )
+    n_eff = f"; about {test.n_eff:.0f} independent {grain}s" if test and test.n_eff else ""
     return (
-        f"{leader} leads {follower} by {periods(best.lag, grain)} ({_r(best)}, above the "
-        f"{_bound(best)} noise bound{tail})."
+        f"{leader} leads {follower} by {periods(best.lag, grain)} ({_r(best)}; "
+        f"{_test_r(verdict)} once trend and momentum are removed, above what unrelated series "
+        f"reach{_threshold(verdict)}{n_eff}{tail})."
+    )
+
+
+def _test_r(verdict: LagVerdict) -> str:
+    test = verdict.test
+    return f"r = {test.r:.2f}" if test is not None and test.r is not None else "r undefined"
+
+
+def _threshold(verdict: LagVerdict) -> str:
+    """`` (r = 0.45 for the best of 6 lags at 5%, p = 0.20)``"""
+    test = verdict.test
+    if test is None or test.threshold is None or test.p is None:
+        return ""
+    return (
+        f" (r = {test.threshold:.2f} for the best of {test.lags} lags at 5%, "
+        f"p = {test.p:.3f})"
     )
 
 
@@ -73,10 +98,15 @@ def lead_explanation(
         f"metrics that merely both grow steadily do not look related: only their ups and downs "
         f"are compared. For each lag k from -{max_lag} to {max_lag}, {leader}'s change in "
         f"{grain} t is paired with {follower}'s change in {grain} t + k; r is their correlation "
-        f"over n such pairs, and a correlation inside ±2/√n is what unrelated series give about "
-        f"95% of the time. Lags with fewer than {MIN_PAIRS} pairs are not read. A shared "
-        f"slowdown or speed-up still correlates at every lag, which is why {leader} must also "
-        f"beat every negative lag, where {follower} would be moving first."
+        f"over n such pairs. Metrics have momentum (a good {grain} tends to follow a good "
+        f"{grain}), so raw correlations of unrelated metrics often leave the ±2/√n band, which "
+        f"holds for independent data only. The verdict therefore first removes each series' "
+        f"own trend, momentum and cycles (pre-whitening: each log level is fitted on a trend "
+        f"and its own previous {grain}s), then asks whether the best positive lag of the "
+        f"cleaned series beats what the best of that many lags reaches in 5% of unrelated "
+        f"series. Lags with fewer than {MIN_PAIRS} pairs are not read. A shared slowdown or "
+        f"speed-up still correlates at every lag, which is why {leader} must also beat every "
+        f"negative lag, where {follower} would be moving first."
     )
     out = [method]
     if verdict.status == "pass" and best is not None:
@@ -150,7 +180,8 @@ def retention_summary(verdict: RetentionVerdict, entity: str) -> str:
     top, bottom = verdict.top, verdict.bottom
     if verdict.status == "insufficient" or top is None or bottom is None:
         return (
-            f"Not enough {entity}s to compare: the compared buckets need {MIN_BUCKET} each, and "
+            f"Not enough {plural(entity)} to compare: the compared buckets need {MIN_BUCKET} "
+            "each, and "
             "scores must differ enough to split into quartiles."
         )
     z = f"z = {verdict.z:.2f}" if verdict.z is not None else "z undefined"
@@ -181,10 +212,12 @@ def retention_explanation(
     start = f"first {cohort} event"
     method = (
         f"Each {entity} is followed from its {start}. Its score is {counted(star)} in its first "
-        f"{score_days} days; {entity}s with none form their own bucket, the rest are split into "
+        f"{score_days} days; {plural(entity)} with none form their own bucket, the rest are "
+        "split into "
         f"quartiles of the score (tied scores share a quartile, so some may be empty). It counts "
         f"as retained when it has a {activity} event {later[0] + 1}-{later[1]} days after the "
-        f"start. Only the {observed} {entity}s whose {later[1]} days are over are compared; the "
+        f"start. Only the {observed} {plural(entity)} whose {later[1]} days are over are "
+        "compared; the "
         "top quartile is compared with the bottom one by a two-proportion z-test (|z| > 1.96: "
         "unlikely to be chance)."
     )
@@ -208,7 +241,7 @@ def retention_explanation(
     elif verdict.reason == "not_significant" and top_rate > bottom_rate:
         out.append(
             "The top quartile retains better, but the gap is within what chance gives with this "
-            f"many {entity}s; more history (or a wider difference) is needed to be sure."
+            f"many {plural(entity)}; more history (or a wider difference) is needed to be sure."
         )
     elif verdict.reason == "not_significant":
         out.append(
@@ -216,10 +249,10 @@ def retention_explanation(
             "north star does not separate the customers who stay from those who leave."
         )
     else:
-        out.append(f"Too few {entity}s have been followed long enough to compare groups.")
+        out.append(f"Too few {plural(entity)} have been followed long enough to compare groups.")
     out.append(
         f"This compares groups; it does not show that raising one {entity}'s score would keep "
-        f"it: {entity}s that do more may also be larger or more committed from the start."
+        f"it: {plural(entity)} that do more may also be larger or more committed from the start."
     )
     return tuple(out)
 

@@ -12,6 +12,7 @@ from nsmcode.analyze.result import (
     LeadCheck,
     RetentionCheck,
     bucket_label,
+    plural,
 )
 from nsmcode.analyze.stats import LagPoint
 from nsmcode.emit import envelope
@@ -129,13 +130,13 @@ def render_text(report: AnalysisReport) -> str:
     retention = report.retention
     entity = retention.entity or "entity"
     out.append(
-        f"2. Do {entity}s that score high on the north star retain better?  "
+        f"2. Do {plural(entity)} that score high on the north star retain better?  "
         f"{STATUS[retention.status]}"
     )
     out += textwrap.wrap(retention.summary, WIDTH, initial_indent="   ", subsequent_indent="   ")
     out.append("")
     if retention.buckets:
-        out += _table(["bucket", f"{entity}s", "retained", "rate"], _bucket_rows(retention))
+        out += _table(["bucket", plural(entity), "retained", "rate"], _bucket_rows(retention))
         out.append("")
     out += _paragraphs(retention.explanation)
     out.append("3. Which inputs move the north star?")
@@ -154,26 +155,8 @@ def render_text(report: AnalysisReport) -> str:
         out.append("")
     out += _paragraphs(report.inputs.explanation)
     out += textwrap.wrap(CAUSATION, WIDTH)
-    out += ["", *textwrap.wrap(f"Result: {STATUS[report.status]}: {_verdict(report)}", WIDTH)]
+    out += ["", *textwrap.wrap(f"Result: {STATUS[report.status]}: {report.verdict()}", WIDTH)]
     return "\n".join(out)
-
-
-def _verdict(report: AnalysisReport) -> str:
-    if report.status == "pass":
-        lead = report.lead.verdict.best
-        assert lead is not None
-        retained = (
-            ""
-            if report.retention.status == "skipped"
-            else f", and {report.retention.entity}s that score high retain better"
-        )
-        return (
-            f"{report.north_star} behaves like a leading indicator of {report.outcome} "
-            f"({periods(lead.lag, report.grain)} ahead){retained}."
-        )
-    if report.status == "fail":
-        return f"the data does not support {report.north_star} as a leading indicator."
-    return "not enough data to decide yet."
 
 
 # ------------------------------------------------------------------------------------------------
@@ -195,7 +178,7 @@ def render_markdown(report: AnalysisReport) -> str:
         "",
         f"Project `{report.project}`, connection `{report.connection}` ({report.dialect}), "
         f"{ADVERB[report.grain]} changes, lags -{report.max_lag}..{report.max_lag}. "
-        f"**Result: {STATUS[report.status]}**: {_verdict(report)}",
+        f"**Result: {STATUS[report.status]}**: {report.verdict()}",
         "",
         f"## 1. Does the north star lead `{report.outcome}`? {STATUS[report.lead.status]}",
         "",
@@ -204,13 +187,13 @@ def render_markdown(report: AnalysisReport) -> str:
         *_md_table([*LAG_HEADER[:-1], "note"], _lag_rows(report.lead)),
         "",
         *_md_paragraphs(report.lead.explanation),
-        f"## 2. Do {entity}s that score high retain better? {STATUS[retention.status]}",
+        f"## 2. Do {plural(entity)} that score high retain better? {STATUS[retention.status]}",
         "",
         retention.summary,
         "",
     ]
     if retention.buckets:
-        out += _md_table(["bucket", f"{entity}s", "retained", "rate"], _bucket_rows(retention))
+        out += _md_table(["bucket", plural(entity), "retained", "rate"], _bucket_rows(retention))
         out.append("")
     out += _md_paragraphs(retention.explanation)
     out += ["## 3. Which inputs move the north star?", "", report.inputs.summary, ""]

@@ -49,6 +49,7 @@ class LeadCheck:
             "reverse": _point(reverse),
             "concurrent": _point(concurrent),
             "lags": [_point(p) for p in self.points],
+            "test": _test(self.verdict),
             "summary": self.summary,
             "explanation": list(self.explanation),
         }
@@ -75,6 +76,7 @@ class RetentionCheck:
             "status": self.status,
             "reason": verdict.reason if verdict else "skipped",
             "entity": self.entity,
+            "entities": plural(self.entity) if self.entity else None,
             "cohort": self.cohort,
             "activity": self.activity,
             "score_days": self.score_days,
@@ -151,6 +153,26 @@ class AnalysisReport:
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def verdict(self) -> str:
+        """The whole analysis in one line (after "Result: PASS:" in text, first on the site)."""
+        from nsmcode.analyze.explain import periods
+
+        if self.status == "pass":
+            lead = self.lead.verdict.best
+            assert lead is not None
+            who = plural(self.retention.entity or "entity")
+            retained = (
+                "" if self.retention.status == "skipped" else f", and {who} that score high "
+                "retain better"
+            )
+            return (
+                f"{self.north_star} behaves like a leading indicator of {self.outcome} "
+                f"({periods(lead.lag, self.grain)} ahead){retained}."
+            )
+        if self.status == "fail":
+            return f"the data does not support {self.north_star} as a leading indicator."
+        return "not enough data to decide yet."
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": RESULT_VERSION,
@@ -162,12 +184,33 @@ class AnalysisReport:
             "grain": self.grain,
             "max_lag": self.max_lag,
             "status": self.status,
+            "verdict": self.verdict(),
             "lead": self.lead.to_dict(),
             "retention": self.retention.to_dict(),
             "inputs": self.inputs.to_dict(),
             "series": self.series.to_dict(),
             "caveat": CAUSATION,
         }
+
+
+def _test(verdict: LagVerdict) -> dict[str, Any] | None:
+    """The calibrated test that decided: pre-whitened r, its threshold, p, effective n."""
+    test = verdict.test
+    if test is None:
+        return None
+    return {
+        "order": test.order,
+        "lags": test.lags,
+        "best": test.best,
+        "r": test.r,
+        "n": test.n,
+        "threshold": test.threshold,
+        "p": test.p,
+        "reverse": test.reverse,
+        "reverse_p": test.reverse_p,
+        "n_eff": test.n_eff,
+        "points": [{"lag": k, "n": n, "r": r} for k, n, r in test.points],
+    }
 
 
 def _point(point: LagPoint | None) -> dict[str, Any] | None:
@@ -192,6 +235,15 @@ def _bucket(bucket: Bucket) -> dict[str, Any]:
         "low": bucket.low,
         "high": bucket.high,
     }
+
+
+def plural(word: str) -> str:
+    """An entity name in the plural: account -> accounts, entity -> entities, box -> boxes."""
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def bucket_label(bucket: Bucket) -> str:

@@ -59,25 +59,25 @@ def query(project: Project, setup: Setup) -> exp.Select:
     """The dialect-free tree (needs `setup.retention` not skipped)."""
     retention = setup.retention
     assert retention.entity and retention.cohort and retention.activity
-    star = project.metrics[setup.north_star]
-    calc = star.calculation
+    scorer = retention.score or setup.north_star
+    calc = project.metrics[scorer].calculation
     scored_columns: tuple[str, ...] = getattr(calc, "columns", ()) or (
         (calc.column,) if hasattr(calc, "column") else ()
     )
     ctes: list[exp.CTE] = []
     scans: dict[str, tuple[str, str]] = {}
-    for name in dict.fromkeys((retention.cohort, setup.north_star, retention.activity)):
+    for name in dict.fromkeys((retention.cohort, scorer, retention.activity)):
         metric = project.metrics[name]
         assert metric.source is not None
         entity = project.entity_column(metric.source, retention.entity)
         assert entity is not None
-        extra = scored_columns if name == setup.north_star else ()
+        extra = scored_columns if name == scorer else ()
         rows = f"nsm_an_rows{len(scans)}"
         ctes.append(cte(rows, metric_rows(project, name, [entity, *extra])))
         scans[name] = (rows, f"c_{entity}")
     cohort, star_rows, activity = (
         scans[retention.cohort],
-        scans[setup.north_star],
+        scans[scorer],
         scans[retention.activity],
     )
     ctes.append(cte(START, _start(*cohort)))

@@ -27,6 +27,9 @@ class Retention:
     cohort: str | None
     activity: str | None
     skipped: str | None = None
+    score: str | None = None
+    """The metric whose rows score each entity: the north star, or the numerator of a ratio
+    north star (a ratio has no rows of its own)."""
 
 
 @dataclass(frozen=True)
@@ -109,33 +112,36 @@ def _retention(project: Project, star: models.Metric) -> Retention:
         )
     problems: list[Diagnostic] = []
     where = project.config_span("analysis", "retention_entity")
-    if star.calculation.type not in SCORED or star.source is None:
+    scorer = _scorer(project, star)
+    if scorer is None or scorer.source is None:
         problems.append(
             Diagnostic(
                 "A005",
                 f"analysis.retention_entity: the north star {star.name!r} is a "
                 f"{star.calculation.type}; scoring each {entity} needs a count, count_distinct "
-                "or sum of a source's rows",
+                "or sum of a source's rows (or a ratio whose numerator is one)",
                 where,
                 "remove `retention_entity` to skip this step",
             )
         )
-    elif project.entity_column(star.source, entity) is None:
+    elif project.entity_column(scorer.source, entity) is None:
+        whose = "the north star" if scorer is star else f"{scorer.name!r} (the numerator)"
         problems.append(
             Diagnostic(
                 "A005",
-                f"analysis.retention_entity: source {star.source!r} of the north star declares "
-                f"no entity {entity!r}",
+                f"analysis.retention_entity: source {scorer.source!r} of {whose} declares no "
+                f"entity {entity!r}",
                 where,
-                f"add `entities: [{{name: {entity}, column: ...}}]` to source {star.source!r}",
+                f"add `entities: [{{name: {entity}, column: ...}}]` to source {scorer.source!r}",
             )
         )
+    score = scorer.name if scorer is not None else star.name
     chosen = {}
     for key in ("retention_cohort", "retention_activity"):
-        name = getattr(config, key) or star.name
+        name = getattr(config, key) or score
         chosen[key] = name
         metric = project.metrics[name]
-        if name == star.name:
+        if name == score:
             continue  # checked above
         span = project.config_span("analysis", key)
         if metric.calculation.type not in models.AGGREGATIONS or metric.source is None:
@@ -161,7 +167,19 @@ def _retention(project: Project, star: models.Metric) -> Retention:
             )
     if problems:
         raise InputError(problems)
-    return Retention(entity, chosen["retention_cohort"], chosen["retention_activity"])
+    return Retention(entity, chosen["retention_cohort"], chosen["retention_activity"], None, score)
+
+
+def _scorer(project: Project, star: models.Metric) -> models.Metric | None:
+    """The metric whose rows score each entity: the north star when it sums or counts rows;
+    for a ratio north star (features per active account), its numerator when that does."""
+    if star.calculation.type in SCORED:
+        return star
+    if isinstance(star.calculation, models.Ratio):
+        numerator = project.metrics.get(star.calculation.numerator)
+        if numerator is not None and numerator.calculation.type in SCORED:
+            return numerator
+    return None
 
 
 def _error(code: str, message: str, span: Span | None, hint: str) -> InputError:

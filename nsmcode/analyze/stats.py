@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from nsmcode.analyze.whiten import ALPHA, LeadTest, Series, lead_test
+
 MIN_PAIRS = 8
 """Fewer pairs of periods than this at a lag and its correlation is not read at all."""
 Z_CRITICAL = 1.96
@@ -53,29 +55,32 @@ class LagVerdict:
     """The strongest negative lag: the follower moving first."""
     concurrent: LagPoint | None
     """Lag 0."""
+    test: LeadTest | None = None
+    """The calibrated test (pre-whitened, corrected for the lags tried) that decided."""
 
 
-def judge_lags(points: Sequence[LagPoint]) -> LagVerdict:
-    """Pass when the strongest positive lag beats its ±2/√n bound and every negative lag."""
-    readable = [p for p in points if p.enough]
-    ahead = [p for p in readable if p.lag > 0]
-    behind = [p for p in readable if p.lag < 0]
-    concurrent = next((p for p in readable if p.lag == 0), None)
-    # ties go to the shorter lag: max keeps the first of equal values
-    best = max(sorted(ahead, key=lambda p: p.lag), key=_r, default=None)
-    reverse = max(sorted(behind, key=lambda p: -p.lag), key=_r, default=None)
-    if best is None:
-        return LagVerdict("insufficient", "too_few", None, reverse, concurrent)
-    assert best.r is not None and best.bound is not None
-    if best.r <= best.bound:
-        return LagVerdict("fail", "within_noise", best, reverse, concurrent)
-    if reverse is not None and _r(reverse) >= best.r:
-        return LagVerdict("fail", "reverse", best, reverse, concurrent)
-    return LagVerdict("pass", "leads", best, reverse, concurrent)
+def judge_lags(
+    points: Sequence[LagPoint], leader: Series, follower: Series, max_lag: int
+) -> LagVerdict:
+    """Pass when, once each series' momentum is removed (see `whiten`), the strongest positive
+    lag is significant at 5% for the best of the lags tried, and beats every negative lag.
 
-
-def _r(point: LagPoint) -> float:
-    return point.r if point.r is not None else -math.inf
+    `points` are the raw correlations the SQL computed (shown, and the lags the verdict names
+    are read from them); `leader` and `follower` the level series they were computed from."""
+    raw = {p.lag: p for p in points}
+    concurrent = raw.get(0) if raw.get(0) is not None and raw[0].enough else None
+    test = lead_test(leader, follower, max_lag, MIN_PAIRS)
+    best = raw.get(test.best) if test.best is not None else None
+    reverse = raw.get(test.reverse) if test.reverse is not None else None
+    if best is None or test.r is None:
+        return LagVerdict("insufficient", "too_few", None, reverse, concurrent, test)
+    moves_first = test.reverse_r is not None and test.reverse_r >= test.r
+    reverse_significant = test.reverse_p is not None and test.reverse_p < ALPHA
+    if moves_first and (reverse_significant or test.significant):
+        return LagVerdict("fail", "reverse", best, reverse, concurrent, test)
+    if not test.significant:
+        return LagVerdict("fail", "within_noise", best, reverse, concurrent, test)
+    return LagVerdict("pass", "leads", best, reverse, concurrent, test)
 
 
 @dataclass(frozen=True)

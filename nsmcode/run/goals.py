@@ -3,6 +3,7 @@ maths of `nsmcode.run.status` per goal."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
@@ -81,7 +82,10 @@ def evaluate(
             continue
         grain = execute.grain_of(project, goal.metric, None)
         series = table.series(goal.metric)
-        out.append(status.evaluate(goal, series, grain, as_of, settle(project, goal.metric)))
+        result = status.evaluate(goal, series, grain, as_of, settle(project, goal.metric))
+        values = [float(v) for _, v in series if v is not None]
+        share = status.is_share(project.metrics[goal.metric], values)
+        out.append(dataclasses.replace(result, share=share))
     return as_of, out
 
 

@@ -52,11 +52,25 @@ def number(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def percent(value: float | None, clamp: bool = True) -> str:
+def percent(value: float | None, clamp: bool = False) -> str:
+    """A share as a whole percentage; progress is never clamped (below 0: moving the wrong way,
+    above 100%: past the target)."""
     if value is None:
         return "-"
     shown = min(1.0, max(0.0, value)) if clamp else value
     return f"{shown * 100:.0f}%"
+
+
+def value(item: GoalStatus, number_: float | None) -> str:
+    """A baseline, current value or target: as a percentage for a share, like the site."""
+    if item.share and number_ is not None and math.isfinite(number_):
+        pct = number_ * 100
+        return f"{pct:.{0 if abs(pct) >= 10 else 1}f}%"
+    return number(number_)
+
+
+def due(item: GoalStatus) -> str:
+    return item.goal.due.isoformat() if item.goal.due else "-"
 
 
 def bar(value: float | None) -> str:
@@ -73,6 +87,12 @@ def rule_text() -> str:
     )
 
 
+ELAPSED = (
+    "progress: the way from baseline (0%) to target (100%); elapsed: the share of the goal's "
+    "window (from its start to its due date) gone by on that day"
+)
+
+
 def _label(item: GoalStatus) -> str:
     return item.goal.metric
 
@@ -80,9 +100,12 @@ def _label(item: GoalStatus) -> str:
 def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     noun = "key results" if kind == "okr" else "KPIs"
     lines = [
-        f"{'OKR' if kind == 'okr' else 'KPI'} status as of {as_of.isoformat()} ({rule_text()})"
+        f"{'OKR' if kind == 'okr' else 'KPI'} status as of {as_of.isoformat()} ({rule_text()})",
+        f"{ELAPSED}.",
     ]
-    header = ["metric", "baseline", "current", "target", "progress", "", "elapsed", "status"]
+    header = [
+        "metric", "baseline", "current", "target", "due", "progress", "", "elapsed", "status"
+    ]
     for group in groups:
         lines += ["", f"{group.title}  [{group.name}]"]
         extra = ", ".join(f"{k} {v}" for k, v in _shown(group.details))
@@ -94,9 +117,10 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
         rows = [header] + [
             [
                 _label(i),
-                number(i.baseline),
-                number(i.current),
-                number(i.goal.target),
+                value(i, i.baseline),
+                value(i, i.current),
+                value(i, i.goal.target),
+                due(i),
                 bar(i.progress),
                 percent(i.progress),
                 percent(i.elapsed),
@@ -107,7 +131,7 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
         widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
         for r in rows:
             cells = [
-                r[c].ljust(widths[c]) if c in (0, 4, 7) else r[c].rjust(widths[c])
+                r[c].ljust(widths[c]) if c in (0, 4, 5, 8) else r[c].rjust(widths[c])
                 for c in range(len(header))
             ]
             lines.append("  " + "  ".join(cells).rstrip())
@@ -126,21 +150,23 @@ def _md(text: str) -> str:
 def render_markdown(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
     title = "OKR status" if kind == "okr" else "KPI status"
     first = "Key result" if kind == "okr" else "KPI"
-    lines = [f"### {title} as of {as_of.isoformat()}", "", f"_{rule_text()}_"]
+    lines = [f"### {title} as of {as_of.isoformat()}", "", f"_{rule_text()}; {ELAPSED}_"]
     for group in groups:
         lines += ["", f"#### {_md(group.title)}", ""]
         meta = [f"`{group.name}`"] + [f"{k} {_md(v)}" for k, v in _shown(group.details)]
         lines += [" · ".join(meta), ""]
-        lines.append(f"| {first} | Baseline | Current | Target | Progress | Elapsed | Status |")
-        lines.append("|---|---:|---:|---:|---:|---:|---|")
+        lines.append(
+            f"| {first} | Baseline | Current | Target | Due | Progress | Elapsed | Status |"
+        )
+        lines.append("|---|---:|---:|---:|---|---:|---:|---|")
         for i in group.items:
             name = f"`{i.goal.metric}`"
             if i.goal.description:
                 name = f"{_md(i.goal.description)}<br>{name}"
             lines.append(
-                f"| {name} | {number(i.baseline)} | {number(i.current)} | "
-                f"{number(i.goal.target)} | {percent(i.progress)} | {percent(i.elapsed)} | "
-                f"{_MARK[i.status]} {i.status} |"
+                f"| {name} | {value(i, i.baseline)} | {value(i, i.current)} | "
+                f"{value(i, i.goal.target)} | {due(i)} | {percent(i.progress)} | "
+                f"{percent(i.elapsed)} | {_MARK[i.status]} {i.status} |"
             )
     return "\n".join(lines)
 

@@ -7,7 +7,8 @@ For each goal:
   on a conversion or a retention also waits for its window (signups of a week converting within
   7 days count 7 days after that week ends; week-4 retention, 4 weeks after);
 - progress = (current - baseline) / (target - baseline), so 0 is the baseline and 1 the target,
-  in either direction (a decrease target has a negative denominator); shown clamped to 0-100%;
+  in either direction (a decrease target has a negative denominator); a metric that moved the
+  wrong way shows a negative progress (the bar stays empty);
 - elapsed: the share of the goal's window gone by on the as-of date (both ends inclusive). A
   key result's window is its OKR period, ending at the key result's due date when it has one.
   KPIs have a due date but no start: a KPI is read as a quarterly commitment, its window runs
@@ -60,6 +61,8 @@ class GoalStatus:
     elapsed: float | None
     status: str
     start: dt.date | None
+    share: bool = False
+    """The metric is a share (a rate, a conversion, a retention): its values read as %."""
 
     def as_dict(self) -> dict[str, Any]:
         g = self.goal
@@ -76,6 +79,7 @@ class GoalStatus:
             "progress": _finite(self.progress),
             "elapsed": self.elapsed,
             "status": self.status,
+            "share": self.share,
         }
 
 
@@ -212,6 +216,23 @@ def evaluate(
     return GoalStatus(
         goal, baseline, current, period, value, window, classify(value, window), start
     )
+
+
+PERCENT_TYPES = ("conversion", "retention")
+
+
+def is_share(metric: models.Metric, values: Sequence[float] | None = None) -> bool:
+    """Conversions, retention and ratios whose values all lie in [0, 1] read as percentages."""
+    calc = metric.calculation
+    if calc.type in PERCENT_TYPES:
+        return True
+    if isinstance(calc, models.PeriodOverPeriod):
+        return calc.comparison == "ratio"
+    if calc.type == "ratio":
+        if values is None:
+            return metric.name.endswith(("_rate", "_share", "_ratio", "_pct"))
+        return bool(values) and all(0 <= v <= 1 for v in values)
+    return False
 
 
 # ------------------------------------------------------------------------------------------------

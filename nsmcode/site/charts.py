@@ -55,6 +55,8 @@ class Progress:
     fraction: float  # 0..1, share of the way from baseline to target (clamped for drawing)
     status: str  # CSS key: "achieved" | "on-track" | "at-risk" | "off-track" | "no-data"
     label: str
+    percent: str = ""
+    """The progress as read: never clamped (below 0%: the metric moved the wrong way)."""
 
 
 def progress(value: float | None, status: str) -> Progress:
@@ -62,7 +64,8 @@ def progress(value: float | None, status: str) -> Progress:
     if value is None:
         return Progress(0.0, "no-data", "No data")
     fraction = max(0.0, min(1.0, value))
+    shown = f"{value * 100:.0f}%".replace("-", "\N{MINUS SIGN}")
     if value >= 1:
-        return Progress(1.0, "achieved", "Achieved")
+        return Progress(1.0, "achieved", "Achieved", shown)
     key = status.replace(" ", "-")
-    return Progress(round(fraction, 4), key, status.capitalize())
+    return Progress(round(fraction, 4), key, status.capitalize(), shown)

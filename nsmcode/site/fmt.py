@@ -5,23 +5,9 @@ from __future__ import annotations
 import math
 
 from nsmcode import models
+from nsmcode.run.status import PERCENT_TYPES, is_share
 
-PERCENT_TYPES = ("conversion", "retention")
-
-
-def is_share(metric: models.Metric, values: list[float] | None = None) -> bool:
-    """Conversions, retention and ratios whose values all lie in [0, 1] read as percentages."""
-    calc = metric.calculation
-    if calc.type in PERCENT_TYPES:
-        return True
-    if isinstance(calc, models.PeriodOverPeriod):
-        return calc.comparison == "ratio"
-    if calc.type == "ratio":
-        if values is None:
-            return metric.name.endswith(("_rate", "_share", "_ratio", "_pct"))
-        return bool(values) and all(0 <= v <= 1 for v in values)
-    return False
-
+__all__ = ["PERCENT_TYPES", "is_share", "number", "points", "target"]
 
 def number(value: float | None, *, share: bool = False, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -42,14 +42,19 @@ def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
 
 
 def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
-    from nsmcode.compile import CompileError, compile_metric
+    from nsmcode.compile import CompileError, build_expression, compile_metric
 
     out: dict[str, list[SqlResult]] = {}
     for name in sorted(project.metrics):
         results = []
+        try:  # what the page says the query returns: read from the query itself
+            columns = tuple(build_expression(project, name).named_selects)
+        except CompileError:
+            columns = ()
         for dialect in dialects(project):
             try:
-                results.append(SqlResult(dialect, compile_metric(project, name, dialect)))
+                sql = compile_metric(project, name, dialect)
+                results.append(SqlResult(dialect, sql, (), columns))
             except CompileError as exc:
                 results.append(SqlResult(dialect, None, tuple(exc.diagnostics)))
         out[name] = results

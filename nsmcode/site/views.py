@@ -97,6 +97,8 @@ class SqlResult:
     dialect: str
     sql: str | None
     problems: tuple[Diagnostic, ...] = ()
+    columns: tuple[str, ...] = ()
+    """The columns the query returns, in order (the same in every dialect)."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class SqlTab:
     label: str
     sql: str | None
     problems: tuple[Finding, ...]
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -420,6 +423,7 @@ def sql_tabs(project: Project, results: list[SqlResult], documented: set[str]) -
             DIALECT_LABELS.get(r.dialect, r.dialect),
             r.sql,
             tuple(finding_view(project, d, documented) for d in r.problems),
+            r.columns,
         )
         for r in results
     ]

@@ -3,11 +3,14 @@ no link fails, and every bucket equals the Python reference over the same rows."
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from analyze_data import Build, retention_buckets
 
 from nsmcode.analyze import analyze_project
-from nsmcode.analyze.result import RetentionCheck
+from nsmcode.analyze.result import RetentionCheck, plural
 from nsmcode.project import load_project
 
 
@@ -66,3 +69,40 @@ def test_retention_dict_is_json_ready(build: Build) -> None:
     assert data["later_days"] == [56, 84] and data["score_days"] == 28
     labels = [b["label"] for b in data["buckets"]]
     assert labels[0] == "none" and all(label.startswith("Q") for label in labels[1:])
+
+
+def test_a_ratio_north_star_is_scored_by_its_numerator(build: Build, tmp_path: Path) -> None:
+    """A ratio north star (active features per signup) has no rows of its own: each entity is
+    scored by the ratio's numerator, which has. Same data, same buckets as the numerator."""
+    root, data = build("retained")
+    ratio = tmp_path / "ratio"
+    shutil.copytree(root, ratio)
+    metrics = ratio / "metrics" / "metrics.yaml"
+    text = metrics.read_text().replace("    role: north_star\n", "")
+    text = text.replace(
+        "  - name: activity_ratio\n", "  - name: activity_ratio\n    role: north_star\n"
+    )
+    metrics.write_text(text + "    entity: account\n")
+    config = ratio / "nsmcode.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "retention_cohort: signups", "retention_cohort: signups, retention_activity: "
+            "active_features"
+        )
+    )
+    check = analyze_project(load_project(ratio)).retention
+    assert check.status == "pass"
+    got = {b.bucket: (b.entities, b.retained, b.low, b.high) for b in check.buckets if b.entities}
+    assert got == retention_buckets(data, cohort="signups")
+    assert any("active_features" in text for text in check.explanation)
+
+
+def test_plural_of_the_entity() -> None:
+    assert [plural(w) for w in ("account", "entity", "company", "key", "business", "box")] == [
+        "accounts",
+        "entities",
+        "companies",
+        "keys",
+        "businesses",
+        "boxes",
+    ]

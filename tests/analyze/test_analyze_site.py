@@ -67,3 +67,32 @@ def test_lag_chart_geometry() -> None:
     assert down.y == pytest.approx(chart.zero)  # negative bars hang from it
     assert flat.height == 0 and unread.height == 0 and unread.label == "too few"
     assert chart.upper.count("M") == 1 and chart.upper.count("L") == 5  # three readable lags
+
+
+def test_page_leads_with_a_verdict_and_a_trend_chart(build: Build, tmp_path: Path) -> None:
+    """An executive reads the one-line verdict, then the two metrics over time, before any
+    statistics."""
+    root, _ = build("lead2")
+    result = build_site(load_project(root), tmp_path / "site", with_data=True)
+    page = (result.out / "analysis.html").read_text()
+    verdict = page.index('class="verdict"')
+    trend = page.index('class="trend-chart"')
+    lags = page.index('class="lag-chart"')
+    assert verdict < trend < lags
+    assert "behaves like a leading indicator of weekly_payments (2 weeks ahead)" in (
+        page[verdict:trend]
+    )
+    lines = re.findall(r'<path class="trend-(north-star|outcome)" d="M[\d.]+,[\d.]+ L', page)
+    assert sorted(lines) == ["north-star", "outcome"]
+
+
+def test_rules_table_renders_code_spans_and_keeps_codes_whole(tmp_path: Path) -> None:
+    data = lead_data(nsm_delay=0, outcome_delay=2)
+    root = write_project(tmp_path / "p", data, "outcome: weekly_payments")
+    result = build_site(load_project(root), tmp_path / "site")
+    page = (result.out / "rules" / "index.html").read_text()
+    page = page[page.index('<table class="rules">') : page.index("</table>")]
+    assert "`role: north_star`" not in page
+    assert "<code>role: north_star</code>" in page
+    assert re.search(r'<td class="rule-code"><a [^>]*><code>NSM001</code></a></td>', page)
+    assert ".rule-code" in (result.out / "assets" / "site.css").read_text()

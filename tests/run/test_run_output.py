@@ -83,8 +83,8 @@ def test_status_numbers_and_bars() -> None:
     assert report.number(2.0) == "2"
     assert report.number(0.03814) == "0.0381"
     assert report.number(None) == "-"
-    assert report.percent(1.7) == "100%"
-    assert report.percent(-0.2) == "0%"
+    assert report.percent(1.7) == "170%"  # past the target
+    assert report.percent(-0.2) == "-20%"  # moved the wrong way: never clamped at 0%
     assert report.percent(0.456) == "46%"
     assert report.bar(0.5) == "[#####-----]"
     assert report.bar(3.0) == "[##########]"

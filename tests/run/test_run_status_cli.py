@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from tinyproject import ROWS, Tiny, expected
 
 from nsmcode.cli import main
+from nsmcode.run import report, status
 
 D = dt.date
 
@@ -94,10 +95,11 @@ def test_status_table_and_markdown(tiny: Tiny, runner: CliRunner) -> None:
     markdown = run(runner, tiny.args("okr", "status", "--format", "markdown"))
     lines = markdown.splitlines()
     assert lines[0].startswith("### OKR status as of ")
-    assert "| Key result | Baseline | Current | Target | Progress | Elapsed | Status |" in lines
+    header = "| Key result | Baseline | Current | Target | Due | Progress | Elapsed | Status |"
+    assert header in lines
     rows = [line for line in lines if line.startswith("| `")]
     assert len(rows) == 2
-    assert all(line.count("|") == 8 for line in rows)
+    assert all(line.count("|") == 9 for line in rows)
     kpis = run(runner, tiny.args("kpi", "status", "platform", "--format", "markdown"))
     assert "| KPI |" in kpis
 
@@ -106,3 +108,32 @@ def test_unknown_okr_name(tiny: Tiny, runner: CliRunner) -> None:
     result = runner.invoke(main, tiny.args("okr", "status", "nope"))
     assert result.exit_code == 2
     assert "R008 unknown okr 'nope'" in result.output
+
+
+def test_status_tables_say_what_they_mean(tiny: Tiny, runner: CliRunner) -> None:
+    """Ratios read as percentages, a Due column, and what "elapsed" means, in every format."""
+    table = run(runner, tiny.args("okr", "status"))
+    assert "elapsed: the share of the goal's window" in table
+    header = next(line for line in table.splitlines() if line.strip().startswith("metric"))
+    assert header.split()[:5] == ["metric", "baseline", "current", "target", "due"]
+    row = next(line for line in table.splitlines() if line.strip().startswith("error_rate"))
+    cells = row.split()
+    assert cells[1] == "10%" and cells[3] == "5.0%" and cells[2].endswith("%")  # as on the site
+    assert cells[4] == "2026-11-30"
+    markdown = run(runner, tiny.args("okr", "status", "--format", "markdown"))
+    assert "| Key result | Baseline | Current | Target | Due | Progress | Elapsed | Status |" in (
+        markdown
+    )
+    assert "elapsed: the share of the goal's window" in markdown
+    doc = json.loads(run(runner, tiny.args("okr", "status", "--format", "json")))
+    shares = {i["metric"]: i["share"] for i in doc["okrs"][0]["key_results"]}
+    assert shares == {"points": False, "error_rate": True}
+
+
+def test_progress_below_the_baseline_is_shown_negative() -> None:
+    goal = status.Goal("okr", "g", "m", None, 100.0, 200.0, None, D(2026, 10, 1), D(2026, 12, 31))
+    item = status.GoalStatus(goal, 100.0, 70.0, D(2026, 11, 2), -0.3, 0.5, "off track", goal.start)
+    group = report.Group("g", "Goal", {}, [item])
+    table = report.render_table("okr", [group], D(2026, 11, 15))
+    assert "-30%" in table and "[----------]" in table  # the bar stays empty, the number says
+    assert "-30%" in report.render_markdown("okr", [group], D(2026, 11, 15))

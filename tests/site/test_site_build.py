@@ -277,3 +277,25 @@ def test_docs_serve_command_builds_and_serves_on_loopback(tmp_path: Path) -> Non
             process.terminate()
             process.communicate(timeout=10)
     assert (out / "index.html").is_file()
+
+
+def test_metric_pages_list_the_columns_their_sql_returns(site: Path, mini: Project) -> None:
+    """The sentence above the SQL names exactly the columns of the query shown (a metric's
+    `segments:` are breakdowns offered elsewhere, not columns of its default SQL)."""
+    import html
+    import re
+
+    import sqlglot
+
+    checked = 0
+    for name in mini.metrics:
+        page = (site / "metrics" / f"{name}.html").read_text()
+        sentence = re.search(r"Compiled by nsmcode from this definition; columns (.*?)\.</p>", page)
+        code = re.search(r'<code id="sql-duckdb" class="language-sql">(.*?)</code>', page, re.S)
+        if sentence is None or code is None:
+            continue
+        listed = re.findall(r"<code>([^<]+)</code>", sentence.group(1))
+        sql = html.unescape(re.sub(r"<[^>]+>", "", code.group(1)))
+        assert listed == sqlglot.parse_one(sql, read="duckdb").named_selects, name
+        checked += 1
+    assert checked == len(mini.metrics)

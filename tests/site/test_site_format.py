@@ -43,17 +43,17 @@ def test_sparkline_scales_and_breaks_at_gaps() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "status", "key", "fraction"),
+    ("value", "status", "key", "fraction", "shown"),
     [
-        (0.5, "on track", "on-track", 0.5),
-        (1.2, "on track", "achieved", 1.0),
-        (-0.4, "off track", "off-track", 0.0),
-        (None, "no data", "no-data", 0.0),
+        (0.5, "on track", "on-track", 0.5, "50%"),
+        (1.2, "on track", "achieved", 1.0, "120%"),
+        (-0.4, "off track", "off-track", 0.0, "\N{MINUS SIGN}40%"),  # not clamped at 0%
+        (None, "no data", "no-data", 0.0, ""),
     ],
 )
-def test_progress(value: float | None, status: str, key: str, fraction: float) -> None:
+def test_progress(value: float | None, status: str, key: str, fraction: float, shown: str) -> None:
     result = charts.progress(value, status)
-    assert (result.status, result.fraction) == (key, fraction)
+    assert (result.status, result.fraction, result.percent) == (key, fraction, shown)
 
 
 def test_values_view_of_a_guardrail(mini: Project) -> None:
