@@ -49,6 +49,7 @@ __all__ = [
     "QueryOptions",
     "Target",
     "build_expression",
+    "compile_file",
     "compile_metric",
     "compile_metrics",
     "render",
@@ -70,6 +71,10 @@ class QueryOptions:
     """Inclusive lower bound on the period start."""
     until: dt.date | None = None
     """Inclusive upper bound on the period start."""
+    breakdown: bool = False
+    """Instead of one series per combination of `segments`: one series over all rows, then one
+    per segment, told apart by a `breakdown` column ('' or the segment's name; the other
+    segments' columns are NULL in its rows). What `nsmcode compile` writes for `segments:`."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
@@ -96,6 +101,15 @@ def compile_metrics(
     """One query for several metrics: each source is scanned once; columns `period`,
     segments..., then one column per metric, in the order given."""
     return _compile(tuple(names), True, target, options, project)
+
+
+def compile_file(project: Project, name: str, target: str) -> str:
+    """The SQL `nsmcode compile` writes for a metric: `compile_metric` at the metric's own grain;
+    for a metric declaring `segments:`, with `breakdown=True` over them. Columns: `period`,
+    `breakdown`, one per declared segment, `value` (docs/running.md, "Compiled files")."""
+    segments = _Compiler.of(project).planner.metric(name).segments
+    options = QueryOptions(segments=segments, breakdown=True) if segments else QueryOptions()
+    return compile_metric(project, name, target, options)
 
 
 def build_expression(
@@ -210,6 +224,7 @@ class _Compiler:
                 options.since,
                 options.until,
                 named=named,
+                breakdown=options.breakdown,
             )
             self.trees[key] = (plan, build(self.project, self.sources, plan))
             if len(self.trees) > self.TREES:
