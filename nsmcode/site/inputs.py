@@ -37,14 +37,15 @@ def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
 
 
 def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
-    from nsmcode.compile import CompileError, compile_metric
+    from nsmcode.compile import CompileError, compile_file
 
     out: dict[str, list[SqlResult]] = {}
     for name in sorted(project.metrics):
         results = []
         for dialect in dialects(project):
             try:
-                results.append(SqlResult(dialect, compile_metric(project, name, dialect)))
+                # the SQL `nsmcode compile` writes (with the declared segments' breakdowns)
+                results.append(SqlResult(dialect, compile_file(project, name, dialect)))
             except CompileError as exc:
                 results.append(SqlResult(dialect, None, tuple(exc.diagnostics)))
         out[name] = results
