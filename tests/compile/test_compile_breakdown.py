@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from test_compile_execution import assert_rows
 
 from nsmcode.compile import QueryOptions, compile_file, compile_metric
 from nsmcode.models import Grain
-from nsmcode.project import Project
+from nsmcode.project import Project, load_project
 
 ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 SEGMENTS = ("plan", "developer_segment")
@@ -53,17 +54,25 @@ def test_breakdown_matches_python(
 
 def test_compiled_file_carries_the_declared_segments(project: Project) -> None:
     """A metric declaring segments compiles to its breakdowns; others to the plain query."""
-    sql = compile_file(project, "x_signups", "duckdb")
-    assert sql == compile_metric(project, "x_signups", "duckdb")
-    star = project.metrics["integration_points"]
-    assert not star.segments
+    assert compile_file(project, "x_signups", "duckdb") == compile_metric(
+        project, "x_signups", "duckdb"
+    )
+    example = load_project(Path(__file__).resolve().parents[2] / "examples" / "metrics")
+    star = example.metrics["weekly_active_integration_points"]
+    assert star.segments == ("plan", "developer_segment")
+    options = QueryOptions(segments=star.segments, breakdown=True)
+    for dialect in ("duckdb", "tsql"):
+        sql = compile_file(example, star.name, dialect)
+        assert sql == compile_metric(example, star.name, dialect, options)
+        assert "AS breakdown" in sql and "AS plan" in sql
 
 
 def test_breakdown_column_names_cannot_collide(project: Project) -> None:
     from nsmcode.compile import CompileError
 
     with pytest.raises(CompileError) as caught:
-        compile_metric(project, "calls", "duckdb", QueryOptions(segments=("breakdown",), breakdown=True))  # noqa: E501
+        options = QueryOptions(segments=("breakdown",), breakdown=True)
+        compile_metric(project, "calls", "duckdb", options)
     assert caught.value.diagnostics[0].code in ("C030", "C035")
 
 
