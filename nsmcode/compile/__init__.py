@@ -2,6 +2,8 @@
 
     compile_metric(project, name, target, options) -> str
     compile_metrics(project, names, target, options) -> str
+    compile_file(project, name, target) -> str   (what `nsmcode compile` writes: breakdowns)
+    QueryOptions(grain=TOTAL | Grain | None, segments, since, until, breakdown)
     build_expression(project, name or names, options) -> dialect-free sqlglot tree (shared)
     render(tree, target) -> str
     TARGETS: dict[str, Target]; CompileError (C0xx diagnostics, see errors.CODES)
@@ -12,6 +14,7 @@ project; each target renders that tree. Modules, in data-flow order:
     checks.py      user SQL (qualifiers, filters, derived expressions) against an allow-list
     plan.py        the plan: rows, leaves (measure, window, conversion, retention), values
     planner.py     metric definitions -> plan, with located errors
+    entities.py    where a source's rows find an entity's key (through many-to-one joins)
     build.py       plan -> sqlglot tree (leaves.py: the leaves beyond a GROUP BY)
     expressions.py nodes each target renders its own way (period start, date shifts, calendar)
     target.py      the Target base: rendering, calendars; targets.py: the twelve targets
