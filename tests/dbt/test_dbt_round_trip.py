@@ -96,9 +96,12 @@ def con() -> Any:
 
 
 def _rows(con: Any, project: Project, name: str) -> list[tuple[Any, ...]]:
-    from nsmcode.compile import compile_metric
+    from nsmcode.compile import QueryOptions, compile_metric
+    from nsmcode.models import Grain
 
-    sql = compile_metric(project, name, "duckdb")
+    # by period (a metric without a grain is one total): the comparison needs several rows
+    grain = project.metrics[name].grain or Grain.WEEK
+    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=grain))
     rows: list[tuple[Any, ...]] = con.execute(sql).fetchall()
     return rows
 
