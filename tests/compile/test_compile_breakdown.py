@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from compile_engines import Runner
 from compile_reference import Reference
+from compile_time import ENGINES
 from test_compile_execution import assert_rows
 
 from nsmcode.compile import QueryOptions, compile_file, compile_metric
 from nsmcode.models import Grain
 from nsmcode.project import Project, load_project
 
-ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 SEGMENTS = ("plan", "developer_segment")
 METRICS = ("integration_points", "error_rate", "activation_7d", "active_accounts_28d")
 RETENTION = "retention_2"

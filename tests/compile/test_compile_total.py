@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from compile_engines import Runner
 from compile_reference import METRICS, Agg, Reference, div
+from compile_time import ENGINES
 
 from nsmcode.compile import TOTAL, QueryOptions, compile_metric
 from nsmcode.project import Project
 
-ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 RANGES = [(None, None), (dt.date(2026, 3, 10), dt.date(2026, 5, 20)), (dt.date(2026, 4, 1), None)]
 NAMES = ("calls", "active_accounts", "latency_avg", "error_rate", "activation_7d", "calls_2w")
 REF = Reference("day", ())
