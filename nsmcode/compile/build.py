@@ -418,7 +418,9 @@ class _Builder(LeafQueries):
         `since`/`until`, or the first/last day with data."""
         key = date_literal(TOTAL_PERIOD)
         lo = key if self.plan.lo else exp.Min(this=col("period", "d"))
-        hi = key.copy() if self.plan.hi else exp.Max(this=col("period", "d"))
+        hi: exp.Expr = key.copy() if self.plan.hi else exp.Max(this=col("period", "d"))
+        if self.plan.lo and self.plan.hi and self.plan.lo > self.plan.hi:
+            hi = exp.Cast(this=exp.Null(), to=exp.DataType.build("DATE"))  # an empty range
         first = (
             date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("nsm_day", "d"))
         )
