@@ -173,6 +173,7 @@ def test_the_manifest_describes_every_metric_with_relative_paths_and_hashes(
     assert sorted(manifest["metrics"]) == NAMES
     rate = manifest["metrics"]["error_rate"]
     assert set(rate) == {
+        "columns",
         "role",
         "file",
         "line",
@@ -183,6 +184,11 @@ def test_the_manifest_describes_every_metric_with_relative_paths_and_hashes(
         "sql",
     }
     assert rate["role"] == "guardrail"
+    assert rate["columns"] == ["period", "value"]  # no declared segments: no breakdown
+    star = manifest["metrics"]["integration_points"]
+    assert star["columns"] == ["period", "breakdown", "plan", "value"]
+    sql = (out / star["sql"]["duckdb"]["path"]).read_text()
+    assert "AS breakdown" in sql and "AS plan" in sql
     assert rate["file"] == "metrics/metrics.yml"
     assert rate["depends_on"] == ["calls", "server_errors"]
     assert rate["sources"] == ["api_calls"]

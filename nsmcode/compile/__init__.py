@@ -2,6 +2,8 @@
 
     compile_metric(project, name, target, options) -> str
     compile_metrics(project, names, target, options) -> str
+    compile_file(project, name, target) -> str   (what `nsmcode compile` writes: breakdowns)
+    QueryOptions(grain=TOTAL | Grain | None, segments, since, until, breakdown)
     build_expression(project, name or names, options) -> dialect-free sqlglot tree (shared)
     render(tree, target) -> str
     TARGETS: dict[str, Target]; CompileError (C0xx diagnostics, see errors.CODES)
@@ -14,6 +16,7 @@ project; each target renders that tree. Modules, in data-flow order:
     diagnose.py    every refusal, per metric and per target: the pass validate and compile share
     plan.py        the plan: rows, leaves (measure, window, conversion, retention), values
     planner.py     metric definitions -> plan, with located errors
+    entities.py    where a source's rows find an entity's key (through many-to-one joins)
     build.py       plan -> sqlglot tree (leaves.py: the leaves beyond a GROUP BY)
     expressions.py nodes each target renders its own way (period start, date shifts, calendar)
     target.py      the Target base: rendering, calendars; targets.py: the twelve targets
@@ -52,6 +55,7 @@ __all__ = [
     "QueryOptions",
     "Target",
     "build_expression",
+    "compile_file",
     "compile_metric",
     "compile_metrics",
     "render",
@@ -77,6 +81,10 @@ class QueryOptions:
     """A condition on declared dimensions, applied to every row the query reads (see where.py)."""
     where_span: Span | None = None
     """Where `where` was written (a saved query's field; default: `--where`)."""
+    breakdown: bool = False
+    """Instead of one series per combination of `segments`: one series over all rows, then one
+    per segment, told apart by a `breakdown` column ('' or the segment's name; the other
+    segments' columns are NULL in its rows). What `nsmcode compile` writes for `segments:`."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
@@ -103,6 +111,15 @@ def compile_metrics(
     """One query for several metrics: each source is scanned once; columns `period`,
     segments..., then one column per metric, in the order given."""
     return _compile(tuple(names), True, target, options, project)
+
+
+def compile_file(project: Project, name: str, target: str) -> str:
+    """The SQL `nsmcode compile` writes for a metric: `compile_metric` at the metric's own grain;
+    for a metric declaring `segments:`, with `breakdown=True` over them. Columns: `period`,
+    `breakdown`, one per declared segment, `value` (docs/running.md, "Compiled files")."""
+    segments = _Compiler.of(project).planner.metric(name).segments
+    options = QueryOptions(segments=segments, breakdown=True) if segments else QueryOptions()
+    return compile_metric(project, name, target, options)
 
 
 def build_expression(
@@ -211,6 +228,7 @@ class _Compiler:
                 options.since,
                 options.until,
                 named=named,
+                breakdown=options.breakdown,
             )
             if options.where is not None:
                 from nsmcode.compile import where

@@ -58,6 +58,8 @@ from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
 SPINE = "nsm_spine"
+BREAKDOWN = "nsm_breakdown"
+"""The key column of a breakdown query: '' for all rows, else the segment broken down by."""
 TOTAL_PERIOD = dt.date(1970, 1, 1)
 """The one period of a total, inside the query (the output shows the range's first day)."""
 SEGMENTS = "nsm_segments"
@@ -120,7 +122,9 @@ class _Builder(LeafQueries):
             if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0):
                 self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
         self.back = max((r.shift for r in self.refs if isinstance(r.leaf, p.Window)), default=0)
-        self.segment_cols = [fit(f"g_{s}") for s in plan.segments]
+        self.dimension_cols = [fit(f"g_{s}") for s in plan.segments]
+        # the keys of every series besides the period; a breakdown adds which one a row is of
+        self.segment_cols = [BREAKDOWN] * plan.breakdown + self.dimension_cols
         self.ctes: list[exp.CTE] = []
         self.located: dict[p.Leaf, tuple[str, str]] = {}
         self.flags: dict[p.Rows, str] = {}
@@ -143,7 +147,9 @@ class _Builder(LeafQueries):
         select.select(alias(period, "period"), copy=False)
         if self.total:
             select.join(exp.Join(this=table(BOUNDS, "rb"), kind="CROSS"), copy=False)
-        for name, column in zip(self.plan.segments, self.segment_cols, strict=True):
+        if self.plan.breakdown:
+            select.select(alias(col(BREAKDOWN, "sp"), "breakdown"), copy=False)
+        for name, column in zip(self.plan.segments, self.dimension_cols, strict=True):
             select.select(alias(col(column, "sp"), name), copy=False)
         joins: dict[tuple[str, int], str] = {}
         for ref in self.refs:
@@ -172,7 +178,38 @@ class _Builder(LeafQueries):
 
     # -- scans ------------------------------------------------------------------------------------
 
-    def scan(self, source: str) -> exp.Select:
+    def scan(self, source: str) -> exp.Query:
+        select = self.scan_rows(source)
+        if not self.plan.breakdown:
+            return select
+        return self.breakdowns(select, source)
+
+    def breakdowns(self, select: exp.Select, source: str) -> exp.Query:
+        """A scan's rows once per breakdown: all rows with every segment NULL (breakdown ''),
+        then once per segment with only that segment's value (breakdown: its name)."""
+        primary = any(r in self.primary for r in self.rows[source])
+        segments = dict(zip(self.dimension_cols, self.plan.segments, strict=True))
+        union: exp.Query | None = None
+        for kept in ["", *self.plan.segments]:
+            branch = select.copy()
+            if primary:
+                for projection in branch.expressions:
+                    name = segments.get(projection.alias_or_name)
+                    if name is not None and name != kept:  # NULL of the column's own type
+                        value = projection.this
+                        projection.set("this", exp.Nullif(this=value, expression=value.copy()))
+                branch.select(alias(exp.Literal.string(kept), BREAKDOWN), copy=False)
+            union = (
+                branch
+                if union is None
+                else exp.Union(this=union, expression=branch, distinct=False)
+            )
+            if not primary:  # rows read by key only (conversion events): once is enough
+                break
+        assert union is not None
+        return union
+
+    def scan_rows(self, source: str) -> exp.Select:
         src = self.project.sources[source]
         assert src.time_column is not None
         time = col(src.time_column, source)
@@ -188,7 +225,7 @@ class _Builder(LeafQueries):
         select.select(alias(period, "period"), copy=False)
         needed: set[str] = {s for r in listed for c in r.conditions for s in c.checked.sources}
         if any(r in self.primary for r in listed):
-            for segment, column in zip(self.plan.segments, self.segment_cols, strict=True):
+            for segment, column in zip(self.plan.segments, self.dimension_cols, strict=True):
                 owner = self.project.dimension_source(source, segment)
                 assert owner is not None
                 needed.add(owner)
@@ -381,7 +418,9 @@ class _Builder(LeafQueries):
         `since`/`until`, or the first/last day with data."""
         key = date_literal(TOTAL_PERIOD)
         lo = key if self.plan.lo else exp.Min(this=col("period", "d"))
-        hi = key.copy() if self.plan.hi else exp.Max(this=col("period", "d"))
+        hi: exp.Expr = key.copy() if self.plan.hi else exp.Max(this=col("period", "d"))
+        if self.plan.lo and self.plan.hi and self.plan.lo > self.plan.hi:
+            hi = exp.Cast(this=exp.Null(), to=exp.DataType.build("DATE"))  # an empty range
         first = (
             date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("nsm_day", "d"))
         )
@@ -400,12 +439,12 @@ class _Builder(LeafQueries):
         return select
 
     def spine(self) -> str:
-        if not self.plan.segments and not self.back:
+        if not self.segment_cols and not self.back:
             return PERIODS
         select = exp.Select()
         select.select(col("period", "pr"), copy=False)
         select.from_(table(PERIODS, "pr"), copy=False)
-        if self.plan.segments:
+        if self.segment_cols:
             self.ctes.append(cte(SEGMENTS, self.segment_values()))
             select.select(*(col(c, "sv") for c in self.segment_cols), copy=False)
             select.join(exp.Join(this=table(SEGMENTS, "sv"), kind="CROSS"), copy=False)

@@ -161,6 +161,8 @@ class Plan:
     """Last period start (from `until`; a total: `until` itself); None: the last with data."""
     outputs: tuple[tuple[str, Value], ...]
     features: tuple[Feature, ...] = ()
+    breakdown: bool = False
+    """One series for all rows and one per segment (column `breakdown`), not one per combination."""
 
 
 # ----------------------------------------------------------------------------------------------

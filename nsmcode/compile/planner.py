@@ -84,6 +84,7 @@ class Planner:
         until: dt.date | None,
         *,
         named: bool,
+        breakdown: bool = False,
     ) -> Plan:
         """The plan of a query; `named`: one output column per metric, else one `value`."""
         grain = self.grain_of(names, grain)
@@ -93,7 +94,7 @@ class Planner:
         )
         refs = [r for _, v in outputs for r in leaves(v)]
         self._check_segments(names, segments, refs)
-        self._check_names(names, segments, named)
+        self._check_names(names, (*segments, "breakdown") if breakdown else segments, named)
         lo = hi = None
         if grain == TOTAL:
             lo, hi = since, until
@@ -108,7 +109,7 @@ class Planner:
                 for cond in rows.conditions:
                     for feature in sorted(cond.checked.features):
                         features.setdefault((feature, cond.span), Feature(feature, cond.span))
-        return Plan(grain, segments, lo, hi, outputs, tuple(features.values()))
+        return Plan(grain, segments, lo, hi, outputs, tuple(features.values()), breakdown)
 
     def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
         taken = {"period"} | (set(names) if named else {"value"})

@@ -1,6 +1,7 @@
 """Turn metrics into file contents, on every core when there is enough work to pay for it.
 
-Each (metric, dialect) becomes one file whose content depends on nothing but the project, so
+Each (metric, dialect) becomes one file (`compile_file`: a metric declaring `segments:` gets its
+breakdowns in the same query) whose content depends on nothing but the project, so
 the result is the same however the work is split. Workers are forked (Linux): they inherit the
 loaded project instead of receiving a copy, and write their files straight into the staging folder,
 sending back only hashes and file metadata. A file identical to the one already on disk is not
@@ -130,7 +131,7 @@ def _chunk(
 def _run(
     work: Work, jobs: Sequence[tuple[str, tuple[str, ...]]]
 ) -> tuple[list[Produced], list[Diagnostic]]:
-    from nsmcode.compile import compile_metric
+    from nsmcode.compile import compile_file
 
     produced: list[Produced] = []
     problems: list[Diagnostic] = []
@@ -138,7 +139,7 @@ def _run(
         facts = work.facts[name]
         for dialect in dialects:
             try:
-                sql = compile_metric(work.project, name, dialect)
+                sql = compile_file(work.project, name, dialect)  # with declared segments
             except InputError as exc:
                 problems += exc.diagnostics
                 continue

@@ -5,7 +5,9 @@ the same bytes on any machine::
 
     {"manifest_version": 1, "nsmcode_version": "...", "project": "...", "dialects": [...],
      "metrics": {name: {"role", "file", "line", "depends_on", "sources", "qualifiers",
-                        "definition_hash", "sql": {dialect: {"path", "hash"}}}}}
+                        "definition_hash", "columns", "sql": {dialect: {"path", "hash"}}}}}
+
+`columns` are the compiled files' result columns (docs/running.md, "Compiled files").
 
 `file` is relative to the project folder, `sql.*.path` to the output folder, hashes are SHA-256
 of the file's bytes (`sql`) or of the definitions (`definition_hash`, as in the file headers).
@@ -47,6 +49,7 @@ def build(
             path = sql_path(dialect, name)
             sql[dialect] = {"hash": hashes[path], "path": path}
         metrics[name] = {
+            "columns": list(f.columns),
             "definition_hash": f.definition_hash,
             "depends_on": list(f.depends_on),
             "file": f.file,
@@ -104,6 +107,7 @@ def text(
         sql_block = f"{{\n{sql}\n      }}" if dialects else "{}"
         entries.append(
             f"\n    {_str(name)}: {{\n"
+            f'      "columns": {_strs(f.columns)},\n'
             f'      "definition_hash": {_str(f.definition_hash)},\n'
             f'      "depends_on": {_strs(f.depends_on)},\n'
             f'      "file": {_str(f.file)},\n'

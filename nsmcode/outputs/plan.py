@@ -32,6 +32,9 @@ class MetricFacts:
     qualifiers: tuple[str, ...]
     """Every qualifier applied to it or to a metric it is built from, sorted."""
     definition_hash: str
+    columns: tuple[str, ...] = ("period", "value")
+    """The compiled file's columns: `period`, with declared segments `breakdown` and one per
+    segment, then `value` (see `compile_file`)."""
 
     def header(self, dialect: str) -> str:
         return (
@@ -122,6 +125,9 @@ def metric_facts(project: Project) -> dict[str, MetricFacts]:
             sources=tuple(bases),
             qualifiers=tuple(qualifiers),
             definition_hash=_sha("\n".join(parts)),
+            columns=("period", "breakdown", *metric.segments, "value")
+            if metric.segments
+            else ("period", "value"),
         )
     return out
 

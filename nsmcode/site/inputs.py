@@ -42,18 +42,21 @@ def rule_pack(project: Project) -> tuple[list[RuleDoc], list[Diagnostic]]:
 
 
 def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
-    from nsmcode.compile import CompileError, build_expression, compile_metric
+    import sqlglot
+
+    from nsmcode.compile import CompileError, compile_file
 
     out: dict[str, list[SqlResult]] = {}
     for name in sorted(project.metrics):
         results = []
-        try:  # what the page says the query returns: read from the query itself
-            columns = tuple(build_expression(project, name).named_selects)
-        except CompileError:
-            columns = ()
+        columns: tuple[str, ...] = ()
         for dialect in dialects(project):
             try:
-                sql = compile_metric(project, name, dialect)
+                # the SQL `nsmcode compile` writes (with the declared segments' breakdowns)
+                sql = compile_file(project, name, dialect)
+                tree = sqlglot.parse_one(sql, read=dialect) if not columns else None
+                if isinstance(tree, sqlglot.exp.Query):  # what the page says the query returns
+                    columns = tuple(tree.named_selects)
                 results.append(SqlResult(dialect, sql, (), columns))
             except CompileError as exc:
                 results.append(SqlResult(dialect, None, tuple(exc.diagnostics)))

@@ -14,6 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import compile_engines
+
+ENGINES: tuple[str, ...] = getattr(
+    compile_engines, "ENGINES", ("duckdb", "sqlite", "postgres", "spark")
+)
+"""The engines every execution test of this wave runs on, each with a `<name>_run` fixture:
+`compile_engines.ENGINES` when the harness lists them (chDB, MariaDB, ...), else these four."""
 SECOND = dt.timedelta(seconds=1)
 OFFSETS = (("before", -SECOND), ("on", dt.timedelta(0)), ("after", SECOND))
 COUNTS, NOT = "counts", "does not count"

@@ -7,13 +7,12 @@ from __future__ import annotations
 import pytest
 from compile_engines import Runner
 from compile_reference import Reference
+from compile_time import ENGINES
 from test_compile_execution import assert_rows
 
 from nsmcode.compile import QueryOptions, compile_metric
 from nsmcode.models import Grain
 from nsmcode.project import Project
-
-ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from compile_accounts import user_activation
 from compile_engines import Runner
+from compile_time import ENGINES
 
 from nsmcode.compile import CompileError, QueryOptions, compile_metric
 from nsmcode.compile.entities import EntityKey, entity_key
 from nsmcode.models import Grain
 from nsmcode.project import Project, load_project
-
-ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -45,6 +45,13 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
         QueryOptions(grain=Grain.QUARTER, segments=("region_name",)),
     ),
     "select_source": ("paid_invoice_count", QueryOptions(grain=Grain.MONTH)),
+    # what `nsmcode compile` writes for declared segments: the overall series and one per segment
+    "breakdown_segments": (
+        "integration_points",
+        QueryOptions(grain=Grain.WEEK, segments=("plan", "developer_segment"), breakdown=True),
+    ),
+    # users counted, their account's calls converting, through a many-to-one join
+    "conversion_across_entities": ("x_user_activation_7d", QueryOptions()),
     # a metric without a grain: one total over since..until (docs/spec.md "Time")
     "total_bounded_window": (
         "calls_2w",

@@ -11,6 +11,7 @@ import pytest
 from compile_engines import Runner
 from compile_time import (
     BOUNDARIES,
+    ENGINES,
     OFFSETS,
     SINCE,
     UNTIL,
@@ -24,7 +25,6 @@ from nsmcode.compile import TOTAL, QueryOptions, compile_metric
 from nsmcode.models import Grain
 from nsmcode.project import Project
 
-ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
 QUERIES = sorted({(b.metric, b.grain) for b in BOUNDARIES})
 

@@ -99,8 +99,9 @@ def _rows(con: Any, project: Project, name: str) -> list[tuple[Any, ...]]:
     from nsmcode.compile import QueryOptions, compile_metric
     from nsmcode.models import Grain
 
-    # by week: a metric without `grain:` is one total, and a total would compare one number only
-    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=Grain.WEEK))
+    # by period (a metric without a grain is one total): the comparison needs several rows
+    grain = project.metrics[name].grain or Grain.WEEK
+    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=grain))
     rows: list[tuple[Any, ...]] = con.execute(sql).fetchall()
     return rows
 
