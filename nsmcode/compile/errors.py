@@ -20,6 +20,14 @@ CODES: dict[str, str] = {
     "C034": "a period-to-date window is finer than the grain",
     "C035": "a segment or metric name collides with another output column",
     "C040": "the target cannot express the metric with the same meaning",
+    "C060": "unknown funnel",
+    "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
+    "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
+    "many-to-one joins, or is reached two ways",
+    "C063": "an `any_time` funnel stage also gives a window or an order",
+    "C064": "an independent funnel measures a stage from the previous stage",
+    "C065": "a funnel segment is not a dimension of the anchor's source, or collides with an "
+    "output column",
 }
 """Every code the compiler reports, for documentation and tests."""
 
