@@ -155,3 +155,8 @@ def build() -> dict[str, Table]:
 
 
 DATA = build()
+
+# the funnel tests' tables (funnel_data.py), loaded into the same engines
+from funnel_data import FUNNEL_DATA  # noqa: E402
+
+DATA.update(FUNNEL_DATA)
