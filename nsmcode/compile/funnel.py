@@ -111,9 +111,9 @@ def compile_funnel(
 def check_funnels(project: Project) -> list[Diagnostic]:
     """Every funnel's planning errors (the checks `compile` and `query` make)."""
     problems: list[Diagnostic] = []
-    for name, funnel in project.funnels.items():
+    for name in project.funnels:
         try:
-            funnel_plan(project, name, FunnelOptions(segments=funnel.segments))
+            funnel_plan(project, name, FunnelOptions())
         except CompileError as error:
             problems.extend(error.diagnostics)
     return problems
@@ -152,6 +152,7 @@ class _Planner:
             self.stage(i, stage, anchor, strict) for i, stage in enumerate(funnel.stages)
         )
         cohort: Cohort = options.cohort or funnel.cohort
+        self.check_segments(anchor, tuple(dict.fromkeys((*funnel.segments, *options.segments))))
         self.check_segments(anchor, options.segments)
         lo = hi = None
         if cohort == "total":

@@ -131,6 +131,8 @@ def _run(
     work: Work, jobs: Sequence[tuple[str, tuple[str, ...]]]
 ) -> tuple[list[Produced], list[Diagnostic]]:
     from nsmcode.compile import compile_metric
+    from nsmcode.compile.funnel import compile_funnel
+    from nsmcode.outputs.plan import FUNNEL_PREFIX
 
     produced: list[Produced] = []
     problems: list[Diagnostic] = []
@@ -138,7 +140,10 @@ def _run(
         facts = work.facts[name]
         for dialect in dialects:
             try:
-                sql = compile_metric(work.project, name, dialect)
+                if facts.role == "funnel":
+                    sql = compile_funnel(work.project, name[len(FUNNEL_PREFIX) :], dialect)
+                else:
+                    sql = compile_metric(work.project, name, dialect)
             except InputError as exc:
                 problems += exc.diagnostics
                 continue
