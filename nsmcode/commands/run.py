@@ -97,9 +97,10 @@ def query(
     fmt: str,
     connection: str | None,
 ) -> None:
-    """Compute METRIC(s) by period on the project's connection.
+    """Compute METRIC(s) by period on the project's connection, or one FUNNEL by cohort.
 
-    Metrics of the same grain are computed in one query that scans each source once.
+    Metrics of the same grain are computed in one query that scans each source once. A funnel
+    prints one row per cohort period (--by: its cohort period), segment and stage.
     """
     from nsmcode import models
     from nsmcode.compile import QueryOptions
@@ -109,9 +110,14 @@ def query(
     from nsmcode.run.connections import open_engine
 
     project = load_project(project_dir)
-    execute.check_metrics(project, metrics)
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
+    if any(name in project.funnels and name not in project.metrics for name in metrics):
+        from nsmcode.run.funnels import query_funnel
+
+        query_funnel(project, metrics, by, segments, _date(since), _date(until), fmt, connection)
+        return
+    execute.check_metrics(project, metrics)
     options = QueryOptions(
         grain=models.Grain(by) if by else None,
         segments=segments,

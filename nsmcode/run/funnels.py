@@ -1,0 +1,131 @@
+"""Run funnels: `nsmcode query FUNNEL` and key results or KPIs that follow one stage.
+
+A funnel's result is a `Table` whose value columns are the stage columns (see
+`nsmcode.compile.funnel.OUTPUT`): one row per cohort period, segment value and stage, sorted
+here so the output is the same on every engine. A goal names a stage as
+`<funnel>.step<N>_rate` (step conversion), `_overall` (conversion from step 1) or `_count`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nsmcode import models
+from nsmcode.diagnostics import InputError
+from nsmcode.project import Project
+from nsmcode.run.connections import Engine, EngineError, as_date
+from nsmcode.run.execute import Progress, Table, explain
+
+if TYPE_CHECKING:
+    from nsmcode.compile.funnel import FunnelOptions
+
+STEP_REF = re.compile(
+    r"^(?P<funnel>[A-Za-z_][A-Za-z0-9_]*)\.step(?P<step>[0-9]+)_(?P<what>rate|overall|count)$"
+)
+COLUMNS = {"rate": "step_conversion", "overall": "overall_conversion", "count": "entities"}
+
+
+@dataclass(frozen=True)
+class StepRef:
+    funnel: str
+    step: int
+    column: str
+    """The output column the goal follows."""
+
+
+def step_ref(project: Project, name: str) -> StepRef | None:
+    """`activation.step3_rate` -> the funnel stage it names; None when it names none."""
+    match = STEP_REF.match(name)
+    if match is None or match["funnel"] not in project.funnels:
+        return None
+    step = int(match["step"])
+    if not 1 <= step <= len(project.funnels[match["funnel"]].steps):
+        return None
+    return StepRef(match["funnel"], step, COLUMNS[match["what"]])
+
+
+def is_funnel(project: Project, name: str) -> bool:
+    return name in project.funnels and name not in project.metrics
+
+
+def run_funnel(
+    project: Project,
+    engine: Engine,
+    name: str,
+    options: FunnelOptions,
+    progress: Progress | None = None,
+) -> Table:
+    """Compute funnel `name` on `engine`; rows sorted by period, segments (NULL last), step."""
+    from nsmcode.compile.funnel import OUTPUT, compile_funnel
+
+    sql = compile_funnel(project, name, engine.dialect, options)
+    steps = progress([name]) if progress else [name]
+    for _ in steps:
+        try:
+            result = engine.execute(sql)
+        except EngineError as exc:
+            funnel = project.funnels[name]
+            used = list(dict.fromkeys([funnel.anchor_metric, *funnel.step_metrics]))
+            raise InputError([explain(project, engine, used, exc)]) from None
+    width = 1 + len(options.segments)
+    rows = [(as_date(r[0]), *r[1:]) for r in result.rows]
+    rows.sort(key=lambda r: (*_nulls_last(r[:width]), r[width]))
+    return Table(OUTPUT, tuple(options.segments), rows)
+
+
+def step_series(
+    project: Project, engine: Engine, ref: StepRef, until: Any
+) -> tuple[list[tuple[Any, Any]], models.Grain, int]:
+    """A goal's series: (cohort period, value) of one stage, its grain, and the days after a
+    cohort period's end until its stage can no longer change (the longest window so far)."""
+    from nsmcode.compile.funnel import OUTPUT, FunnelOptions
+
+    funnel = project.funnels[ref.funnel]
+    cohort = funnel.cohort if funnel.cohort != "total" else "month"
+    options = FunnelOptions(cohort, until=until)
+    table = run_funnel(project, engine, ref.funnel, options)
+    column = 1 + OUTPUT.index(ref.column)
+    series = [(row[0], row[column]) for row in table.rows if row[1] == ref.step]
+    windows = [s.within or funnel.within for s in funnel.stages[: ref.step]]
+    days = sum(models.duration_days(w) for w in windows if w)
+    return series, models.Grain(cohort), days
+
+
+def _nulls_last(values: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    return tuple((1, "") if v is None else (0, v) for v in values)
+
+
+def query_funnel(
+    project: Project,
+    names: tuple[str, ...],
+    by: str | None,
+    segments: tuple[str, ...],
+    since: Any,
+    until: Any,
+    fmt: str,
+    connection: str | None,
+) -> None:
+    """`nsmcode query FUNNEL`: one funnel on its own, printed like a metric table."""
+    from nsmcode.compile.funnel import FunnelOptions
+    from nsmcode.console import current
+    from nsmcode.diagnostics import Diagnostic
+    from nsmcode.run import output
+    from nsmcode.run.connections import open_engine
+
+    if len(names) != 1:
+        raise InputError(
+            [
+                Diagnostic(
+                    "R008",
+                    f"a funnel is queried on its own, not with {', '.join(names[1:])}",
+                    None,
+                    f"run `nsmcode query {names[0]}` and the others separately",
+                )
+            ]
+        )
+    options = FunnelOptions(by, segments, since, until)  # type: ignore[arg-type]
+    with open_engine(project, connection) as engine:
+        table = run_funnel(project, engine, names[0], options)
+    current().result(output.RENDERERS[fmt](table))

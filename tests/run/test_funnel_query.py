@@ -1,0 +1,94 @@
+"""`nsmcode query FUNNEL` on the example's generated data: the activation funnel by month, its
+cohort equal to the month's signups, strict counts that never rise, conversions that are the
+ratios of the counts, segments, and the three output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from nsmcode.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics"
+
+
+def query(runner: CliRunner, *args: str) -> Any:
+    result = runner.invoke(main, ["query", *args, "--project", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_activation_by_month_is_a_strict_funnel_over_the_months_signups(
+    runner: CliRunner,
+) -> None:
+    rows = json.loads(query(runner, "activation", "--by", "month", "--format", "json"))
+    assert rows and set(rows[0]) == {
+        "period",
+        "step",
+        "stage",
+        "entities",
+        "step_conversion",
+        "overall_conversion",
+        "median_seconds",
+    }
+    signups: dict[str, int] = defaultdict(int)
+    for row in json.loads(query(runner, "weekly_signups", "--by", "day", "--format", "json")):
+        signups[row["period"][:7] + "-01"] += row["weekly_signups"]
+    by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_period[row["period"]].append(row)
+    assert len(by_period) >= 6
+    for period, stages in by_period.items():
+        assert [s["step"] for s in stages] == [0, 1, 2, 3, 4]
+        assert stages[0]["entities"] == signups[period], period
+        counts = [s["entities"] for s in stages]
+        assert counts == sorted(counts, reverse=True), f"strict counts rose in {period}"
+        for previous, stage in itertools.pairwise(stages):
+            if previous["entities"]:
+                ratio = stage["entities"] / previous["entities"]
+                assert abs(stage["step_conversion"] - ratio) < 1e-12
+            else:
+                assert stage["step_conversion"] is None
+        assert stages[1]["median_seconds"] is None  # any-time stage: no order, no duration
+        first_call = stages[2]["median_seconds"]
+        assert first_call is None or 0 <= first_call <= 14 * 86400
+
+
+def test_segments_split_the_cohort_and_csv_matches(runner: CliRunner) -> None:
+    total = json.loads(query(runner, "activation", "--format", "json"))
+    text = query(runner, "activation", "--segment", "plan", "--format", "csv")
+    split = list(csv.DictReader(io.StringIO(text)))
+    assert {r["plan"] for r in split} >= {"individual", "team", "enterprise"}
+    for want in total:
+        parts = [
+            r for r in split if r["period"] == want["period"] and int(r["step"]) == want["step"]
+        ]
+        assert sum(int(r["entities"]) for r in parts) == want["entities"]
+
+
+def test_table_output_and_errors(runner: CliRunner) -> None:
+    text = query(runner, "activation", "--since", "2026-06-01", "--until", "2026-07-31")
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "period",
+        "step",
+        "stage",
+        "entities",
+        "step_conversion",
+        "overall_conversion",
+        "median_seconds",
+    ]
+    assert {line[:10] for line in lines[2:]} == {"2026-06-01", "2026-07-01"}
+    assert "First API call" in text
+    project = ["--project", str(EXAMPLE)]
+    mixed = runner.invoke(main, ["query", "activation", "weekly_signups", *project])
+    assert mixed.exit_code == 2 and "R008" in mixed.output
+    bad = runner.invoke(main, ["query", "activation", "--segment", "endpoint", *project])
+    assert bad.exit_code == 2 and "C065" in bad.output
