@@ -25,6 +25,15 @@ Name = Annotated[
         description="An identifier: letters, digits and underscores, not starting with a digit.",
     ),
 ]
+MetricRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.step[1-9][0-9]*_(rate|overall|count))?$",
+        max_length=160,
+        description="A metric name, or a funnel stage: `activation.step3_rate` (its step "
+        "conversion), `activation.step3_overall` or `activation.step3_count`.",
+    ),
+]
 Period = Annotated[
     str,
     Field(
@@ -480,7 +489,8 @@ class Funnel(Spec):
 
 
 class Kpi(Spec):
-    metric: Name
+    metric: MetricRef
+    """A metric, or a funnel stage's conversion (`activation.step3_rate`)."""
     target: float | None = None
     direction: Direction | None = None
     due: dt.date | None = None
@@ -499,7 +509,8 @@ class Team(Spec):
 
 class KeyResult(Spec):
     description: str | None = None
-    metric: Name
+    metric: MetricRef
+    """A metric, or a funnel stage's conversion (`activation.step3_rate`)."""
     baseline: float | None = None
     target: float | None = None
     direction: Direction | None = None

@@ -2,17 +2,16 @@
 
 A funnel's result is a `Table` whose value columns are the stage columns (see
 `nsmcode.compile.funnel.OUTPUT`): one row per cohort period, segment value and stage, sorted
-here so the output is the same on every engine. A goal names a stage as
-`<funnel>.step<N>_rate` (step conversion), `_overall` (conversion from step 1) or `_count`.
+here so the output is the same on every engine. Goals name a stage as `<funnel>.step<N>_rate`
+(see `nsmcode.compile.funnel_ref`).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nsmcode import models
+from nsmcode.compile.funnel_ref import StepRef
 from nsmcode.diagnostics import InputError
 from nsmcode.project import Project
 from nsmcode.run.connections import Engine, EngineError, as_date
@@ -20,31 +19,6 @@ from nsmcode.run.execute import Progress, Table, explain
 
 if TYPE_CHECKING:
     from nsmcode.compile.funnel import FunnelOptions
-
-STEP_REF = re.compile(
-    r"^(?P<funnel>[A-Za-z_][A-Za-z0-9_]*)\.step(?P<step>[0-9]+)_(?P<what>rate|overall|count)$"
-)
-COLUMNS = {"rate": "step_conversion", "overall": "overall_conversion", "count": "entities"}
-
-
-@dataclass(frozen=True)
-class StepRef:
-    funnel: str
-    step: int
-    column: str
-    """The output column the goal follows."""
-
-
-def step_ref(project: Project, name: str) -> StepRef | None:
-    """`activation.step3_rate` -> the funnel stage it names; None when it names none."""
-    match = STEP_REF.match(name)
-    if match is None or match["funnel"] not in project.funnels:
-        return None
-    step = int(match["step"])
-    if not 1 <= step <= len(project.funnels[match["funnel"]].steps):
-        return None
-    return StepRef(match["funnel"], step, COLUMNS[match["what"]])
-
 
 def is_funnel(project: Project, name: str) -> bool:
     return name in project.funnels and name not in project.metrics
@@ -88,9 +62,18 @@ def step_series(
     table = run_funnel(project, engine, ref.funnel, options)
     column = 1 + OUTPUT.index(ref.column)
     series = [(row[0], row[column]) for row in table.rows if row[1] == ref.step]
-    windows = [s.within or funnel.within for s in funnel.stages[: ref.step]]
-    days = sum(models.duration_days(w) for w in windows if w)
-    return series, models.Grain(cohort), days
+    return series, models.Grain(cohort), settle_days(funnel, ref.step)
+
+
+def settle_days(funnel: models.Funnel, step: int) -> int:
+    """The latest a stage up to `step` can be reached, in days after the anchor (a stage
+    without a window is taken as its window's start: it never settles)."""
+    deadlines = [0]
+    for stage in funnel.stages[:step]:
+        within = None if stage.any_time else stage.within or funnel.within
+        start = 0 if (stage.window_from or funnel.window_from) == "anchor" else deadlines[-1]
+        deadlines.append(start + (models.duration_days(within) if within else 0))
+    return max(deadlines)
 
 
 def _nulls_last(values: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:

@@ -92,3 +92,57 @@ def test_table_output_and_errors(runner: CliRunner) -> None:
     assert mixed.exit_code == 2 and "R008" in mixed.output
     bad = runner.invoke(main, ["query", "activation", "--segment", "endpoint", *project])
     assert bad.exit_code == 2 and "C065" in bad.output
+
+
+def test_a_key_result_on_a_funnel_stage_shows_in_okr_status(runner: CliRunner) -> None:
+    """`activation.step3_rate`: the step conversion of stage 3 in the latest cohort month
+    whose 30-day window has closed by the as-of date (2026-11-15: September)."""
+    result = runner.invoke(
+        main, ["okr", "status", "--project", str(EXAMPLE), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    krs = [kr for okr in json.loads(result.output)["okrs"] for kr in okr["key_results"]]
+    (kr,) = [kr for kr in krs if kr["metric"] == "activation.step3_rate"]
+    assert kr["current_period"] == "2026-09-01"
+    rows = json.loads(query(runner, "activation", "--format", "json"))
+    (want,) = [r for r in rows if r["period"] == "2026-09-01" and r["step"] == 3]
+    assert kr["current"] == want["step_conversion"]
+    assert kr["status"] in ("on track", "at risk", "off track")
+    table = runner.invoke(main, ["okr", "status", "--project", str(EXAMPLE)])
+    assert "activation.step3_rate" in table.output
+
+
+def test_an_unknown_funnel_stage_is_the_unknown_metric_finding(write_project: Any) -> None:
+    from nsmcode.project import load_project
+    from nsmcode.rules import check_project
+
+    root = write_project(
+        {
+            "metrics/m.yaml": """\
+                version: 1
+                sources:
+                  - name: s
+                    table: s
+                    time_column: t
+                    entities: [{name: user, column: u}]
+                    columns: [{name: t, type: timestamp}, {name: u, type: string}]
+                metrics:
+                  - {name: a, source: s, calculation: {type: count}, entity: user}
+                  - {name: b, source: s, calculation: {type: count}, entity: user}
+                funnels:
+                  - {name: f, entity: user, steps: [a, b]}
+                okrs:
+                  - name: o
+                    objective: Grow
+                    period: 2026-Q4
+                    key_results:
+                      - {metric: f.step2_rate}
+                      - {metric: f.step3_rate}
+                      - {metric: g.step1_rate}
+                """
+        }
+    )
+    findings = check_project(load_project(root)).findings
+    unknown = sorted(d.message for d in findings if d.code == "NSM020")
+    assert len(unknown) == 2
+    assert "'f.step3_rate'" in unknown[0] and "'g.step1_rate'" in unknown[1]
