@@ -140,6 +140,9 @@ def pages(site: Site) -> list[Page]:
                 {"metric": metric},
             )
         )
+    for name, view in sorted(site.funnels.items()):
+        title = view.funnel.title
+        out.append(Page(view.url, "funnel.html.j2", title, f"funnel:{name}", {"view": view}))
     for rule in site.rules:
         out.append(
             Page(

@@ -101,6 +101,7 @@ def _number(value: object) -> float | None:
 
 def gather(project: Project, *, with_data: bool = False) -> Site:
     from nsmcode.analyze.chart import site_analysis
+    from nsmcode.site import funnels
 
     data = load_data(project) if with_data else None  # first: a missing data file fails fast
     analysis = site_analysis(project, data.as_of) if data is not None else None
@@ -112,4 +113,5 @@ def gather(project: Project, *, with_data: bool = False) -> Site:
         sql=compile_sql(project),
         data=data,
         analysis=analysis,
+        funnels=funnels.gather(project, dialects(project), data.as_of if data else None),
     )
