@@ -85,6 +85,13 @@ def _step_name(step: Any) -> str | None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--cohorts",
+    type=click.IntRange(0, 104),
+    default=None,
+    metavar="N",
+    help="For a retention metric: the cohort matrix, share active 0..N periods after joining.",
+)
 @connection_option
 @report_errors
 def query(
@@ -96,6 +103,7 @@ def query(
     until: dt.datetime | None,
     fmt: str,
     connection: str | None,
+    cohorts: int | None = None,
 ) -> None:
     """Compute METRIC(s) by period on the project's connection, or one FUNNEL by cohort.
 
@@ -112,6 +120,11 @@ def query(
     project = load_project(project_dir)
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
+    if cohorts is not None:
+        from nsmcode.run.funnels import query_retention_matrix
+
+        query_retention_matrix(project, metrics, by, cohorts, _date(since), _date(until), fmt)
+        return
     if any(name in project.funnels and name not in project.metrics for name in metrics):
         from nsmcode.run.funnels import query_funnel
 

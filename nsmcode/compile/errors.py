@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "many-to-one joins, or is reached two ways",
     "C063": "an `any_time` funnel stage also gives a window or an order",
     "C064": "an independent funnel measures a stage from the previous stage",
+    "C066": "a cohort matrix asked of a metric that is not a retention, or with too many periods",
     "C065": "a funnel segment is not a dimension of the anchor's source, or collides with an "
     "output column",
 }

@@ -112,3 +112,44 @@ def query_funnel(
     with open_engine(project, connection) as engine:
         table = run_funnel(project, engine, names[0], options)
     current().result(output.RENDERERS[fmt](table))
+
+
+def query_retention_matrix(
+    project: Project,
+    names: tuple[str, ...],
+    by: str | None,
+    periods: int,
+    since: Any,
+    until: Any,
+    fmt: str,
+    connection: str | None = None,
+) -> None:
+    """`nsmcode query RETENTION --cohorts N`: rows per cohort period, columns p0..pN."""
+    from nsmcode.compile.retention_matrix import MatrixOptions
+    from nsmcode.console import current
+    from nsmcode.diagnostics import Diagnostic
+    from nsmcode.run import output
+    from nsmcode.run.connections import open_engine
+
+    if len(names) != 1:
+        message = "--cohorts shows one retention metric at a time"
+        raise InputError([Diagnostic("R008", message, None, "name one metric")])
+    grain = models.Grain(by) if by else None
+    options = MatrixOptions(grain, periods, since, until)
+    with open_engine(project, connection) as engine:
+        table = retention_matrix(project, engine, names[0], options)
+    current().result(output.RENDERERS[fmt](table))
+
+
+def retention_matrix(project: Project, engine: Engine, name: str, options: Any) -> Table:
+    """The cohort matrix of retention metric `name` (see compile.retention_matrix)."""
+    from nsmcode.compile.retention_matrix import compile_retention_matrix
+
+    sql = compile_retention_matrix(project, name, engine.dialect, options)
+    try:
+        result = engine.execute(sql)
+    except EngineError as exc:
+        raise InputError([explain(project, engine, [name], exc)]) from None
+    rows = sorted(((as_date(r[0]), *r[1:]) for r in result.rows), key=lambda r: r[0])
+    columns = ("entities", *(f"p{k}" for k in range(options.periods + 1)))
+    return Table(columns, (), rows)

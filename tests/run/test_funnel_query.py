@@ -146,3 +146,23 @@ def test_an_unknown_funnel_stage_is_the_unknown_metric_finding(write_project: An
     unknown = sorted(d.message for d in findings if d.code == "NSM020")
     assert len(unknown) == 2
     assert "'f.step3_rate'" in unknown[0] and "'g.step1_rate'" in unknown[1]
+
+
+def test_the_retention_matrix_agrees_with_the_retention_metric(runner: CliRunner) -> None:
+    """`query week_4_retention --cohorts 6`: column p4 is the metric itself (offset 4), week by
+    week; later columns of recent cohorts are NULL (not yet observed), never 0."""
+    matrix = json.loads(query(runner, "week_4_retention", "--cohorts", "6", "--format", "json"))
+    metric = json.loads(query(runner, "week_4_retention", "--format", "json"))
+    assert [r["period"] for r in matrix] == [r["period"] for r in metric if r["period"]]
+    assert set(matrix[0]) == {"period", "entities", *(f"p{k}" for k in range(7))}
+    compared = 0
+    for row, value in zip(matrix, metric, strict=True):
+        want = value["week_4_retention"]
+        assert (row["p4"] is None) == (want is None), row["period"]
+        if want is not None:
+            assert abs(row["p4"] - want) < 1e-12
+            compared += 1
+    assert compared >= 20
+    assert matrix[-1]["p1"] is None and matrix[0]["p6"] is not None
+    text = query(runner, "week_4_retention", "--cohorts", "2", "--by", "month")
+    assert text.splitlines()[0].split() == ["period", "entities", "p0", "p1", "p2"]
