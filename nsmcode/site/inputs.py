@@ -101,7 +101,7 @@ def _number(value: object) -> float | None:
 
 def gather(project: Project, *, with_data: bool = False) -> Site:
     from nsmcode.analyze.chart import site_analysis
-    from nsmcode.site import funnels
+    from nsmcode.site import funnels, retention
 
     data = load_data(project) if with_data else None  # first: a missing data file fails fast
     analysis = site_analysis(project, data.as_of) if data is not None else None
@@ -114,4 +114,5 @@ def gather(project: Project, *, with_data: bool = False) -> Site:
         data=data,
         analysis=analysis,
         funnels=funnels.gather(project, dialects(project), data.as_of if data else None),
+        retention=retention.gather(project, data.as_of if data else None),
     )

@@ -183,6 +183,8 @@ class Site:
     """`nsmcode analyze` on the data (nsmcode.analyze.chart), when the project declares it."""
     funnels: dict[str, Any] = field(default_factory=dict)
     """Funnel pages by name (nsmcode.site.funnels.FunnelView)."""
+    retention: dict[str, Any] = field(default_factory=dict)
+    """Cohort pages of retention metrics by name (nsmcode.site.retention.RetentionView)."""
 
     @property
     def with_data(self) -> bool:
@@ -440,6 +442,7 @@ def make_site(
     data: Data | None = None,
     analysis: SiteAnalysis | None = None,
     funnels: dict[str, Any] | None = None,
+    retention: dict[str, Any] | None = None,
 ) -> Site:
     documented = {r.code for r in rules}
     findings = [
@@ -467,4 +470,5 @@ def make_site(
         data=data,
         analysis=analysis,
         funnels=funnels or {},
+        retention=retention or {},
     )

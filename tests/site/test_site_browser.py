@@ -284,3 +284,26 @@ def test_funnel_page(browser: Any, example_site: Path) -> None:
     shot(page, "funnel-phone.png")
     assert page.watch.errors == []
     page.context.close()
+
+
+def test_retention_page(browser: Any, example_site: Path) -> None:
+    """The week-4 retention cohorts: a visible heatmap whose cells carry their numbers, the same
+    numbers in the table, no console errors, nothing overflowing a phone."""
+    url = (example_site / "retention" / "week_4_retention.html").as_uri()
+    page = open_page(browser, url, LAPTOP)
+    heatmap = page.locator("svg.retention-heatmap")
+    assert heatmap.is_visible()
+    box = heatmap.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 200
+    cells = page.locator("svg.retention-heatmap rect.heat-cell")
+    values = page.locator("svg.retention-heatmap text.heat-value")
+    assert cells.count() > 50 and values.count() == cells.count()
+    assert all(t.endswith("%") for t in values.all_text_contents())
+    first_row = page.locator("table.retention-table tbody tr").first.locator("td")
+    table_values = [t for t in first_row.all_inner_texts()[1:] if t != "\N{EN DASH}"]
+    assert table_values == values.all_text_contents()[: len(table_values)]
+    shot(page, "retention-laptop.png")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.watch.errors == []
+    page.context.close()

@@ -56,3 +56,23 @@ def test_chart_geometry() -> None:
     assert [b.conversion for b in drawn.bars] == [None, "25%", "0.0%"]
     assert "Called: 50 (25% of the stage before)" in drawn.summary
     assert chart([(0, "Signed up", 0, None)]) is None
+
+
+def test_the_retention_page_shows_the_cohort_matrix(example_build: BuildResult) -> None:
+    from nsmcode.compile.retention_matrix import MatrixOptions
+    from nsmcode.run.funnels import retention_matrix
+
+    html = (example_build.out / "retention" / "week_4_retention.html").read_text()
+    project = load_project(EXAMPLE)
+    as_of = example_build.site.data.as_of if example_build.site.data else None
+    with open_engine(project) as engine:
+        options = MatrixOptions(None, 7, until=as_of)
+        rows = retention_matrix(project, engine, "week_4_retention", options).rows
+    first = rows[0]
+    cells = re.search(r'<tbody>\s*<tr><th scope="row">[^<]+</th>(.*?)</tr>', html, re.S)
+    assert cells is not None
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', cells.group(1))
+    assert numbers[0] == f"{first[1]:,}"
+    assert numbers[1:] == [f"{v * 100:.0f}%" if v >= 0.1 else f"{v * 100:.1f}%" for v in first[2:]]
+    metric_page = (example_build.out / "metrics" / "week_4_retention.html").read_text()
+    assert 'href="../retention/week_4_retention.html"' in metric_page
