@@ -137,3 +137,47 @@ def test_misuse_is_a_located_error_with_a_hint(
     assert problem.hint
     with pytest.raises(CompileError):
         compile_funnel(project, "f", "duckdb")
+
+
+def test_entity_link_walks_many_to_one_joins_only(tmp_path: Path) -> None:
+    """The nearest source declaring the entity wins; two at the same distance are ambiguous;
+    a join is never walked backwards (that would fan out)."""
+    from nsmcode.compile.entity_path import Link, entity_link
+
+    root = tmp_path / "p"
+    (root / "m").mkdir(parents=True)
+    (root / "nsmcode.yaml").write_text("version: 1\nname: t\npaths: [m]\n")
+    (root / "m" / "s.yaml").write_text(
+        textwrap.dedent("""\
+            version: 1
+            sources:
+              - name: events
+                table: events
+                columns: [{name: user_id, type: string}, {name: team_id, type: string}]
+                entities: [{name: user, column: user_id}]
+                joins: [{source: users, column: user_id}, {source: teams, column: team_id}]
+              - name: users
+                table: users
+                columns: [{name: user_id, type: string}, {name: org_id, type: string}]
+                entities: [{name: user, column: user_id}, {name: org, column: org_id}]
+              - name: teams
+                table: teams
+                columns: [{name: team_id, type: string}, {name: org_id, type: string}]
+                entities: [{name: team, column: team_id}, {name: org, column: org_id}]
+                joins: [{source: orgs, column: org_id}]
+              - name: orgs
+                table: orgs
+                columns: [{name: org_id, type: string}, {name: region, type: string}]
+                entities: [{name: org, column: org_id}, {name: region, column: region}]
+            """)
+    )
+    project = load_project(root)
+    assert entity_link(project, "events", "user") == Link("events", "user_id", ())
+    assert entity_link(project, "events", "team") == Link("teams", "team_id", ("teams",))
+    assert entity_link(project, "events", "region") == Link(
+        "orgs", "region", ("teams", "orgs")
+    )
+    ambiguous = entity_link(project, "events", "org")
+    assert isinstance(ambiguous, str) and "'users' and 'teams'" in ambiguous
+    backwards = entity_link(project, "orgs", "team")
+    assert isinstance(backwards, str) and "no source reachable from 'orgs'" in backwards
