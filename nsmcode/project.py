@@ -302,13 +302,14 @@ class _Checker:
             )
             uses.append((stage.metric, stage.entity or funnel.entity, path))
         for metric, entity, path in uses:
+            kind = "anchor" if path[0] == "anchor" else "step"
             if not self.ref("funnel", name, "metric", metric, *path):
                 continue
             source = self.p.metrics[metric].source
             if source in self.p.sources and not self.p.entity_column(source, entity):
                 self.error(
                     "E007",
-                    f"funnel {name!r}: source {source!r} (of {metric!r}) declares no "
+                    f"funnel {name!r}: source {source!r} (of {kind} {metric!r}) declares no "
                     f"entity {entity!r}",
                     self.p.span("funnel", name, *path),
                     f"add `entities: [{{name: {entity}, column: ...}}]` to the source",
