@@ -13,6 +13,10 @@ on the same DuckDB connection:
 
 It checks that nsmcode and the hand-written SQL give the same numbers, week by week, and prints
 the ratio nsmcode / hand-written (target <= 1.1) and the batch speed-up.
+
+Then the example's `activation` funnel by month (`nsmcode query activation`: compile and run)
+against one hand-written DuckDB query of the same funnel (MEDIAN, no portability constraints):
+same counts and median seconds at every stage of every cohort, ratio printed (target <= 1.2).
 """
 
 from __future__ import annotations
@@ -102,6 +106,56 @@ HAND_WRITTEN: dict[str, str] = {
         FROM active AS x LEFT JOIN upgrading AS u ON u.period = x.period""",
 }
 RATIOS = ("docs_to_signup_rate", "activation_rate_7d", "expansion_rate")
+TARGET_FUNNEL_RATIO = 1.2
+
+# The activation funnel as an analyst would write it for DuckDB: signup (first, customer
+# accounts), read the docs any time, a successful call within 14 days of signup, a production
+# call at or after it within 30 days of signup, an upgrade at or after that within 8 weeks.
+# Stage rows need no test-account filter: the cohort holds customer accounts only.
+HAND_FUNNEL = """
+    WITH cohort AS (
+        SELECT a.account_id, min(a.created_at) AS t0 FROM accounts AS a
+        WHERE NOT coalesce(a.is_test, FALSE) AND NOT coalesce(a.is_internal, FALSE)
+        GROUP BY 1
+    ), known AS (
+        SELECT visitor_id, max(account_id) AS account_id FROM docs_visits GROUP BY 1
+    ), readers AS (
+        SELECT DISTINCT coalesce(v.account_id, k.account_id) AS account_id
+        FROM docs_visits AS v LEFT JOIN known AS k ON k.visitor_id = v.visitor_id
+    ), first_call AS (
+        SELECT c.account_id, min(x.called_at) AS t
+        FROM cohort AS c JOIN readers USING (account_id)
+        JOIN api_calls AS x ON x.account_id = c.account_id
+        WHERE x.status_code < 500
+          AND x.called_at BETWEEN c.t0 AND c.t0 + INTERVAL 14 DAY
+        GROUP BY 1
+    ), production AS (
+        SELECT c.account_id, min(x.called_at) AS t
+        FROM cohort AS c JOIN first_call AS f USING (account_id)
+        JOIN api_calls AS x ON x.account_id = c.account_id
+        WHERE x.environment = 'production'
+          AND x.called_at >= f.t AND x.called_at <= c.t0 + INTERVAL 30 DAY
+        GROUP BY 1
+    ), upgrade AS (
+        SELECT c.account_id, min(e.occurred_at) AS t
+        FROM cohort AS c JOIN production AS p USING (account_id)
+        JOIN subscription_events AS e ON e.account_id = c.account_id
+        WHERE e.change = 'upgrade'
+          AND e.occurred_at >= p.t AND e.occurred_at <= c.t0 + INTERVAL 56 DAY
+        GROUP BY 1
+    )
+    SELECT CAST(date_trunc('month', c.t0) AS DATE) AS period,
+           count(*) AS n0, count(r.account_id) AS n1, count(f.t) AS n2, count(p.t) AS n3,
+           count(u.t) AS n4,
+           median(epoch(f.t) - epoch(c.t0)) AS m2,
+           median(epoch(p.t) - epoch(f.t)) AS m3,
+           median(epoch(u.t) - epoch(p.t)) AS m4
+    FROM cohort AS c
+    LEFT JOIN readers AS r ON r.account_id = c.account_id
+    LEFT JOIN first_call AS f ON f.account_id = c.account_id
+    LEFT JOIN production AS p ON p.account_id = c.account_id
+    LEFT JOIN upgrade AS u ON u.account_id = c.account_id
+    GROUP BY 1 ORDER BY 1"""
 
 
 def best_of(
@@ -182,6 +236,16 @@ def main() -> int:
             def compile_only(p: Any) -> list[execute.Batch]:
                 return execute.plan(p, metrics, "duckdb", QueryOptions())
 
+            from nsmcode.compile.funnel import FunnelOptions
+            from nsmcode.run.funnels import run_funnel
+
+            def funnel(p: Any) -> execute.Table:
+                return run_funnel(p, engine, "activation", FunnelOptions("month"))
+
+            t_funnel, funnel_table = best_of(args.repeat, funnel, fresh)
+            t_funnel_hand, funnel_hand = best_of(
+                args.repeat, lambda _: engine.execute(HAND_FUNNEL).rows
+            )
             t_nsmcode, table = best_of(args.repeat, nsmcode(True), fresh)
             t_hand, expected = best_of(args.repeat, hand)
             t_single, single = best_of(args.repeat, nsmcode(False), fresh)
@@ -200,6 +264,20 @@ def main() -> int:
             for a, b in zip(table.rows, single.rows, strict=True)
         ) and len(table.rows) == len(single.rows)
         batches = len(execute.plan(project, metrics, "duckdb", QueryOptions()))
+
+    funnel_mismatches = []
+    got = {(r[0], r[1]): (r[3], r[6]) for r in funnel_table.rows}
+    for row in funnel_hand:
+        period, counts, medians = row[0], row[1:6], (None, None, *row[6:9])
+        for step in range(5):
+            value = got.pop((period, step), None)
+            if value is None or value[0] != counts[step] or not same(value[1], medians[step]):
+                funnel_mismatches.append(
+                    f"activation {period} step {step}: nsmcode {value}, "
+                    f"hand-written {(counts[step], medians[step])}"
+                )
+    funnel_mismatches += [f"activation {key}: only in nsmcode" for key in got]
+    funnel_ratio = t_funnel / t_funnel_hand
 
     ratio = t_nsmcode / t_hand
     made = "reused" if reuse else f"generated in {generated:.1f} s"
@@ -220,7 +298,16 @@ def main() -> int:
     print(f"batch equals one query per metric: {'yes' if batch_equal else 'NO'}")
     for line in mismatches[:20]:
         print(f"  {line}")
+    print(f"funnel `activation` by month ({len(funnel_hand)} cohorts, 5 stages):")
+    print(f"  {'nsmcode (compile + run)':<40} {t_funnel:8.3f} s")
+    print(f"  {'hand-written DuckDB SQL':<40} {t_funnel_hand:8.3f} s")
+    target = TARGET_FUNNEL_RATIO
+    print(f"ratio nsmcode / hand-written funnel: {funnel_ratio:.2f} (target <= {target})")
+    print(f"funnel numbers equal: {'yes' if not funnel_mismatches else 'NO'}")
+    for line in funnel_mismatches[:20]:
+        print(f"  {line}")
     ok = not mismatches and batch_equal and ratio <= TARGET_RATIO
+    ok = ok and not funnel_mismatches and funnel_ratio <= TARGET_FUNNEL_RATIO
     return 0 if ok else 1
 
 

@@ -207,6 +207,11 @@ class Project:
         return self._project.root
 
     @property
+    def definitions(self) -> _project.Project:
+        """The resolved definitions underneath, as nsmcode's own layers (compile, run) take them."""
+        return self._project
+
+    @property
     def metrics(self) -> Mapping[str, models.Metric]:
         return _frozen(self._project.metrics)
 

@@ -292,23 +292,36 @@ class _Checker:
         for name in self.p.metrics:
             self.metric(name)
         for name, funnel in self.p.funnels.items():
-            for i, step in enumerate(funnel.steps):
-                if not self.ref("funnel", name, "metric", step, "steps", i):
-                    continue
-                source = self.p.metrics[step].source
-                if source in self.p.sources and not self.p.entity_column(source, funnel.entity):
-                    self.error(
-                        "E007",
-                        f"funnel {name!r}: source {source!r} (of step {step!r}) declares no "
-                        f"entity {funnel.entity!r}",
-                        self.p.span("funnel", name, "steps", i),
-                        f"add `entities: [{{name: {funnel.entity}, column: ...}}]` to the source",
-                    )
+            self.funnel(name, funnel)
         for name, saved in self.p.saved_queries.items():
             for i, metric in enumerate(saved.metrics):
                 self.ref("saved_query", name, "metric", metric, "metrics", i)
         if not self.problems:
             self.cycles()
+
+    def funnel(self, name: str, funnel: models.Funnel) -> None:
+        """Each stage (and the anchor) names a metric whose source declares the stage's entity."""
+        uses: list[tuple[str, str, tuple[str | int, ...]]] = []
+        if funnel.anchor is not None:
+            uses.append((funnel.anchor, funnel.entity, ("anchor",)))
+        for i, (step, stage) in enumerate(zip(funnel.steps, funnel.stages, strict=True)):
+            path: tuple[str | int, ...] = (
+                ("steps", i) if isinstance(step, str) else ("steps", i, "metric")
+            )
+            uses.append((stage.metric, stage.entity or funnel.entity, path))
+        for metric, entity, path in uses:
+            kind = "anchor" if path[0] == "anchor" else "step"
+            if not self.ref("funnel", name, "metric", metric, *path):
+                continue
+            source = self.p.metrics[metric].source
+            if source in self.p.sources and not self.p.entity_column(source, entity):
+                self.error(
+                    "E007",
+                    f"funnel {name!r}: source {source!r} (of {kind} {metric!r}) declares no "
+                    f"entity {entity!r}",
+                    self.p.span("funnel", name, *path),
+                    f"add `entities: [{{name: {entity}, column: ...}}]` to the source",
+                )
 
     def source(self, name: str) -> None:
         src = self.p.sources[name]

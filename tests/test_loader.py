@@ -322,10 +322,10 @@ CASES: dict[str, Case] = {
         {"metrics/a.yaml": "funnels:\n  - name: f\n    entity: account\n    steps: [signups]\n"},
         [
             (
-                "metrics/a.yaml:4:12",
+                "metrics/a.yaml:2:5",
                 "E004",
-                "funnels[f].steps: needs at least 2 items (got a list)",
-                "list 2 or more",
+                "a funnel without an `anchor` needs at least 2 steps",
+                "add a step, or name the metric that starts the cohort with `anchor:`",
             )
         ],
     ),

@@ -127,6 +127,13 @@ def _step_name(step: Any) -> str | None:
     is_flag=True,
     help="CSV for programs: write text starting with = + - @ as it is (default: prefix a ').",
 )
+@click.option(
+    "--cohorts",
+    type=click.IntRange(0, 104),
+    default=None,
+    metavar="N",
+    help="For a retention metric: the cohort matrix, share active 0..N periods after joining.",
+)
 @connection_option
 @report_errors
 def query(
@@ -146,11 +153,13 @@ def query(
     fmt: str,
     csv_raw: bool,
     connection: str | None,
+    cohorts: int | None = None,
 ) -> None:
-    """Compute METRIC(s) by period on the project's connection.
+    """Compute METRIC(s) by period on the project's connection, or one FUNNEL by cohort.
 
     Metrics of the same grain are computed in one query that scans each source once. Rows of a
-    period that had not closed by the as-of date are marked (JSON/CSV: `complete: false`).
+    period that had not closed by the as-of date are marked (JSON/CSV: `complete: false`). A
+    funnel prints one row per cohort period (--by: its cohort period), segment and stage.
     """
     from nsmcode import api
     from nsmcode.console import current
@@ -165,6 +174,19 @@ def query(
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
     project = api.load(project_dir)
+    if cohorts is not None:
+        from nsmcode.run.funnels import query_retention_matrix
+
+        definitions = project.definitions
+        query_retention_matrix(definitions, metrics, by, cohorts, _date(since), _date(until), fmt)
+        return
+    if any(name in project.funnels and name not in project.metrics for name in metrics):
+        from nsmcode.run.funnels import query_funnel
+
+        query_funnel(
+            project.definitions, metrics, by, segments, _date(since), _date(until), fmt, connection
+        )
+        return
     if saved is not None:
         if explain:
             sql = project.saved_sql(saved, dialect=project.connection_dialect(connection))

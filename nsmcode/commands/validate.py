@@ -73,6 +73,10 @@ def validate(
         raise click.UsageError("use --baseline or --write-baseline, not both")
     try:
         project = load_project(project_dir)
+        from nsmcode.compile.funnel import check_funnels
+
+        if problems := check_funnels(project):
+            raise InputError(problems)
         accepted = read_baseline(baseline_file) if baseline_file is not None else None
     except InputError as exc:
         if fmt != "text":

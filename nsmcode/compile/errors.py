@@ -29,6 +29,15 @@ CODES: dict[str, str] = {
     "C037": "an entity is reached from a source by more than one join path",
     "C038": "a calculation needs periods but the query has none (a total, no grain)",
     "C040": "the target cannot express the metric with the same meaning",
+    "C060": "unknown funnel",
+    "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
+    "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
+    "many-to-one joins, or is reached two ways",
+    "C063": "an `any_time` funnel stage also gives a window or an order",
+    "C064": "an independent funnel measures a stage from the previous stage",
+    "C066": "a cohort matrix asked of a metric that is not a retention, or with too many periods",
+    "C065": "a funnel segment is not a dimension of the anchor's source, or collides with an "
+    "output column",
 }
 """Every code the compiler reports, for documentation and tests."""
 

@@ -132,6 +132,8 @@ def _run(
     work: Work, jobs: Sequence[tuple[str, tuple[str, ...]]]
 ) -> tuple[list[Produced], list[Diagnostic]]:
     from nsmcode.compile import compile_file
+    from nsmcode.compile.funnel import compile_funnel
+    from nsmcode.outputs.plan import FUNNEL_PREFIX
 
     produced: list[Produced] = []
     problems: list[Diagnostic] = []
@@ -139,7 +141,10 @@ def _run(
         facts = work.facts[name]
         for dialect in dialects:
             try:
-                sql = compile_file(work.project, name, dialect)  # with declared segments
+                if facts.role == "funnel":
+                    sql = compile_funnel(work.project, name[len(FUNNEL_PREFIX) :], dialect)
+                else:
+                    sql = compile_file(work.project, name, dialect)  # with declared segments
             except InputError as exc:
                 problems += exc.diagnostics
                 continue

@@ -129,7 +129,36 @@ def metric_facts(project: Project) -> dict[str, MetricFacts]:
             if metric.segments
             else ("period", "value"),
         )
+    for name in sorted(project.funnels):
+        out[FUNNEL_PREFIX + name] = _funnel_facts(project, name, out, files)
     return out
+
+
+FUNNEL_PREFIX = "funnel__"
+"""Funnels compile beside metrics, as `sql/<dialect>/funnel__<name>.sql`."""
+
+
+def _funnel_facts(
+    project: Project, name: str, metrics: dict[str, MetricFacts], files: _FileNames
+) -> MetricFacts:
+    """A funnel's facts: it uses its anchor's and stages' metrics (and what they use)."""
+    funnel = project.funnels[name]
+    used = sorted({funnel.anchor_metric, *funnel.step_metrics} & set(metrics))
+    depends = sorted({u for m in used for u in (m, *metrics[m].depends_on)})
+    sources = sorted({s for m in used for s in metrics[m].sources})
+    qualifiers = sorted({q for m in used for q in metrics[m].qualifiers})
+    parts = [f"nsmcode {__version__}", f"funnel {name} {_sha(funnel.model_dump_json())}"]
+    parts += [f"metric {m} {metrics[m].definition_hash}" for m in used]
+    return MetricFacts(
+        name=FUNNEL_PREFIX + name,
+        role="funnel",
+        file=files(project.file_of("funnel", name)),
+        line=project.span("funnel", name).line,
+        depends_on=tuple(depends),
+        sources=tuple(sources),
+        qualifiers=tuple(qualifiers),
+        definition_hash=_sha("\n".join(parts)),
+    )
 
 
 class _FileNames:

@@ -18,6 +18,7 @@ from nsmcode.rules.config import (
     resolve_thresholds,
 )
 from nsmcode.rules.engine import Context, Rule, Threshold
+from nsmcode.rules.funnels import FunnelCountsTestTraffic, FunnelImplausibleOrder
 from nsmcode.rules.gaming import NorthStarUnqualified, UsageCountsTestTraffic, VanityMetric
 from nsmcode.rules.hygiene import OrphanMetric, UnusedQualifier, UnusedSource
 from nsmcode.rules.inputs import InputCountOutOfRange, InputNotDrivingNorthStar, InputUncategorised
@@ -66,6 +67,8 @@ DEFAULT_RULES: tuple[type[Rule], ...] = (
     UnusedQualifier,
     UnusedSource,
     OrphanMetric,
+    FunnelImplausibleOrder,
+    FunnelCountsTestTraffic,
     *CONFIG_RULES,
 )
 

@@ -134,27 +134,9 @@ class UsageCountsTestTraffic(Rule):
                 metric = p.metrics[name]
                 if metric.source is None:
                     continue
-                missing = self._unfiltered(ctx, metric, extra)
+                missing = unfiltered_traffic(ctx, metric, extra)
                 if missing:
                     yield self._finding(ctx, usage, metric, missing)
-
-    def _unfiltered(
-        self, ctx: Context, metric: models.Metric, extra: list[str]
-    ) -> list[tuple[str, models.Column]]:
-        """(source, column) pairs flagged as test traffic that no condition references."""
-        p = ctx.project
-        referenced: set[tuple[str | None, str]] = set()
-        for condition in [*ctx.conditions(metric), *extra]:
-            referenced |= columns_in(condition)
-        out: list[tuple[str, models.Column]] = []
-        for source in p.reachable_sources(metric.source or ""):
-            for column in p.sources[source].columns:
-                if column.semantic not in TRAFFIC_SEMANTICS:
-                    continue
-                name = column.name.lower()
-                if (None, name) not in referenced and (source.lower(), name) not in referenced:
-                    out.append((source, column))
-        return out
 
     def _finding(
         self,
@@ -177,6 +159,26 @@ class UsageCountsTestTraffic(Rule):
             "apply a qualifier on those columns (e.g. `environment = 'production'`, "
             "`NOT accounts.is_test`) so only real customer usage is counted",
         )
+
+
+def unfiltered_traffic(
+    ctx: Context, metric: models.Metric, extra: list[str]
+) -> list[tuple[str, models.Column]]:
+    """(source, column) pairs flagged as test traffic that none of the metric's conditions (nor
+    `extra`) references."""
+    p = ctx.project
+    referenced: set[tuple[str | None, str]] = set()
+    for condition in [*ctx.conditions(metric), *extra]:
+        referenced |= columns_in(condition)
+    out: list[tuple[str, models.Column]] = []
+    for source in p.reachable_sources(metric.source or ""):
+        for column in p.sources[source].columns:
+            if column.semantic not in TRAFFIC_SEMANTICS:
+                continue
+            name = column.name.lower()
+            if (None, name) not in referenced and (source.lower(), name) not in referenced:
+                out.append((source, column))
+    return out
 
 
 def vanity_pattern(name: str) -> str | None:

@@ -165,7 +165,7 @@ class OrphanMetric(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         p = ctx.project
-        used = {step for f in p.funnels.values() for step in f.steps}
+        used = {m for f in p.funnels.values() for m in (f.anchor_metric, *f.step_metrics)}
         used |= {dep for name in p.metrics for dep in p.dependencies(name)}
         used |= {k.metric for t in p.teams.values() for k in t.kpis}
         used |= {kr.metric for o in p.okrs.values() for kr in o.key_results}

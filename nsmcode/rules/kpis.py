@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from nsmcode.compile.funnel_ref import known
 from nsmcode.diagnostics import Diagnostic, Severity
 from nsmcode.rules.engine import Context, Rule, Threshold, obj
 
@@ -169,7 +170,7 @@ class KpiUnknownMetric(Rule):
         p = ctx.project
         for team in p.teams.values():
             for i, kpi in enumerate(team.kpis):
-                if kpi.metric in p.metrics:
+                if known(p, kpi.metric):
                     continue
                 close = difflib.get_close_matches(kpi.metric, list(p.metrics), n=1)
                 yield self.finding(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from nsmcode import models
+from nsmcode.compile.funnel_ref import known
 from nsmcode.diagnostics import Diagnostic, Severity
 from nsmcode.rules.engine import Context, Rule, Threshold, obj
 
@@ -67,7 +68,7 @@ class KeyResultUnknownMetric(Rule):
         p = ctx.project
         for okr in p.okrs.values():
             for i, kr in enumerate(okr.key_results):
-                if kr.metric in p.metrics:
+                if known(p, kr.metric):
                     continue
                 close = difflib.get_close_matches(kr.metric, list(p.metrics), n=1)
                 yield self.finding(

@@ -58,10 +58,14 @@ def evaluate(
 ) -> tuple[dt.date, list[status.GoalStatus]]:
     """Status of each goal as of `as_of` (default: the latest date in the data)."""
     from nsmcode.compile import QueryOptions
+    from nsmcode.compile.funnel_ref import step_ref
 
     metrics = list(dict.fromkeys(g.metric for g in goals if g.metric in project.metrics))
+    stages = {g.metric: ref for g in goals if (ref := step_ref(project, g.metric)) is not None}
     if as_of is None:
-        as_of = latest_date(project, engine, metrics, progress)
+        funnels = [project.funnels[r.funnel] for r in stages.values()]
+        used = [m for f in funnels for m in (f.anchor_metric, *f.step_metrics)]
+        as_of = latest_date(project, engine, list(dict.fromkeys(metrics + used)), progress)
         if as_of is None:
             raise InputError(
                 [
@@ -77,6 +81,12 @@ def evaluate(
     table = execute.run(project, engine, metrics, QueryOptions(until=as_of), progress=progress)
     out = []
     for goal in goals:
+        if goal.metric in stages:  # a funnel stage: its series per cohort period
+            from nsmcode.run.funnels import step_series
+
+            series, grain, days = step_series(project, engine, stages[goal.metric], as_of)
+            out.append(status.evaluate(goal, series, grain, as_of, status.Settle(days=days)))
+            continue
         if goal.metric not in project.metrics:  # reported by the rule pack
             out.append(status.evaluate(goal, [], models.Grain.WEEK, as_of))
             continue

@@ -65,7 +65,7 @@ def rows(project: Project, kind: str, metric: str | None = None) -> list[dict[st
         {
             "name": f.name,
             "entity": f.entity,
-            "steps": " > ".join(f.steps),
+            "steps": " > ".join(s.metric for s in f.stages),
             "within": f.within or "",
         }
         for f in project.funnels.values()

@@ -143,6 +143,12 @@ def pages(site: Site) -> list[Page]:
                 {"metric": metric},
             )
         )
+    for name, view in sorted(site.funnels.items()):
+        title = view.funnel.title
+        out.append(Page(view.url, "funnel.html.j2", title, f"funnel:{name}", {"view": view}))
+    for name, view in sorted(site.retention.items()):
+        title = f"{prose.title(view.metric)}: cohorts"
+        out.append(Page(view.url, "retention.html.j2", title, f"metric:{name}", {"view": view}))
     for rule in site.rules:
         out.append(
             Page(

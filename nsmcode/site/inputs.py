@@ -118,6 +118,7 @@ def gather(
     project: Project, *, with_data: bool = False, progress: Progress | None = None
 ) -> Site:
     from nsmcode.analyze.chart import site_analysis
+    from nsmcode.site import funnels, retention
 
     # first: a missing data file fails fast
     data = load_data(project, progress) if with_data else None
@@ -130,4 +131,6 @@ def gather(
         sql=compile_sql(project),
         data=data,
         analysis=analysis,
+        funnels=funnels.gather(project, dialects(project), data.as_of if data else None),
+        retention=retention.gather(project, data.as_of if data else None),
     )

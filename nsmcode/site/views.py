@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -184,6 +184,10 @@ class Site:
     data: Data | None = None
     analysis: SiteAnalysis | None = None
     """`nsmcode analyze` on the data (nsmcode.analyze.chart), when the project declares it."""
+    funnels: dict[str, Any] = field(default_factory=dict)
+    """Funnel pages by name (nsmcode.site.funnels.FunnelView)."""
+    retention: dict[str, Any] = field(default_factory=dict)
+    """Cohort pages of retention metrics by name (nsmcode.site.retention.RetentionView)."""
 
     @property
     def with_data(self) -> bool:
@@ -246,8 +250,12 @@ class Site:
         return out
 
     def _goal(self, goal: status.Goal) -> tuple[Values | None, charts.Progress | None]:
-        if self.data is None or goal.metric not in self.project.metrics:
+        if self.data is None:
             return None, None
+        if goal.metric not in self.project.metrics:  # a funnel stage, or reported by the rules
+            from nsmcode.site.funnels import stage_goal
+
+            return stage_goal(self, goal)
         metric = self.project.metrics[goal.metric]
         result = status.evaluate(
             goal, self.data.series.get(goal.metric, []), prose.grain_of(metric), self.data.as_of
@@ -437,6 +445,8 @@ def make_site(
     sql: dict[str, list[SqlResult]],
     data: Data | None = None,
     analysis: SiteAnalysis | None = None,
+    funnels: dict[str, Any] | None = None,
+    retention: dict[str, Any] | None = None,
 ) -> Site:
     documented = {r.code for r in rules}
     findings = [
@@ -463,4 +473,6 @@ def make_site(
         sql={name: sql_tabs(project, r, documented) for name, r in sorted(sql.items())},
         data=data,
         analysis=analysis,
+        funnels=funnels or {},
+        retention=retention or {},
     )

@@ -168,3 +168,8 @@ def _with_extra_tables() -> None:
 
 
 _with_extra_tables()
+
+# the funnel tests' tables (funnel_data.py), loaded into the same engines
+from funnel_data import FUNNEL_DATA  # noqa: E402
+
+DATA.update(FUNNEL_DATA)

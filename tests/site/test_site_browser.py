@@ -255,3 +255,55 @@ def test_hostile_definitions_run_nothing(browser: Any, tmp_path: Path) -> None:
     assert watch.errors == []  # a blocked inline script would show as a CSP error here
     context.close()
     shutil.rmtree(out)
+
+
+def test_funnel_page(browser: Any, example_site: Path) -> None:
+    """The activation funnel: a visible chart with one bar per stage (and the cohort), the
+    numbers in the cohort table, SQL tabs, no console errors, nothing overflowing a phone."""
+    page = open_page(browser, (example_site / "funnels" / "activation.html").as_uri(), LAPTOP)
+    assert page.locator("h1").inner_text() == "Activation"
+    chart = page.locator("svg.funnel-chart")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 150
+    bars = page.locator("svg.funnel-chart rect.funnel-bar")
+    assert bars.count() == 5
+    widths = [float(bars.nth(i).get_attribute("width") or 0) for i in range(5)]
+    assert widths == sorted(widths, reverse=True) and widths[-1] > 0  # strict: never wider
+    text = chart.text_content() or ""
+    assert "First API call" in text and "↓" in text
+    rows = page.locator("table.cohort-table tbody tr")
+    assert rows.count() >= 6
+    first = rows.first.locator("td").all_inner_texts()
+    assert len(first) == 5 and first[0].replace(",", "").isdigit() and int(first[0]) > 0
+    assert page.locator("[role=tab]").count() == 12
+    shot(page, "funnel-laptop.png")
+    page.set_viewport_size(PHONE)
+    assert chart.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "funnel-phone.png")
+    assert page.watch.errors == []
+    page.context.close()
+
+
+def test_retention_page(browser: Any, example_site: Path) -> None:
+    """The week-4 retention cohorts: a visible heatmap whose cells carry their numbers, the same
+    numbers in the table, no console errors, nothing overflowing a phone."""
+    url = (example_site / "retention" / "week_4_retention.html").as_uri()
+    page = open_page(browser, url, LAPTOP)
+    heatmap = page.locator("svg.retention-heatmap")
+    assert heatmap.is_visible()
+    box = heatmap.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 200
+    cells = page.locator("svg.retention-heatmap rect.heat-cell")
+    values = page.locator("svg.retention-heatmap text.heat-value")
+    assert cells.count() > 50 and values.count() == cells.count()
+    assert all(t.endswith("%") for t in values.all_text_contents())
+    first_row = page.locator("table.retention-table tbody tr").first.locator("td")
+    table_values = [t for t in first_row.all_inner_texts()[1:] if t != "\N{EN DASH}"]
+    assert table_values == values.all_text_contents()[: len(table_values)]
+    shot(page, "retention-laptop.png")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.watch.errors == []
+    page.context.close()
