@@ -61,6 +61,7 @@ _MISSING_COLUMN = (
     r"no such column: ([\w.]+)",
     r"[Uu]nknown column '?([\w.]+)'?",
     r"Identifier '([\w.]+)' cannot be resolved",  # ClickHouse
+    r"Unknown expression (?:or function )?identifier [`']([\w.]+)[`']",  # ClickHouse
     r"Missing columns: '([\w.]+)'",  # ClickHouse (older)
     r"UNRESOLVED_COLUMN[\w.]*\]? A column[^`]*`([\w.`]+)`",  # Spark
     r"invalid identifier '?\"?([\w.]+)\"?'?",
