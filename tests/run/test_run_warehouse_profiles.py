@@ -215,7 +215,7 @@ def test_classify_chdb_messages_live() -> None:
     cursor = con.cursor()
     messages = []
     for sql in ("SELECT * FROM nope_table", "SELECT nope_column FROM system.one"):
-        with pytest.raises(Exception) as raised:  # noqa: PT011 - chDB raises its own types
+        with pytest.raises(Exception) as raised:
             cursor.execute(sql)
             cursor.fetchall()
         messages.append(str(raised.value))
@@ -259,6 +259,12 @@ def test_mysql_profile_on_mariadb_gives_duckdb_numbers(tiny: Tiny) -> None:
             f"    user: {parts.username}\n    database: {database}\n"
         )
         (tiny.root / "nsmcode.yaml").write_text(text)
+        with open_engine(load_project(tiny.root), "maria") as engine:
+            calendar = (
+                "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 5000) "
+                "SELECT COUNT(*) FROM r"
+            )
+            assert engine.execute(calendar).rows == [(5000,)]  # MariaDB stops at 1000 otherwise
         runs = {}
         for connection in ("maria", "local"):
             result = CliRunner().invoke(
