@@ -265,7 +265,7 @@ def open_sqlite(project: Project, name: str, conn: models.Connection) -> Engine:
 
     if conn.database in (None, ":memory:"):
         return Engine(name, "sqlite", "sqlite", sqlite3.connect(":memory:"))
-    path = inside(project, name, "database", conn.database, "SQLite database")
+    path = inside(project, name, ["database"], conn.database, "SQLite database")
     if not path.is_file():
         raise error(
             "R003",
