@@ -78,8 +78,11 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate()
+                .config("spark.driver.host", "127.0.0.1")
             )
+            with warnings.catch_warnings():  # pyspark warns about pandas 3, which it does not use
+                warnings.simplefilter("ignore", FutureWarning)
+                spark = spark.getOrCreate()
             spark.sparkContext.setLogLevel("ERROR")
     except Exception as exc:
         if warehouse is not None:
