@@ -75,6 +75,10 @@ def write(tmp_path: Path, analysis: str, metrics: str = SOURCES) -> Path:
     (tmp_path / "metrics").mkdir()
     (tmp_path / "nsmcode.yaml").write_text(project_yaml(analysis))
     (tmp_path / "metrics" / "metrics.yaml").write_text(metrics)
+    if not (tmp_path / "data.duckdb").exists():  # an empty database: nsmcode never creates one
+        import duckdb
+
+        duckdb.connect(str(tmp_path / "data.duckdb")).close()
     return tmp_path
 
 
