@@ -38,7 +38,7 @@ start_spark_connect() {
     bash "$home/sbin/start-connect-server.sh" --master 'local[2]' \
     --conf spark.connect.grpc.binding.address=127.0.0.1 \
     --conf spark.connect.grpc.binding.port="$port" \
-    --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
+    --conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 --conf spark.ui.enabled=false \
     --conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=2 \
     >"$dir/start.log" 2>&1 || { cat "$dir/start.log"; return 1; }
   local i

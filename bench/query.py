@@ -1,6 +1,9 @@
-"""Benchmark `nsmcode query` on the example project with 10 million API calls, on embedded DuckDB.
+"""Benchmark `nsmcode query` on the example project with 10 million API calls, on embedded DuckDB
+or local Spark.
 
-Run: `.venv/bin/python bench/query.py [--api-calls 10000000] [--repeat 3] [--keep DIR]`.
+Run: `.venv/bin/python bench/query.py [--api-calls 10000000] [--repeat 3] [--keep DIR]
+[--engine duckdb|spark]` (`spark`: the example's `spark` profile, a local session over the same
+Parquet files; needs pyspark and Java).
 
 It generates the example data at that scale into a temporary folder (next to a copy of the
 example project), then times, best of `--repeat` after one warm-up run, in the same process and
@@ -44,7 +47,7 @@ WEEK = "CAST(date_trunc('week', {}) AS DATE)"
 HAND_WRITTEN: dict[str, str] = {
     "weekly_active_integration_points": f"""
         SELECT {WEEK.format("c.called_at")} AS period,
-               count(DISTINCT (c.account_id, c.endpoint)) AS value
+               {{PAIRS}} AS value
         FROM api_calls AS c JOIN accounts AS a ON a.account_id = c.account_id
         WHERE c.environment = 'production' AND {CUSTOMER}
         GROUP BY 1""",
@@ -156,6 +159,15 @@ HAND_FUNNEL = """
     LEFT JOIN production AS p ON p.account_id = c.account_id
     LEFT JOIN upgrade AS u ON u.account_id = c.account_id
     GROUP BY 1 ORDER BY 1"""
+# Distinct (account, endpoint) pairs: a row value in DuckDB, several arguments in Spark SQL.
+PAIRS = {
+    "duckdb": "count(DISTINCT (c.account_id, c.endpoint))",
+    "spark": "count(DISTINCT c.account_id, c.endpoint)",
+}
+
+
+def hand_written(engine: str) -> dict[str, str]:
+    return {m: sql.replace("{PAIRS}", PAIRS[engine]) for m, sql in HAND_WRITTEN.items()}
 
 
 def best_of(
@@ -185,7 +197,10 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep the project and data in DIR (reused if there)"
     )
+    parser.add_argument("--engine", choices=sorted(PAIRS), default="duckdb")
     args = parser.parse_args()
+    connection = "spark" if args.engine == "spark" else None
+    queries = hand_written(args.engine)
 
     sys.path.insert(0, str(REPO))
     from nsmcode.compile import QueryOptions
@@ -221,7 +236,7 @@ def main() -> int:
         if missing:
             raise SystemExit(f"no hand-written SQL for {missing}; add it to HAND_WRITTEN")
 
-        with open_engine(project) as engine:
+        with open_engine(project, connection) as engine:
             calls = engine.execute("SELECT count(*) FROM api_calls").rows[0][0]
 
             def fresh() -> Any:
@@ -231,10 +246,10 @@ def main() -> int:
                 return lambda p: execute.run(p, engine, metrics, QueryOptions(), batch=batch)
 
             def hand(_: Any) -> dict[str, dict[Any, Any]]:
-                return {m: dict(engine.execute(HAND_WRITTEN[m]).rows) for m in metrics}
+                return {m: dict(engine.execute(queries[m]).rows) for m in metrics}
 
             def compile_only(p: Any) -> list[execute.Batch]:
-                return execute.plan(p, metrics, "duckdb", QueryOptions())
+                return execute.plan(p, metrics, engine.dialect, QueryOptions())
 
             from nsmcode.compile.funnel import FunnelOptions
             from nsmcode.run.funnels import run_funnel
@@ -263,7 +278,7 @@ def main() -> int:
             a[0] == b[0] and all(same(x, y) for x, y in zip(a[1:], b[1:], strict=True))
             for a, b in zip(table.rows, single.rows, strict=True)
         ) and len(table.rows) == len(single.rows)
-        batches = len(execute.plan(project, metrics, "duckdb", QueryOptions()))
+        batches = len(execute.plan(project, metrics, args.engine, QueryOptions()))
 
     funnel_mismatches = []
     got = {(r[0], r[1]): (r[3], r[6]) for r in funnel_table.rows}
@@ -281,7 +296,7 @@ def main() -> int:
 
     ratio = t_nsmcode / t_hand
     made = "reused" if reuse else f"generated in {generated:.1f} s"
-    print(f"data: {calls:,} API calls ({made}); {len(table.rows)} weeks")
+    print(f"engine: {args.engine}; data: {calls:,} API calls ({made}); {len(table.rows)} weeks")
     print(f"metrics: {', '.join(metrics)}")
     print(f"best of {args.repeat} (after a warm-up run):")
     rows = [

@@ -269,6 +269,9 @@ def mysql_load(con: Any) -> None:
     with con.cursor() as cursor:
         # the session time zone must not shift DATETIME values (it does not, but be explicit)
         cursor.execute("SET time_zone = '+00:00'")
+        cursor.execute("SELECT VERSION()")
+        if "mariadb" in str(cursor.fetchone()[0]).lower():  # as the mysql profile does
+            cursor.execute("SET SESSION max_recursive_iterations = 4294967295")
         for name, (columns, rows) in DATA.items():
             ddl = ", ".join(f"{c} {_MYSQL[t]}" for c, t in columns)
             cursor.execute(f"CREATE TABLE {name} ({ddl})")

@@ -133,6 +133,8 @@ def test_data_file_outside_the_project_is_refused(tiny: Tiny) -> None:
     with pytest.raises(InputError) as raised:
         open_engine(load_project(tiny.root), "far")
     assert _codes(raised) == ["R013"]
+    span = raised.value.diagnostics[0].span
+    assert span is not None and span.line == 20  # the mapping's line
 
 
 def _cli(root: Path, *args: str, path: str = "") -> subprocess.CompletedProcess[str]:

@@ -61,6 +61,7 @@ _MISSING_COLUMN = (
     r"no such column: ([\w.]+)",
     r"[Uu]nknown column '?([\w.]+)'?",
     r"Identifier '([\w.]+)' cannot be resolved",  # ClickHouse
+    r"Unknown expression (?:or function )?identifier [`']([\w.]+)[`']",  # ClickHouse
     r"Missing columns: '([\w.]+)'",  # ClickHouse (older)
     r"UNRESOLVED_COLUMN[\w.]*\]? A column[^`]*`([\w.`]+)`",  # Spark
     r"invalid identifier '?\"?([\w.]+)\"?'?",
@@ -294,7 +295,7 @@ def missing_driver(project: Project, name: str, module: str, install: str) -> In
     )
 
 
-def inside(project: Project, name: str, attr: str, value: str, what: str) -> Path:
+def inside(project: Project, name: str, where: Sequence[str], value: str, what: str) -> Path:
     """A file the profile names, which must stay inside the project (R013)."""
     root = project.root.resolve()
     path = (project.root / value).resolve()
@@ -305,7 +306,7 @@ def inside(project: Project, name: str, attr: str, value: str, what: str) -> Pat
             f"{display_path(project.root, project.root)}",
             project,
             name,
-            [attr],
+            where,
             "name a file inside the project (relative to nsmcode.yaml); "
             "nsmcode reads nothing outside it",
         )

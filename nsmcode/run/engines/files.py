@@ -80,7 +80,7 @@ def mapped_files(
         kind = file_format(project, name, table, file)
         fixed = Path(file).parts
         fixed = fixed[: next((i for i, p in enumerate(fixed) if glob.has_magic(p)), len(fixed))]
-        inside(project, name, "tables", str(Path(*fixed)) if fixed else ".", "data file")
+        inside(project, name, ["tables", table], str(Path(*fixed)) if fixed else ".", "data file")
         path = project.root / file
         exists = glob.glob(str(path)) if glob.has_magic(str(path)) else path.is_file()
         if exists:
@@ -121,7 +121,7 @@ def open_duckdb(project: Project, name: str, conn: models.Connection) -> Engine:
 def _database(project: Project, name: str, conn: models.Connection) -> Path | None:
     if conn.database in (None, ":memory:"):
         return None
-    path = inside(project, name, "database", conn.database, "DuckDB database")
+    path = inside(project, name, ["database"], conn.database, "DuckDB database")
     if not path.is_file():
         raise error(
             "R003",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from typing import Any
 
 from nsmcode import models
@@ -58,12 +59,14 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
     except ImportError:
         raise missing_driver(project, name, "pyspark", "nsmcode[spark]") from None
     warehouse = None
+    owned = True
     try:
         if conn.remote is not None:
             url, secrets = remote_url(project, name, conn)
-            spark = SparkSession.builder.remote(url).getOrCreate()
+            spark = _connect(project, name, url)
             spark.conf.set("spark.sql.session.timeZone", "UTC")
         else:
+            owned = SparkSession.getActiveSession() is None  # embedding code's own session
             if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
                 raise RuntimeError("no Java runtime found (install a JRE or set JAVA_HOME)")
             warehouse = tempfile.mkdtemp(prefix="nsmcode-spark-")
@@ -75,8 +78,11 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
-                .getOrCreate()
+                .config("spark.driver.host", "127.0.0.1")
             )
+            with warnings.catch_warnings():  # pyspark warns about pandas 3, which it does not use
+                warnings.simplefilter("ignore", FutureWarning)
+                spark = spark.getOrCreate()
             spark.sparkContext.setLogLevel("ERROR")
     except Exception as exc:
         if warehouse is not None:
@@ -97,13 +103,27 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
         return list(frame.columns), [tuple(row) for row in frame.collect()]
 
     def close() -> None:
-        spark.stop()
+        if owned:
+            spark.stop()
         if warehouse is not None:
             shutil.rmtree(warehouse, ignore_errors=True)
 
     engine.run = run
     engine.closer = close
     return engine
+
+
+def _connect(project: Project, name: str, url: str) -> Any:
+    # The Connect client checks its pandas version on import and warns about pandas 3, which
+    # nsmcode does not use: that warning is not the user's business.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            from pyspark.sql.connect.session import SparkSession as ConnectSession
+        except ImportError as exc:  # the Connect client's own dependencies (grpcio, ...)
+            module = getattr(exc, "name", None) or "grpcio"
+            raise missing_driver(project, name, module, "nsmcode[spark]") from None
+        return ConnectSession.builder.remote(url).create()
 
 
 def _temp_view(spark: Any, table: str, path: str, kind: str) -> None:

@@ -157,7 +157,16 @@ def _mysql(name: str, driver: Any, a: Arguments) -> Engine:
     connection = driver.connect(**a.kwargs)
     with connection.cursor() as cursor:
         cursor.execute("SET time_zone = '+00:00'")  # TIMESTAMP columns read as UTC
+        cursor.execute("SELECT VERSION()")
+        (version,) = cursor.fetchone()
+        if "mariadb" in str(version).lower():
+            # MariaDB ignores MySQL's SET_VAR(cte_max_recursion_depth) hint and silently stops a
+            # recursive calendar after max_recursive_iterations (1000) periods
+            cursor.execute(f"SET SESSION max_recursive_iterations = {MARIADB_RECURSION}")
     return Engine(name, "mysql", "mysql", connection, tuple(a.secrets))
+
+
+MARIADB_RECURSION = 4_294_967_295
 
 
 def _clickhouse(name: str, driver: Any, a: Arguments) -> Engine:
@@ -256,7 +265,7 @@ def open_sqlite(project: Project, name: str, conn: models.Connection) -> Engine:
 
     if conn.database in (None, ":memory:"):
         return Engine(name, "sqlite", "sqlite", sqlite3.connect(":memory:"))
-    path = inside(project, name, "database", conn.database, "SQLite database")
+    path = inside(project, name, ["database"], conn.database, "SQLite database")
     if not path.is_file():
         raise error(
             "R003",

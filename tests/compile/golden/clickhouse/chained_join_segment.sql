@@ -51,13 +51,13 @@ WITH nsm_rows_events AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addQuarters(b.period_from, d0.n + d1.n * 10 + d2.n * 100) AS period
+    addQuarters(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   WHERE
-    addQuarters(b.period_from, d0.n + d1.n * 10 + d2.n * 100) <= b.period_hi
+    addQuarters(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100) <= b.period_hi
 ), nsm_agg_events AS (
   SELECT
     period,
@@ -73,8 +73,8 @@ WITH nsm_rows_events AS (
   FROM nsm_rows_events
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_region_name
+    pr.period AS period,
+    sv.g_region_name AS g_region_name
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 )

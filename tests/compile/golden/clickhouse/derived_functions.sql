@@ -73,14 +73,14 @@ WITH nsm_rows_invoices AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_agg_invoices AS (
   SELECT
     period,
@@ -111,9 +111,15 @@ SELECT
     (
       (
         CAST(ROUND(
-          CAST((
-            CAST(COALESCE(COALESCE(l1.v1, 0), 0) AS Nullable(Float64)) / nullIf(CAST(nullIf(COALESCE(l2.v1, 0), 0) AS Nullable(Float64)), 0)
-          ) * 100 AS Nullable(Decimal(38, 9))),
+          accurateCastOrNull(
+            ROUND(
+              (
+                CAST(COALESCE(COALESCE(l1.v1, 0), 0) AS Nullable(Float64)) / nullIf(CAST(nullIf(COALESCE(l2.v1, 0), 0) AS Nullable(Float64)), 0)
+              ) * 100,
+              9
+            ),
+            'Decimal(38, 9)'
+          ),
           2
         ) AS Nullable(Float64)) + ABS(COALESCE(l2.v1, 0) - COALESCE(l2.v2, 0))
       ) - CASE

@@ -54,14 +54,14 @@ WITH nsm_rows_accounts AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_cohort1 AS (
   SELECT
     c_account_id AS nsm_entity,
@@ -84,9 +84,9 @@ WITH nsm_rows_accounts AS (
     )
 ), nsm_retained1 AS (
   SELECT
-    c.period,
+    c.period AS period,
     CASE
-      WHEN addWeeks(c.period, 2) > maxOrNull(m.last_period)
+      WHEN addWeeks(toDate32(c.period), 2) > maxOrNull(m.last_period)
       THEN NULL
       ELSE CAST(COUNT(a.nsm_entity) AS Nullable(Float64)) / nullIf(CAST(COUNT(*) AS Nullable(Float64)), 0)
     END AS value
@@ -97,7 +97,7 @@ WITH nsm_rows_accounts AS (
     FROM nsm_active1
   ) AS m
   LEFT JOIN nsm_active1 AS a
-    ON a.nsm_entity = c.nsm_entity AND a.period = addWeeks(c.period, 2)
+    ON a.nsm_entity = c.nsm_entity AND a.period = addWeeks(toDate32(c.period), 2)
   GROUP BY
     c.period
 )
