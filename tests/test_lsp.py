@@ -213,7 +213,7 @@ def _validate(project: Path, file: str) -> list[tuple[str, int, int, str]]:
         capture_output=True,
         text=True,
     )
-    found = json.loads(done.stdout)["findings"]
+    found = json.loads(done.stdout)["diagnostics"]
     return sorted(
         (
             f["code"],

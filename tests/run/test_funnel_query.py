@@ -19,6 +19,11 @@ from nsmcode.cli import main
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics"
 
 
+
+def records(text: str) -> Any:
+    """The results of a `--format json` envelope."""
+    return json.loads(text)["results"]
+
 def query(runner: CliRunner, *args: str) -> Any:
     result = runner.invoke(main, ["query", *args, "--project", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
@@ -28,7 +33,7 @@ def query(runner: CliRunner, *args: str) -> Any:
 def test_activation_by_month_is_a_strict_funnel_over_the_months_signups(
     runner: CliRunner,
 ) -> None:
-    rows = json.loads(query(runner, "activation", "--by", "month", "--format", "json"))
+    rows = records(query(runner, "activation", "--by", "month", "--format", "json"))
     assert rows and set(rows[0]) == {
         "period",
         "step",
@@ -39,7 +44,7 @@ def test_activation_by_month_is_a_strict_funnel_over_the_months_signups(
         "median_seconds",
     }
     signups: dict[str, int] = defaultdict(int)
-    for row in json.loads(query(runner, "weekly_signups", "--by", "day", "--format", "json")):
+    for row in records(query(runner, "weekly_signups", "--by", "day", "--format", "json")):
         signups[row["period"][:7] + "-01"] += row["weekly_signups"]
     by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -62,7 +67,7 @@ def test_activation_by_month_is_a_strict_funnel_over_the_months_signups(
 
 
 def test_segments_split_the_cohort_and_csv_matches(runner: CliRunner) -> None:
-    total = json.loads(query(runner, "activation", "--format", "json"))
+    total = records(query(runner, "activation", "--format", "json"))
     text = query(runner, "activation", "--segment", "plan", "--format", "csv")
     split = list(csv.DictReader(io.StringIO(text)))
     assert {r["plan"] for r in split} >= {"individual", "team", "enterprise"}
@@ -101,10 +106,10 @@ def test_a_key_result_on_a_funnel_stage_shows_in_okr_status(runner: CliRunner) -
         main, ["okr", "status", "--project", str(EXAMPLE), "--format", "json"]
     )
     assert result.exit_code == 0, result.output
-    krs = [kr for okr in json.loads(result.output)["okrs"] for kr in okr["key_results"]]
+    krs = [kr for okr in json.loads(result.output)["results"]["okrs"] for kr in okr["key_results"]]
     (kr,) = [kr for kr in krs if kr["metric"] == "activation.step3_rate"]
     assert kr["current_period"] == "2026-09-01"
-    rows = json.loads(query(runner, "activation", "--format", "json"))
+    rows = records(query(runner, "activation", "--format", "json"))
     (want,) = [r for r in rows if r["period"] == "2026-09-01" and r["step"] == 3]
     assert kr["current"] == want["step_conversion"]
     assert kr["status"] in ("on track", "at risk", "off track")
@@ -151,8 +156,8 @@ def test_an_unknown_funnel_stage_is_the_unknown_metric_finding(write_project: An
 def test_the_retention_matrix_agrees_with_the_retention_metric(runner: CliRunner) -> None:
     """`query week_4_retention --cohorts 6`: column p4 is the metric itself (offset 4), week by
     week; later columns of recent cohorts are NULL (not yet observed), never 0."""
-    matrix = json.loads(query(runner, "week_4_retention", "--cohorts", "6", "--format", "json"))
-    metric = json.loads(query(runner, "week_4_retention", "--format", "json"))
+    matrix = records(query(runner, "week_4_retention", "--cohorts", "6", "--format", "json"))
+    metric = records(query(runner, "week_4_retention", "--format", "json"))
     assert [r["period"] for r in matrix] == [r["period"] for r in metric if r["period"]]
     assert set(matrix[0]) == {"period", "entities", *(f"p{k}" for k in range(7))}
     compared = 0

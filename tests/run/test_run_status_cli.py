@@ -125,7 +125,7 @@ def test_status_tables_say_what_they_mean(tiny: Tiny, runner: CliRunner) -> None
         markdown
     )
     assert "elapsed: the share of the goal's window" in markdown
-    doc = json.loads(run(runner, tiny.args("okr", "status", "--format", "json")))
+    doc = json.loads(run(runner, tiny.args("okr", "status", "--format", "json")))["results"]
     shares = {i["metric"]: i["share"] for i in doc["okrs"][0]["key_results"]}
     assert shares == {"points": False, "error_rate": True}
 
