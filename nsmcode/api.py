@@ -471,7 +471,20 @@ class Project:
         where_span: Span | None = None,
     ) -> Any:
         from nsmcode.compile import QueryOptions
+        from nsmcode.models import QUERY_DATES
 
+        for flag, day in (("--since", since), ("--until", until)):
+            if day is not None and not QUERY_DATES[0] <= day <= QUERY_DATES[1]:
+                raise InputError(
+                    [
+                        Diagnostic(
+                            "R011",
+                            f"{day} is outside the dates nsmcode computes with",
+                            Span(flag),
+                            "give a date between 1900-01-01 and 9998-12-31",
+                        )
+                    ]
+                )
         if since and until and since > until:
             raise InputError(
                 [

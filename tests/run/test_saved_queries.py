@@ -93,6 +93,8 @@ def test_compiled_for_every_target_and_the_file_runs(tiny: Tiny, tmp_path: Path)
     [
         (SAVED.replace("[calls, points]", "[calls, pointz]"), "E007", "saved.yaml:5:"),
         (SAVED.replace("-2 weeks", "2 weeks"), "E004", "saved.yaml:8:12: E004"),
+        (SAVED.replace("-2 weeks", "9999-12-31"), "E004", "saved.yaml:8:12: E004"),
+        (SAVED.replace("-2 weeks", "-5000 days"), "E004", "saved.yaml:8:12: E004"),
         (SAVED.replace("plan = 'team'", "status_code = 500"), "C011", "saved.yaml:12:12: C011"),
         (SAVED.replace("plan = 'team'", "1; DROP TABLE a"), "C012", "saved.yaml:12:12: C012"),
         (SAVED.replace("    grain: week\n", ""), "", ""),
