@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from nsmcode import project as _project
     from nsmcode.run.connections import Engine
     from nsmcode.run.execute import Progress, Table
+    from nsmcode.run.materialize import Written
     from nsmcode.run.status import GoalStatus
 
 __all__ = ["Project", "ProjectError", "Result", "Status", "load"]
@@ -343,6 +344,32 @@ class Project:
         with _errors():
             return saved.compile_saved(self._project, name, dialect or self._project.config.dialect)
 
+    def materialize(
+        self,
+        saved: Sequence[str] = (),
+        *,
+        connection: str | None = None,
+        lookback: int | None = None,
+        full: bool = False,
+        as_of: DateLike | None = None,
+        progress: Progress | None = None,
+    ) -> list[Written]:
+        """Write saved queries' results (all, when none is named) into tables of the schema
+        `materialize:` names, replacing the last `lookback` periods in one transaction; see
+        `nsmcode.run.materialize`."""
+        from nsmcode.run import materialize
+
+        with _errors():
+            return materialize.materialize(
+                self._project,
+                list(saved),
+                connection=connection,
+                lookback=lookback,
+                full=full,
+                as_of=_day(as_of, "as_of"),
+                progress=progress,
+            )
+
     def explain(
         self,
         metrics: str | Sequence[str],
@@ -449,7 +476,20 @@ class Project:
         where_span: Span | None = None,
     ) -> Any:
         from nsmcode.compile import QueryOptions
+        from nsmcode.models import QUERY_DATES
 
+        for flag, day in (("--since", since), ("--until", until)):
+            if day is not None and not QUERY_DATES[0] <= day <= QUERY_DATES[1]:
+                raise InputError(
+                    [
+                        Diagnostic(
+                            "R011",
+                            f"{day} is outside the dates nsmcode computes with",
+                            Span(flag),
+                            "give a date between 1900-01-01 and 9998-12-31",
+                        )
+                    ]
+                )
         if since and until and since > until:
             raise InputError(
                 [

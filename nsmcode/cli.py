@@ -169,6 +169,7 @@ COMMANDS = {
     "query": "nsmcode.commands.run:query",
     "list": "nsmcode.commands.catalog:list_command",
     "values": "nsmcode.commands.catalog:values",
+    "materialize": "nsmcode.commands.materialize:materialize",
     "okr": "nsmcode.commands.run:okr",
     "kpi": "nsmcode.commands.run:kpi",
     "docs": "nsmcode.commands.docs:docs",

@@ -548,10 +548,13 @@ class Okr(Spec):
 # Saved queries and materialized results
 
 
+QUERY_DATES = (dt.date(1900, 1, 1), dt.date(9998, 12, 31))
+"""The dates a query may be bounded by: calendar arithmetic stays within Python's dates."""
+
 RelativeDate = Annotated[
     str,
     Field(
-        pattern=r"^-[1-9][0-9]{0,3} (day|days|week|weeks|month|months|quarter|quarters)$",
+        pattern=r"^-[1-9][0-9]{0,2} (day|days|week|weeks|month|months|quarter|quarters)$",
         description="A date counted back from the as-of date: '-12 weeks', '-90 days'.",
     ),
 ]
@@ -575,6 +578,17 @@ class SavedQuery(Spec):
     """First period start (inclusive): a date, or relative such as `-12 weeks`."""
     until: dt.date | RelativeDate | None = None
     """Last period start (inclusive): a date, or relative such as `-1 week`."""
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_range(cls, value: dt.date | str | None) -> dt.date | str | None:
+        if isinstance(value, dt.date) and not QUERY_DATES[0] <= value <= QUERY_DATES[1]:
+            raise invalid(
+                "{value} is outside the dates nsmcode computes with (1900-01-01 to 9998-12-31)",
+                "write a date between 1900 and 9998, or leave the bound out",
+                value=value.isoformat(),
+            )
+        return value
 
 
 class Materialize(Spec):

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from nsmcode import models
 from nsmcode.project import Project
+from nsmcode.site import fmt, markdown, prose, tree, views
 
 if TYPE_CHECKING:
     from nsmcode.run.execute import Progress
-from nsmcode.site import fmt, markdown, prose, tree
 from nsmcode.site.highlight import highlight_sql
 from nsmcode.site.output import check_output, write_tree
 from nsmcode.site.search import embed_json, search_index
@@ -129,6 +129,10 @@ def pages(site: Site) -> list[Page]:
         Page("data.html", "data.html.j2", "Data sources and qualifiers", "data", {}),
         Page("rules/index.html", "rules.html.j2", "Rules and findings", "rules", {}),
     ]
+    if project.saved_queries:
+        out.append(
+            Page("saved.html", "saved.html.j2", "Saved queries", "saved", {"saved": _saved(site)})
+        )
     if site.analysis is not None:
         title = "Is the North Star a leading indicator?"
         out.append(Page("analysis.html", "analysis.html.j2", title, "analysis", {}))
@@ -159,6 +163,35 @@ def pages(site: Site) -> list[Page]:
                 {"rule": rule},
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class SavedView:
+    definition: models.SavedQuery
+    grain: str
+    dialect: str
+    sql: str | None
+    """The compiled SQL in the project's dialect; None when it does not compile."""
+
+
+def _saved(site: Site) -> list[SavedView]:
+    """Saved queries, by name, with their SQL (see run/saved.py)."""
+    from nsmcode.diagnostics import InputError
+    from nsmcode.run import saved
+
+    project = site.project
+    dialect = project.config.dialect
+    out = []
+    for name in sorted(project.saved_queries):
+        definition = project.saved_queries[name]
+        try:
+            sql: str | None = saved.compile_saved(project, name, dialect)
+            grain = saved.grain(project, definition)
+        except InputError:
+            sql, grain = None, None
+        label = grain.value if grain else ("total" if sql is not None else "-")
+        out.append(SavedView(definition, label, views.DIALECT_LABELS.get(dialect, dialect), sql))
     return out
 
 

@@ -90,6 +90,7 @@ def test_explain_prints_sql_and_runs_nothing(tiny: Tiny) -> None:
         (("--limit", "-1"), "Invalid value for '--limit'"),
         (("--by", "fortnight"), "Invalid value for '--by'"),
         (("--segment", "nope"), "C030"),
+        (("--since", "9999-12-31"), "--since:1:1: R011 9999-12-31 is outside the dates"),
     ],
 )
 def test_bad_input_is_located(tiny: Tiny, args: tuple[str, ...], located: str) -> None:

@@ -95,6 +95,8 @@ def test_compiled_for_every_target_and_the_file_runs(tiny: Tiny, tmp_path: Path)
     [
         (SAVED.replace("[calls, points]", "[calls, pointz]"), "E007", "saved.yaml:5:"),
         (SAVED.replace("-2 weeks", "2 weeks"), "E004", "saved.yaml:8:12: E004"),
+        (SAVED.replace("-2 weeks", "9999-12-31"), "E004", "saved.yaml:8:12: E004"),
+        (SAVED.replace("-2 weeks", "-5000 days"), "E004", "saved.yaml:8:12: E004"),
         (SAVED.replace("plan = 'team'", "status_code = 500"), "C011", "saved.yaml:12:13: C011"),
         (SAVED.replace("plan = 'team'", "1; DROP TABLE a"), "C012", "saved.yaml:12:14: C012"),
         (SAVED.replace("    grain: week\n", ""), "", ""),
@@ -131,3 +133,14 @@ def test_unknown_saved_query(tiny: Tiny) -> None:
     out = cli(root, "query", "--saved", "reveiw", code=2)
     assert "--saved:1:1: Q003 unknown saved query 'reveiw'" in out and "did you mean review" in out
     assert "drop METRIC" in cli(root, "query", "calls", "--saved", "review", code=2)
+
+
+def test_docs_site_lists_saved_queries_with_their_sql(tiny: Tiny, tmp_path: Path) -> None:
+    root = with_saved(tiny)
+    cli(root, "docs", "build", "--out", str(tmp_path / "site"))
+    page = (tmp_path / "site" / "saved.html").read_text()
+    for name in ("review", "team_monthly"):
+        assert f'id="saved-{name}"' in page and f'id="saved-sql-{name}"' in page
+    assert "Calls and points by plan, last two weeks." in page
+    assert "plan = &#39;team&#39;" in page  # escaped
+    assert 'href="saved.html"' in (tmp_path / "site" / "index.html").read_text()
