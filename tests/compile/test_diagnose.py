@@ -459,3 +459,19 @@ def test_machine_reports_locate_compile_errors(
         (found_result,) = [r for r in results if r["ruleId"] == "C011"]
         region = found_result["locations"][0]["physicalLocation"]["region"]
         assert (region["startLine"], region["startColumn"]) == (line, col)
+
+
+def test_a_metric_built_on_a_refused_one_is_refused_too(write_project: WriteProject) -> None:
+    """`query share` would run the broken filter of `typed`: the same refusal, at its place."""
+    metrics = _metric(
+        "typed", "source: api_calls\ncalculation: {type: count}\nfilter: client = 1"
+    ) + _metric(
+        "share",
+        "calculation: {type: ratio, numerator: typed, denominator: weekly_production_calls}",
+    )
+    root = write_project({"metrics/defs.yaml": _added(metrics=metrics)})
+    project = load_project(root)
+    (found,) = diagnose(project)
+    with pytest.raises(CompileError) as caught:
+        compile_metric(project, "share", "duckdb")
+    assert caught.value.diagnostics == [found]
