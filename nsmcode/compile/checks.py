@@ -297,8 +297,10 @@ def _describe(node: exp.Expr) -> str:
         return "a subquery"
     if isinstance(node, exp.Placeholder | exp.Parameter):
         return f"the query parameter {node.sql()}"
+    if isinstance(node, exp.DataTypeParam) and node.parent is not None:
+        return f"a type parameter (in {node.parent.sql()})"
     text = node.sql()
-    return f"{node.key.upper()} ({text[:40]}{'...' if len(text) > 40 else ''})"
+    return f"`{text[:40]}{'...' if len(text) > 40 else ''}`"
 
 
 def _walk(tree: exp.Expr, allowed: tuple[type[exp.Expr], ...]) -> Iterator[exp.Expr]:
@@ -416,7 +418,8 @@ def check_condition(
                 sources.add(found[0])
                 columns[id(node)] = found
     if problems:
-        raise CompileError(problems)
+        # one diagnostic per message: DECIMAL(10, 2) is one problem, not two
+        raise CompileError(list({p.message: p for p in reversed(problems)}.values())[::-1])
     resolved = tree.transform(_qualify(lookup), copy=True)
     return Checked(resolved, frozenset(sources), frozenset(features), tree, columns, text)
 

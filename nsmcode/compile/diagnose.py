@@ -120,6 +120,9 @@ class Diagnosis:
             if wrong is not None:
                 found.append(wrong)
             found += self._relations(source)
+        for built_on in self.project.dependencies(name):  # a ratio of a broken metric is broken
+            if built_on in self.project.metrics:
+                found += self.metric(built_on)
         try:
             plan = planner.plan([name], None, (), None, None, named=False)
             if metric.segments:

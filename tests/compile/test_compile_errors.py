@@ -88,7 +88,7 @@ QUALIFIER_CASES = [
     ("called_at > CURRENT_DATE", "C012", "function CURRENT_DATE"),
     ("RANDOM() < 0.5", "C012", "function RAND"),
     ("my_udf(endpoint)", "C012", "function MY_UDF"),
-    ("environment || 'x' = 'px'", "C012", "DPIPE"),
+    ("environment || 'x' = 'px'", "C012", "`environment || 'x'` is not allowed"),
     ("CAST(endpoint AS ARRAY<INT>) IS NULL", "C012", "cast to"),
     ("environment = = 'x'", "C010", "does not parse"),
 ]
@@ -136,7 +136,7 @@ def test_every_problem_of_a_condition_is_reported(write_project: WriteProject) -
 
 DERIVED_CASES = [
     ("calls + SQRT(calls)", "function SQRT"),
-    ("calls || 'x'", "DPIPE"),
+    ("calls || 'x'", "`calls || 'x'` is not allowed"),
     ("calls + 'x'", "string 'x' is not a number"),
     ("ROUND(calls, calls)", "ROUND's digits must be an integer literal"),
     ("CASE WHEN calls > 0 THEN 1 END", "CASE"),

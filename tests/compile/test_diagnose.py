@@ -5,6 +5,7 @@ definition it is about, with a hint and in plain words. `compile` adds writing, 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -312,6 +313,10 @@ BROKEN = [
     ("client = $", "`$` is not part of SQL here", None),
     ("client = $x", "the query parameter", None),
     ("a /* b", "must not hold SQL comments", None),
+    ("status_code % 2 = 0", "`status_code % 2` is not allowed", None),
+    ("client || 'x' = 'y'", "`client || 'x'` is not allowed", None),
+    ("CAST(latency_ms AS DECIMAL(10, 2)) > 1", "a type parameter (in DECIMAL(10, 2))", None),
+    ("status_code IS NOT DISTINCT FROM 500", "is not allowed", None),
 ]  # fmt: skip
 
 
@@ -327,7 +332,8 @@ def test_parse_errors_are_told_in_plain_words(
     assert found.code in ("C010", "C012")
     assert message in found.message
     assert found.hint and (hint is None or hint in found.hint)
-    for internal in ("<class", "sqlglot", "Required keyword", "Expecting", "tokeniz"):
+    internals = ("<class", "sqlglot", "Required keyword", "Expecting", "tokeniz", "NULLSAFE")
+    for internal in internals:
         assert internal not in found.message + found.hint
 
 
@@ -414,3 +420,58 @@ def test_every_compile_code_has_a_hint() -> None:
 def test_the_example_project_compiles_everywhere_it_validates() -> None:
     root = Path(__file__).resolve().parents[2] / "examples" / "metrics"
     assert diagnose(load_project(root)) == []
+
+
+def test_a_baseline_never_hides_what_compile_refuses(
+    runner: CliRunner, write_project: WriteProject, tmp_path: Path
+) -> None:
+    metric = _metric("m", "source: api_calls\ncalculation: {type: count}\nfilter: nosuch = 1")
+    root = write_project({"metrics/defs.yaml": _added(metrics=metric)})
+    baseline = tmp_path / "baseline.json"
+    written = runner.invoke(
+        main, ["validate", "--project", str(root), "--write-baseline", str(baseline)]
+    )
+    assert written.exit_code == 0, written.output
+    result = runner.invoke(main, ["validate", "--project", str(root), "--baseline", str(baseline)])
+    assert result.exit_code == 1
+    assert (_where(root, "nosuch"), "C011") in _codes(result.output)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_machine_reports_locate_compile_errors(
+    runner: CliRunner, write_project: WriteProject, fmt: str
+) -> None:
+    metric = _metric("m", "source: api_calls\ncalculation: {type: count}\nfilter: nosuch = 1")
+    root = write_project({"metrics/defs.yaml": _added(metrics=metric)})
+    result = runner.invoke(main, ["validate", "--project", str(root), "--format", fmt])
+    assert result.exit_code == 1
+    line, col = (int(n) for n in _where(root, "nosuch").split(":")[1:])
+    if fmt == "github":
+        pattern = r"::error file=[^,]*defs\.yaml,line=(\d+),col=(\d+),title=C011"
+        found = re.search(pattern, result.output)
+        assert found and (int(found[1]), int(found[2])) == (line, col), result.output
+    elif fmt == "json":
+        (finding,) = [f for f in json.loads(result.output)["findings"] if f["code"] == "C011"]
+        assert (finding["line"], finding["col"]) == (line, col)
+        assert finding["hint"]
+    else:
+        results = json.loads(result.output)["runs"][0]["results"]
+        (found_result,) = [r for r in results if r["ruleId"] == "C011"]
+        region = found_result["locations"][0]["physicalLocation"]["region"]
+        assert (region["startLine"], region["startColumn"]) == (line, col)
+
+
+def test_a_metric_built_on_a_refused_one_is_refused_too(write_project: WriteProject) -> None:
+    """`query share` would run the broken filter of `typed`: the same refusal, at its place."""
+    metrics = _metric(
+        "typed", "source: api_calls\ncalculation: {type: count}\nfilter: client = 1"
+    ) + _metric(
+        "share",
+        "calculation: {type: ratio, numerator: typed, denominator: weekly_production_calls}",
+    )
+    root = write_project({"metrics/defs.yaml": _added(metrics=metrics)})
+    project = load_project(root)
+    (found,) = diagnose(project)
+    with pytest.raises(CompileError) as caught:
+        compile_metric(project, "share", "duckdb")
+    assert caught.value.diagnostics == [found]

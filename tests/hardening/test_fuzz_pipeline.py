@@ -115,11 +115,15 @@ def test_mutations_of_the_example_never_crash_validate(
 def test_mutations_of_the_example_never_crash_compile_or_docs(
     pipeline: Pipeline, rng: random.Random, dialect: str
 ) -> None:
-    """Mutations that keep the project loadable (the interesting ones for compile and docs)."""
+    """Mutations that keep the project loadable (the interesting ones for compile and docs).
+    And the contract: when `validate` exits 0, `compile` accepts the definitions."""
     files, applied = mutate(rng, with_target(example_files(), dialect), count=1, semantic=True)
     verdict = pipeline.run(files, label=dialect)
     crash = verdict.crash
     assert crash is None, "\n".join([*applied, crash.crash or ""] if crash else applied)
+    steps = {step.args[0]: step for step in verdict.steps}
+    if steps["validate"].exit_code == 0 and "compile" in steps:
+        assert steps["compile"].exit_code == 0, "\n".join([*applied, steps["compile"].output])
 
 
 def test_the_pipeline_sees_a_crash(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
