@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from nsmcode.cli import project_option, report_errors
-from nsmcode.commands.run import DATE, _date, _progress, connection_option
+from nsmcode.cli import DATE, project_option, report_errors
+from nsmcode.commands.run import _date, _progress, connection_option
 
 
 @click.command()

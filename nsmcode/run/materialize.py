@@ -137,7 +137,7 @@ def _open(project: Project, name: str | None) -> Iterator[Engine]:
         connection = duckdb.connect(str(project.root / conn.database))
         engine = Engine(chosen, "duckdb", "duckdb", connection)
         for table, file in sorted(conn.tables.items()):
-            connections._create_view(connection, table, project.root / file)
+            _temporary_view(project, chosen, connection, table, file)
     elif conn.type == "postgres":
         engine = connections.open_engine(project, name)
     else:
@@ -396,3 +396,29 @@ def _fault() -> None:
 
 
 __all__ = ["FAULT", "REGISTRY", "Written", "default_lookback", "materialize"]
+
+
+def _temporary_view(project: Project, name: str, connection: Any, table: str, file: str) -> None:
+    """A file mapping as a TEMP view: it lives in this session only, so the user's database
+    gains nothing but the tables materialize writes into its own schema."""
+    from nsmcode.run.engines.files import _literal, _quote
+
+    if "." in table:
+        raise InputError(
+            [
+                Diagnostic(
+                    "M004",
+                    f"connection {name!r}: materialize reads file mappings under plain names "
+                    f"only, not {table!r}",
+                    project.config_span("connections", name, "tables", table),
+                    "map the file under a plain name (and use it in the source's `table:`)",
+                )
+            ]
+        )
+    path = str(project.root / file)
+    kind = file.rsplit(".", 1)[-1].lower()
+    reader = {"parquet": "read_parquet", "json": "read_json_auto", "ndjson": "read_json_auto"}
+    function = reader.get(kind, "read_csv_auto")
+    connection.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_quote(table)} AS SELECT * FROM {function}({_literal(path)})"
+    )

@@ -135,6 +135,12 @@ def test_materialize_incremental_idempotent(store: tuple[Path, Read]) -> None:
     assert {r[2] for r in got if r[0].isoformat() < "2026-10-12"} == {-1}
     cli(root, "materialize", "review", "--full")
     assert table(read) == first
+    if (root / "store.duckdb").is_file():  # nothing but its own schema's tables: no file views
+        objects = read(
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+        )
+        assert {schema for schema, _ in objects} == {SCHEMA}, objects
 
 
 def test_a_killed_run_leaves_the_previous_rows(store: tuple[Path, Read]) -> None:
