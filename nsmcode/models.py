@@ -258,10 +258,50 @@ class Ratio(Spec):
     """A metric name; periods where it is 0 give NULL, never an error."""
 
 
+Offset = Annotated[
+    str,
+    Field(
+        pattern=r"^([1-9][0-9]{0,2} periods?|1 year)$",
+        description="'N periods' (N grain periods earlier, 1 to 520) or '1 year' (the same "
+        "period a year earlier).",
+    ),
+]
+
+
+class DerivedInput(Spec):
+    """Another metric read at an offset, under a name the derived expression uses."""
+
+    name: Name
+    """The name the expression uses for the offset value (not a metric name)."""
+    metric: Name
+    """The metric read."""
+    offset: Offset
+    """`N periods` (N grain periods earlier) or `1 year` (the same period a year earlier)."""
+
+    @field_validator("offset")
+    @classmethod
+    def _periods(cls, value: str) -> str:
+        if value.endswith(("period", "periods")) and int(value.split()[0]) > 520:
+            raise invalid("an offset is at most 520 periods", "use 1 to 520 periods")
+        return value
+
+
 class Derived(Spec):
     type: Literal["derived"]
     expression: str = Field(min_length=1)
     """Arithmetic over other metrics' names, e.g. `paid_accounts / active_accounts * 100`."""
+    inputs: tuple[DerivedInput, ...] = ()
+    """Metrics read at an offset (`revenue` a year earlier), each named for the expression."""
+
+    @model_validator(mode="after")
+    def _unique_inputs(self) -> Derived:
+        names = [i.name for i in self.inputs]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid(
+                    f"input name {name!r} is given twice", "give each input its own name"
+                )
+        return self
 
 
 class Cumulative(Spec):

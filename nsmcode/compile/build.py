@@ -42,6 +42,16 @@ from nsmcode.compile.expressions import (
     unit,
 )
 from nsmcode.compile.leaves import LeafQueries, aggregate, combinations, rows_cte
+from nsmcode.compile.offsets import (
+    FIRSTS,
+    first_columns,
+    first_periods,
+    prior_or_null,
+    read_period,
+    weeks_back,
+    year_ago_cte,
+    year_ago_join,
+)
 from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
@@ -102,9 +112,12 @@ class _Builder(LeafQueries):
                     listed.append(rows)
         self.pushdown = {s for s in self.rows if plan.lo is not None or plan.hi is not None}
         for ref in self.refs:
-            if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0):
+            if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0 and ref.years == 0):
                 self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
-        self.back = max((r.shift for r in self.refs if isinstance(r.leaf, p.Window)), default=0)
+        self.back = max(
+            (weeks_back(r) for r in self.refs if isinstance(r.leaf, p.Window)), default=0
+        )
+        self.firsts = first_columns(self.refs)
         self.segment_cols = [f"g_{s}" for s in plan.segments]
         self.ctes: list[exp.CTE] = []
         self.located: dict[p.Leaf, tuple[str, str]] = {}
@@ -126,12 +139,19 @@ class _Builder(LeafQueries):
         select.select(alias(col("period", "sp"), "period"), copy=False)
         for name, column in zip(self.plan.segments, self.segment_cols, strict=True):
             select.select(alias(col(column, "sp"), name), copy=False)
-        joins: dict[tuple[str, int], str] = {}
+        year_ago = year_ago_cte(self.refs)
+        if year_ago is not None:
+            self.ctes.append(year_ago)
+            select.join(year_ago_join(), copy=False)
+        joins: dict[tuple[str, int, int], str] = {}
         for ref in self.refs:
-            key = (self.located[ref.leaf][0], ref.shift)
+            key = (self.located[ref.leaf][0], ref.shift, ref.years)
             if key not in joins:
                 joins[key] = f"l{len(joins) + 1}"
-                select.join(self.leaf_join(key[0], joins[key], ref.shift), copy=False)
+                select.join(self.leaf_join(key[0], joins[key], ref), copy=False)
+        if self.firsts:
+            self.ctes.append(cte(FIRSTS, first_periods(self.firsts, self.flag)))
+            select.join(exp.Join(this=table(FIRSTS, FIRSTS), kind="CROSS"), copy=False)
         for name, value in self.plan.outputs:
             select.select(alias(self.value(value, joins), name), copy=False)
         select.from_(table(spine, "sp"), copy=False)
@@ -140,10 +160,8 @@ class _Builder(LeafQueries):
         select.set("with_", exp.With(expressions=self.ctes))
         return select
 
-    def leaf_join(self, name: str, join_alias: str, shift: int) -> exp.Join:
-        period: exp.Expr = col("period", "sp")
-        if shift:
-            period = ShiftDate(this=period, expression=number(-shift), unit=self.grain.copy())
+    def leaf_join(self, name: str, join_alias: str, ref: p.Ref) -> exp.Join:
+        period = read_period(ref, self.grain)
         on: list[exp.Expr] = [exp.EQ(this=col("period", join_alias), expression=period)]
         on += [
             exp.NullSafeEQ(this=col(c, join_alias), expression=col(c, "sp"))
@@ -366,12 +384,14 @@ class _Builder(LeafQueries):
 
     # -- values -----------------------------------------------------------------------------------
 
-    def value(self, value: p.Value, joins: dict[tuple[str, int], str]) -> exp.Expr:
+    def value(self, value: p.Value, joins: dict[tuple[str, int, int], str]) -> exp.Expr:
         if isinstance(value, p.Ref):
             name, column = self.located[value.leaf]
-            ref: exp.Expr = col(column, joins[(name, value.shift)])
+            ref: exp.Expr = col(column, joins[(name, value.shift, value.years)])
             if value.fill is not None:
                 ref = exp.Coalesce(this=ref, expressions=[number(value.fill)])
+            if (value.shift or value.years) and value.leaf in self.firsts:
+                ref = prior_or_null(ref, value, self.firsts[value.leaf], self.grain)
             return ref
         if isinstance(value, p.Number):
             return number(value.text)

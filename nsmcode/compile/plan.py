@@ -98,6 +98,8 @@ class Ref:
     fill: int | None
     shift: int = 0
     """Read the leaf this many periods back."""
+    years: int = 0
+    """Read the leaf at the same week a year earlier first (week grain; see offsets.py)."""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class Planner:
         self._conditions: dict[tuple[str, str, str], Condition] = {}
         self._values: dict[tuple[str, models.Grain], Value] = {}
         self._rows: dict[str, Rows] = {}
+        self._scope: dict[str, Value] = {}
+        """Offset inputs of the derived expression being planned, by name."""
 
     def metric(self, name: str) -> models.Metric:
         metric = self.project.metrics.get(name)
@@ -159,6 +161,8 @@ class Planner:
             allowed = {
                 n for n in self.project.dependencies(metric.name) if n in self.project.metrics
             }
+            if calc.inputs:
+                return self._derive_inputs(metric, calc, allowed, span, grain)
             tree = check_derived(calc.expression, allowed, span, what)
             return self._derive(tree, grain)
         if isinstance(calc, models.Cumulative):
@@ -205,10 +209,38 @@ class Planner:
         measure = self._aggregation(metric, grain)
         return Ref(measure, measure.fill)
 
+    def _derive_inputs(
+        self,
+        metric: models.Metric,
+        calc: models.Derived,
+        allowed: set[str],
+        span: Span | None,
+        grain: models.Grain,
+    ) -> Value:
+        """A derived expression whose names include offset inputs (see offsets.py)."""
+        from nsmcode.compile.offsets import offset_value
+
+        names = {i.name for i in calc.inputs}
+        allowed = {n for n in allowed if n not in names} | names
+        tree = check_derived(calc.expression, allowed, span, f"derived metric {metric.name!r}")
+        scope: dict[str, Value] = {}
+        for i, item in enumerate(calc.inputs):
+            where = self.project.span("metric", metric.name, "calculation", "inputs", i, "offset")
+            scope[item.name] = offset_value(
+                self.value(item.metric, grain), item.offset, grain, where, metric.name
+            )
+        saved, self._scope = self._scope, scope
+        try:
+            return self._derive(tree, grain)
+        finally:
+            self._scope = saved
+
     def _derive(self, node: exp.Expr, grain: models.Grain) -> Value:
         if isinstance(node, exp.Paren):
             return self._derive(node.this, grain)
         if isinstance(node, exp.Column):
+            if node.name in self._scope:
+                return self._scope[node.name]
             return self.value(node.name, grain)
         if isinstance(node, exp.Literal):
             return Number(node.this)
