@@ -261,11 +261,12 @@ class Ratio(Spec):
 Offset = Annotated[
     str,
     Field(
-        pattern=r"^([1-9][0-9]{0,2} periods?|1 year)$",
         description="'N periods' (N grain periods earlier, 1 to 520) or '1 year' (the same "
         "period a year earlier).",
+        examples=["1 year", "2 periods"],
     ),
 ]
+_OFFSET = re.compile(r"^([1-9][0-9]{0,2}) periods?$|^1 year$")
 
 
 class DerivedInput(Spec):
@@ -280,8 +281,15 @@ class DerivedInput(Spec):
 
     @field_validator("offset")
     @classmethod
-    def _periods(cls, value: str) -> str:
-        if value.endswith(("period", "periods")) and int(value.split()[0]) > 520:
+    def _offset(cls, value: str) -> str:
+        match = _OFFSET.match(value)
+        if match is None:
+            raise invalid(
+                "is not an offset",
+                "write 'N periods' (N grain periods earlier) or '1 year' (the same period a "
+                "year earlier)",
+            )
+        if match.group(1) and int(match.group(1)) > 520:
             raise invalid("an offset is at most 520 periods", "use 1 to 520 periods")
         return value
 
