@@ -12,7 +12,14 @@ import enum
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 SPEC_VERSION = 1
@@ -425,6 +432,9 @@ class Metric(Spec):
     filter: str | None = None
     """An extra boolean SQL condition, for filters not worth naming."""
     grain: Grain | None = None
+    fill_nulls_with: StrictFloat | None = None
+    """A number the metric reads instead of NULL: in empty periods (instead of 0 for counts and
+    sums, NULL otherwise) and wherever its value is NULL (see docs/spec.md)."""
     entity: Name | None = None
     """The entity this metric is about (account, user, ...)."""
     segments: tuple[Name, ...] = ()

@@ -77,7 +77,8 @@ def compile_metric(
     """Pretty SQL for one metric in one dialect. Columns: `period` (DATE, the period start; weeks
     start on Monday), one per segment (named as the dimension), then `value`; ordered by period
     then segments. Every period from `since` (or the first with data) to `until` (or the last
-    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages."""
+    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages
+    (or the metric's `fill_nulls_with`)."""
     return _compile((name,), False, target, options, project)
 
 

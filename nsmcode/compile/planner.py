@@ -148,7 +148,13 @@ class Planner:
     def value(self, name: str, grain: models.Grain) -> Value:
         key = (name, grain)
         if key not in self._values:
-            self._values[key] = self._value(self.metric(name), grain)
+            metric = self.metric(name)
+            value = self._value(metric, grain)
+            if metric.fill_nulls_with is not None:
+                from nsmcode.compile.fills import filled
+
+                value = filled(value, metric.fill_nulls_with)
+            self._values[key] = value
         return self._values[key]
 
     def _value(self, metric: models.Metric, grain: models.Grain) -> Value:

@@ -23,6 +23,9 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
         QueryOptions(grain=Grain.MONTH, segments=("status",)),
     ),
     "offset_year_window": ("orders_28d_yoy", QueryOptions(grain=Grain.WEEK)),
+    "fill_count": ("orders_or_minus_one", QueryOptions(grain=Grain.MONTH)),
+    "fill_ratio_segments": ("paid_share", QueryOptions(grain=Grain.WEEK, segments=("status",))),
+    "fill_offset": ("filled_two_ago", QueryOptions(grain=Grain.DAY)),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 

@@ -115,6 +115,8 @@ class Vocab:
         first_all, first_paid = self.first(_all), self.first(paid)
         if name in ("orders", "paid_orders", "revenue", "average_order"):
             return self.plain(name, period, segs)
+        if name in FILLS:
+            return self.fills(name, period, segs)
         if name == "orders_28d":
             return self.window(period, segs)
         if name == "orders_yoy":
@@ -140,6 +142,27 @@ class Vocab:
         assert name == "paid_yoy_of_two_ago"
         del paid_orders, first_paid
         return arith("-", self.paid_vs(period, segs, 0), self.paid_vs(period, segs, 0, 1))
+
+    def fills(self, name: str, period: dt.date, segs: Key) -> Number:
+        """`fill_nulls_with`: every NULL of the metric's value reads the constant, and an
+        empty period of a count reads it instead of 0."""
+
+        def minus_one(p: dt.date) -> Number:
+            return len(self.rows(_all, p, segs)) or -1
+
+        if name == "orders_or_minus_one":
+            return minus_one(period)
+        if name == "average_or_zero":
+            amounts = [r["amount"] for r in self.rows(_open, period, segs)]
+            known = [a for a in amounts if a is not None]
+            return sum(known) / len(known) if known else 0
+        if name == "paid_share":
+            share = div(self.plain("paid_orders", period, segs), self.plain("orders", period, segs))
+            return 0.5 if share is None else share
+        if name == "filled_plus_one":
+            return minus_one(period) + 1
+        assert name == "filled_two_ago"
+        return minus_one(period) - minus_one(shift(period, -2, self.grain))
 
     def yoy(self, period: dt.date, segs: Key, shift_by: int = 0) -> Number:
         def orders(p: dt.date, s: Key) -> Number:
@@ -183,3 +206,11 @@ class Vocab:
 
 def _all(row: dict[str, Any]) -> bool:
     return True
+
+
+def _open(row: dict[str, Any]) -> bool:
+    return row["status"] == "open"
+
+
+FILLS = ("orders_or_minus_one", "average_or_zero", "paid_share", "filled_plus_one")
+FILLS += ("filled_two_ago",)
