@@ -349,6 +349,8 @@ class Conversion(Spec):
     """The entity followed from base to conversion; both sources must declare it."""
     within: Duration
     """How long after the base event a conversion still counts."""
+    result: Literal["rate", "count"] = "rate"
+    """`rate`: the share of base entities that convert; `count`: how many convert."""
 
 
 class PeriodOverPeriod(Spec):

@@ -193,6 +193,8 @@ class Planner:
             converted = Converted(
                 base.rows, base_entity, conv.rows, conv_entity, models.duration_days(calc.within)
             )
+            if calc.result == "count":
+                return Ref(converted, 0)
             entities = Measure(base.rows, "count_distinct", (base_entity,))
             return Divide(Ref(converted, 0), Ref(entities, 0))
         if isinstance(calc, models.PeriodOverPeriod):

@@ -26,6 +26,8 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
     "fill_count": ("orders_or_minus_one", QueryOptions(grain=Grain.MONTH)),
     "fill_ratio_segments": ("paid_share", QueryOptions(grain=Grain.WEEK, segments=("status",))),
     "fill_offset": ("filled_two_ago", QueryOptions(grain=Grain.DAY)),
+    "conversion_count": ("ordered_within_14d", QueryOptions(grain=Grain.MONTH)),
+    "conversion_count_year_ago": ("converted_yoy", QueryOptions(grain=Grain.WEEK)),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 

@@ -33,10 +33,19 @@ def _empty(when: dt.datetime) -> bool:
 
 
 def build() -> dict[str, Table]:
-    rng = random.Random(20261206)
-    customers = [f"c{i:02d}" for i in range(1, 30)] + [None]
-    statuses = ["paid", "paid", "paid", "refunded", "open", None]
     span = int((END - START).total_seconds())
+    rng = random.Random(20261206)
+    customers = [f"c{i:03d}" for i in range(1, 301)] + [None]
+    plans = ["free", "team", None]
+    signups: list[Row] = []
+    for i, customer in enumerate(customers[:-1]):
+        when = START + dt.timedelta(seconds=rng.randrange(span))
+        while _empty(when):
+            when = START + dt.timedelta(seconds=rng.randrange(span))
+        signups.append((customer, when, plans[i % 3]))
+    signups.append((None, dt.datetime(2022, 5, 5, 12), "free"))  # no customer: never counted
+    signups.append(("c002", dt.datetime(2022, 5, 6, 12), "team"))  # a second signup
+    statuses = ["paid", "paid", "paid", "refunded", "open", None]
     orders: list[Row] = []
     n = 0
     while len(orders) < 2400:
@@ -48,6 +57,12 @@ def build() -> dict[str, Table]:
         if n % 97 == 0:
             amount = 0.0
         orders.append((n, rng.choice(customers), when, amount, rng.choice(statuses)))
+    # a third of the customers order soon after signing up (some within 14 days, some after)
+    for customer, signed_up, _ in signups[:-2:3]:
+        when = signed_up + dt.timedelta(seconds=rng.randrange(3600, 20 * 86400))
+        if not _empty(when) and when < END:
+            n += 1
+            orders.append((n, customer, when, 42.0, "paid"))
     edges = [
         dt.datetime(2026, 3, 8, 23, 59, 59),
         dt.datetime(2026, 3, 9, 0, 0, 0),
@@ -56,8 +71,12 @@ def build() -> dict[str, Table]:
         dt.datetime(2026, 12, 31, 12, 0, 0),  # 2026-W53
     ]
     for i, when in enumerate(edges):
-        orders.append((100_000 + i, "c01", when, 10.0 * (i + 1), "paid"))
+        orders.append((100_000 + i, "c001", when, 10.0 * (i + 1), "paid"))
     return {
+        "vocab_customers": (
+            [("customer_id", "string"), ("signed_up_at", "timestamp"), ("plan", "string")],
+            signups,
+        ),
         "vocab_orders": (
             [
                 ("order_id", "integer"),

@@ -17,6 +17,9 @@ Key = tuple[Any, ...]
 
 COLUMNS = [c for c, _ in DATA["vocab_orders"][0]]
 PER_YEAR = {"month": 12, "quarter": 4}
+CUSTOMER_COLUMNS = [c for c, _ in DATA["vocab_customers"][0]]
+CUSTOMERS = [dict(zip(CUSTOMER_COLUMNS, r, strict=True)) for r in DATA["vocab_customers"][1]]
+WITHIN = dt.timedelta(days=14)
 ORDERS = [dict(zip(COLUMNS, row, strict=True)) for row in DATA["vocab_orders"][1]]
 
 
@@ -117,6 +120,8 @@ class Vocab:
             return self.plain(name, period, segs)
         if name in FILLS:
             return self.fills(name, period, segs)
+        if name in CONVERSIONS:
+            return self.conversions(name, period, segs)
         if name == "orders_28d":
             return self.window(period, segs)
         if name == "orders_yoy":
@@ -164,6 +169,46 @@ class Vocab:
         assert name == "filled_two_ago"
         return minus_one(period) - minus_one(shift(period, -2, self.grain))
 
+    def conversions(self, name: str, period: dt.date, segs: Key) -> Number:
+        """Signups -> an order within 14 days (the window's ends are never hit by the data)."""
+        if name == "signups":
+            return len(self.signups(period, segs))
+        if name == "converted_yoy":
+            first = min(self.period_of_signup(c) for c in CUSTOMERS)
+            before = self.read(period, 0, 1)
+            now = self.converted(period, segs)
+            if before is None or before < first:
+                return None
+            return now - self.converted(before, segs)
+        if name == "ordered_within_14d":
+            return self.converted(period, segs)
+        entities = {c["customer_id"] for c in self.signups(period, segs)} - {None}
+        return div(self.converted(period, segs), len(entities))
+
+    def period_of_signup(self, customer: dict[str, Any]) -> dt.date:
+        return period_of(customer["signed_up_at"].date(), self.grain)
+
+    def signups(self, period: dt.date, segs: Key) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in CUSTOMERS
+            if self.period_of_signup(c) == period and tuple(c[s] for s in self.segments) == segs
+        ]
+
+    def converted(self, period: dt.date, segs: Key) -> int:
+        times = ORDER_TIMES
+        return len(
+            {
+                c["customer_id"]
+                for c in self.signups(period, segs)
+                if c["customer_id"] is not None
+                and any(
+                    c["signed_up_at"] <= t < c["signed_up_at"] + WITHIN
+                    for t in times.get(c["customer_id"], [])
+                )
+            }
+        )
+
     def yoy(self, period: dt.date, segs: Key, shift_by: int = 0) -> Number:
         def orders(p: dt.date, s: Key) -> Number:
             return self.plain("orders", p, s)
@@ -185,7 +230,9 @@ class Vocab:
     def table(
         self, names: list[str], since: dt.date | None = None, until: dt.date | None = None
     ) -> list[tuple[Any, ...]]:
-        periods = [self.period(r) for r in ORDERS]
+        rows = CUSTOMERS if set(names) <= set(CONVERSIONS) else ORDERS
+        time = "signed_up_at" if rows is CUSTOMERS else "ordered_at"
+        periods = [period_of(r[time].date(), self.grain) for r in rows]
         lo = first_period_on_or_after(since, self.grain) if since else min(periods)
         hi = period_of(until, self.grain) if until else max(periods)
         calendar = []
@@ -196,8 +243,8 @@ class Vocab:
         combos = sorted(
             {
                 tuple(r[s] for s in self.segments)
-                for r in ORDERS
-                if lo <= self.period(r) <= hi
+                for r in rows
+                if lo <= period_of(r[time].date(), self.grain) <= hi
             },
             key=lambda k: tuple((x is None, x or "") for x in k),
         )
@@ -214,3 +261,8 @@ def _open(row: dict[str, Any]) -> bool:
 
 FILLS = ("orders_or_minus_one", "average_or_zero", "paid_share", "filled_plus_one")
 FILLS += ("filled_two_ago",)
+CONVERSIONS = ("signups", "ordered_within_14d", "order_rate_14d", "converted_yoy")
+ORDER_TIMES: dict[str, list[dt.datetime]] = defaultdict(list)
+for _order in ORDERS:
+    if _order["customer_id"] is not None:
+        ORDER_TIMES[_order["customer_id"]].append(_order["ordered_at"])
