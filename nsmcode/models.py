@@ -257,6 +257,21 @@ class Max(Spec):
     column: Name
 
 
+class Percentile(Spec):
+    type: Literal["percentile"]
+    column: Name
+    """The numeric column whose distribution is read; NULLs are ignored."""
+    percentile: float = Field(ge=0, le=1)
+    """Which percentile, from 0 to 1: 0.5 is the median, 0.9 the 90th percentile."""
+
+    @field_validator("percentile")
+    @classmethod
+    def _places(cls, value: float) -> float:
+        if len(repr(value).partition(".")[2]) > 6 or "e" in repr(value):
+            raise invalid("a percentile has at most 6 decimal places", "write e.g. 0.5 or 0.99")
+        return value
+
+
 class Ratio(Spec):
     type: Literal["ratio"]
     numerator: Name
@@ -380,6 +395,7 @@ Calculation = Annotated[
     | Average
     | Min
     | Max
+    | Percentile
     | Ratio
     | Derived
     | Cumulative
@@ -389,7 +405,7 @@ Calculation = Annotated[
     Field(discriminator="type"),
 ]
 
-AGGREGATIONS = ("count", "count_distinct", "sum", "average", "min", "max")
+AGGREGATIONS = ("count", "count_distinct", "sum", "average", "min", "max", "percentile")
 
 
 # ----------------------------------------------------------------------------------------------

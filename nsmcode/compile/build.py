@@ -52,6 +52,7 @@ from nsmcode.compile.offsets import (
     year_ago_cte,
     year_ago_join,
 )
+from nsmcode.compile.percentiles import percentile_query
 from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
@@ -259,6 +260,7 @@ class _Builder(LeafQueries):
                 if isinstance(leaf, p.Measure)
                 and leaf.rows.source == source
                 and not combinations(leaf)
+                and leaf.aggregation != "percentile"
             ]
             if not measures:
                 continue
@@ -279,7 +281,12 @@ class _Builder(LeafQueries):
         return select
 
     def leaf(self, i: int, leaf: p.Leaf) -> None:
-        if isinstance(leaf, p.Measure):
+        if isinstance(leaf, p.Measure) and leaf.aggregation == "percentile":
+            name = f"nsm_percentile{i + 1}"
+            flag = self.flag(leaf.rows)
+            query = percentile_query(leaf, rows_cte(leaf.rows.source), self.segment_cols, flag)
+            self.ctes.append(cte(name, query))
+        elif isinstance(leaf, p.Measure):
             name = f"nsm_combos{i + 1}"
             self.ctes.append(cte(name, self.combinations(leaf.rows, leaf, [])))
         elif isinstance(leaf, p.Window):

@@ -24,7 +24,7 @@ from nsmcode.compile.checks import Checked
 from nsmcode.diagnostics import Span
 
 GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
-Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max"]
+Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max", "percentile"]
 ADDITIVE = ("count", "count_distinct", "sum")
 
 
@@ -49,6 +49,8 @@ class Measure:
     rows: Rows
     aggregation: Aggregation
     columns: tuple[str, ...] = ()
+    fraction: float | None = None
+    """For a percentile: which one (0.5 is the median; see percentiles.py)."""
 
     @property
     def fill(self) -> int | None:

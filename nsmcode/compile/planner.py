@@ -173,6 +173,14 @@ class Planner:
             return self._derive(tree, grain)
         if isinstance(calc, models.Cumulative):
             measure = self._measure(metric.name, calc.metric, "metric", grain)
+            if measure.aggregation == "percentile":
+                raise fail(
+                    "C042",
+                    f"metric {metric.name!r}: a percentile ({calc.metric!r}) cannot be "
+                    "accumulated over a window",
+                    self.project.span("metric", metric.name, "calculation", "metric"),
+                    "report the percentile per period, or accumulate a count or sum",
+                )
             if calc.period_to_date is not None and GRAIN_ORDER.index(
                 calc.period_to_date
             ) < GRAIN_ORDER.index(grain):
@@ -302,6 +310,8 @@ class Planner:
             return Measure(rows, "count_distinct", calc.columns)
         if isinstance(calc, models.Sum | models.Average | models.Min | models.Max):
             return Measure(rows, calc.type, (calc.column,))
+        if isinstance(calc, models.Percentile):
+            return Measure(rows, "percentile", (calc.column,), calc.percentile)
         return Measure(rows, "count")
 
     def _entity(self, user: str, source: str, entity: str) -> str:

@@ -28,6 +28,11 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
     "fill_offset": ("filled_two_ago", QueryOptions(grain=Grain.DAY)),
     "conversion_count": ("ordered_within_14d", QueryOptions(grain=Grain.MONTH)),
     "conversion_count_year_ago": ("converted_yoy", QueryOptions(grain=Grain.WEEK)),
+    "percentile_median": ("median_amount", QueryOptions(grain=Grain.MONTH)),
+    "percentile_filtered_segments": (
+        "p99_paid_amount",
+        QueryOptions(grain=Grain.WEEK, segments=("status",)),
+    ),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 

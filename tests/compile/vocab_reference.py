@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from compile_reference import arith, div, first_period_on_or_after, period_of, shift
@@ -122,6 +125,8 @@ class Vocab:
             return self.fills(name, period, segs)
         if name in CONVERSIONS:
             return self.conversions(name, period, segs)
+        if name in PERCENTILES:
+            return self.percentile(name, period, segs)
         if name == "orders_28d":
             return self.window(period, segs)
         if name == "orders_yoy":
@@ -168,6 +173,21 @@ class Vocab:
             return minus_one(period) + 1
         assert name == "filled_two_ago"
         return minus_one(period) - minus_one(shift(period, -2, self.grain))
+
+    def percentile(self, name: str, period: dt.date, segs: Key) -> Number:
+        """PERCENTILE_CONT: linear interpolation at p * (n - 1) over the sorted non-NULLs."""
+        if name == "amount_spread":
+            return arith(
+                "-", self.percentile("p90_amount", period, segs),
+                self.percentile("median_amount", period, segs),
+            )
+        column, p, where = PERCENTILES[name]
+        values = sorted(r[column] for r in self.rows(where, period, segs) if r[column] is not None)
+        if not values:
+            return None
+        f = Fraction(Decimal(repr(p))) * (len(values) - 1)
+        lo, hi = math.floor(f), math.ceil(f)
+        return values[lo] + float(f - lo) * (values[hi] - values[lo])
 
     def conversions(self, name: str, period: dt.date, segs: Key) -> Number:
         """Signups -> an order within 14 days (the window's ends are never hit by the data)."""
@@ -266,3 +286,14 @@ ORDER_TIMES: dict[str, list[dt.datetime]] = defaultdict(list)
 for _order in ORDERS:
     if _order["customer_id"] is not None:
         ORDER_TIMES[_order["customer_id"]].append(_order["ordered_at"])
+
+
+PERCENTILES: dict[str, tuple[str, float, Callable[[dict[str, Any]], bool]]] = {
+    "median_amount": ("amount", 0.5, _all),
+    "p90_amount": ("amount", 0.9, _all),
+    "p99_paid_amount": ("amount", 0.99, paid),
+    "lowest_amount": ("amount", 0, _all),
+    "highest_amount": ("amount", 1, _all),
+    "quartile_order_id": ("order_id", 0.25, _all),
+    "amount_spread": ("", 0, _all),
+}
