@@ -272,6 +272,17 @@ class Percentile(Spec):
         return value
 
 
+class Balance(Spec):
+    type: Literal["balance"]
+    column: Name
+    """The balance each row observes (MRR, seats, open tickets)."""
+    entity: Name
+    """Whose balance: each entity contributes one observation per period; the source must
+    declare it."""
+    at: Literal["end", "start"] = "end"
+    """`end`: each entity's last observation in the period; `start`: its first."""
+
+
 class Ratio(Spec):
     type: Literal["ratio"]
     numerator: Name
@@ -396,6 +407,7 @@ Calculation = Annotated[
     | Min
     | Max
     | Percentile
+    | Balance
     | Ratio
     | Derived
     | Cumulative
@@ -405,7 +417,16 @@ Calculation = Annotated[
     Field(discriminator="type"),
 ]
 
-AGGREGATIONS = ("count", "count_distinct", "sum", "average", "min", "max", "percentile")
+AGGREGATIONS = (
+    "count",
+    "count_distinct",
+    "sum",
+    "average",
+    "min",
+    "max",
+    "percentile",
+    "balance",
+)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from nsmcode.compile import plan as p
+from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.expressions import (
     BOUNDS,
@@ -193,7 +194,7 @@ class _Builder(LeafQueries):
         ]
         if any(isinstance(leaf, p.Window) for leaf in consumers):
             select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
-        if any(isinstance(leaf, p.Converted) for leaf in consumers):
+        if any(isinstance(leaf, p.Converted) or is_balance(leaf) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
         for column in self.columns(source, consumers):
             select.select(alias(col(column, source), f"c_{column}"), copy=False)
@@ -260,7 +261,7 @@ class _Builder(LeafQueries):
                 if isinstance(leaf, p.Measure)
                 and leaf.rows.source == source
                 and not combinations(leaf)
-                and leaf.aggregation != "percentile"
+                and leaf.aggregation not in ("percentile", "balance")
             ]
             if not measures:
                 continue
@@ -285,6 +286,11 @@ class _Builder(LeafQueries):
             name = f"nsm_percentile{i + 1}"
             flag = self.flag(leaf.rows)
             query = percentile_query(leaf, rows_cte(leaf.rows.source), self.segment_cols, flag)
+            self.ctes.append(cte(name, query))
+        elif isinstance(leaf, p.Measure) and leaf.aggregation == "balance":
+            name = f"nsm_balance{i + 1}"
+            flag = self.flag(leaf.rows)
+            query = balance_query(leaf, rows_cte(leaf.rows.source), self.segment_cols, flag)
             self.ctes.append(cte(name, query))
         elif isinstance(leaf, p.Measure):
             name = f"nsm_combos{i + 1}"

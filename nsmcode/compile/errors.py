@@ -21,7 +21,7 @@ CODES: dict[str, str] = {
     "C035": "a segment or metric name collides with another output column",
     "C040": "the target cannot express the metric with the same meaning",
     "C041": "an offset input cannot be read at the query's grain (a year earlier per day)",
-    "C042": "a cumulative metric over a percentile",
+    "C042": "a cumulative metric over a percentile or a balance",
 }
 """Every code the compiler reports, for documentation and tests."""
 

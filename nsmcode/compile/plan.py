@@ -24,7 +24,9 @@ from nsmcode.compile.checks import Checked
 from nsmcode.diagnostics import Span
 
 GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
-Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max", "percentile"]
+Aggregation = Literal[
+    "count", "count_distinct", "sum", "average", "min", "max", "percentile", "balance"
+]
 ADDITIVE = ("count", "count_distinct", "sum")
 
 
@@ -51,11 +53,13 @@ class Measure:
     columns: tuple[str, ...] = ()
     fraction: float | None = None
     """For a percentile: which one (0.5 is the median; see percentiles.py)."""
+    at: Literal["end", "start"] | None = None
+    """For a balance: read each entity's last or first observation (see balances.py)."""
 
     @property
     def fill(self) -> int | None:
         """The value of a period without rows: 0 for counts and sums, NULL otherwise."""
-        return 0 if self.aggregation in ADDITIVE else None
+        return 0 if self.aggregation in (*ADDITIVE, "balance") else None
 
 
 @dataclass(frozen=True)

@@ -173,13 +173,13 @@ class Planner:
             return self._derive(tree, grain)
         if isinstance(calc, models.Cumulative):
             measure = self._measure(metric.name, calc.metric, "metric", grain)
-            if measure.aggregation == "percentile":
+            if measure.aggregation in ("percentile", "balance"):
                 raise fail(
                     "C042",
-                    f"metric {metric.name!r}: a percentile ({calc.metric!r}) cannot be "
-                    "accumulated over a window",
+                    f"metric {metric.name!r}: a {measure.aggregation} ({calc.metric!r}) cannot "
+                    "be accumulated over a window",
                     self.project.span("metric", metric.name, "calculation", "metric"),
-                    "report the percentile per period, or accumulate a count or sum",
+                    f"report the {measure.aggregation} per period, or accumulate a count or sum",
                 )
             if calc.period_to_date is not None and GRAIN_ORDER.index(
                 calc.period_to_date
@@ -312,6 +312,9 @@ class Planner:
             return Measure(rows, calc.type, (calc.column,))
         if isinstance(calc, models.Percentile):
             return Measure(rows, "percentile", (calc.column,), calc.percentile)
+        if isinstance(calc, models.Balance):
+            entity = self._entity(metric.name, rows.source, calc.entity)
+            return Measure(rows, "balance", (calc.column, entity), at=calc.at)
         return Measure(rows, "count")
 
     def _entity(self, user: str, source: str, entity: str) -> str:

@@ -113,6 +113,10 @@ def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
         head = Markup("Takes the smallest {} in {}").format(_code(calc.column), source)
     elif isinstance(calc, models.Max):
         head = Markup("Takes the largest {} in {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Balance):
+        head = Markup("Adds up each {}'s {} observation of {} in {}").format(
+            calc.entity, "last" if calc.at == "end" else "first", _code(calc.column), source
+        )
     elif isinstance(calc, models.Percentile):
         head = Markup("Takes the {} percentile of {} over the rows of {}").format(
             f"{calc.percentile * 100:g}th", _code(calc.column), source
@@ -201,6 +205,7 @@ CALCULATION_NAMES = {
     "min": "Minimum",
     "max": "Maximum",
     "percentile": "Percentile",
+    "balance": "Balance",
     "ratio": "Ratio",
     "derived": "Derived",
     "cumulative": "Cumulative",

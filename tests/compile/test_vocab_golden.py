@@ -29,6 +29,9 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
     "conversion_count": ("ordered_within_14d", QueryOptions(grain=Grain.MONTH)),
     "conversion_count_year_ago": ("converted_yoy", QueryOptions(grain=Grain.WEEK)),
     "percentile_median": ("median_amount", QueryOptions(grain=Grain.MONTH)),
+    "balance_end_segments": ("mrr", QueryOptions(grain=Grain.MONTH, segments=("plan",))),
+    "balance_start": ("mrr_at_start", QueryOptions(grain=Grain.WEEK)),
+    "balance_filtered_year_ago": ("mrr_yoy", QueryOptions(grain=Grain.QUARTER)),
     "percentile_filtered_segments": (
         "p99_paid_amount",
         QueryOptions(grain=Grain.WEEK, segments=("status",)),

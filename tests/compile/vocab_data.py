@@ -72,7 +72,31 @@ def build() -> dict[str, Table]:
     ]
     for i, when in enumerate(edges):
         orders.append((100_000 + i, "c001", when, 10.0 * (i + 1), "paid"))
+    subscriptions: list[Row] = []
+    prices = [0.0, 29.0, 99.0, 299.0, None]
+    for customer in customers[:30]:
+        for k in range(120):
+            when = START + dt.timedelta(seconds=rng.randrange(span))
+            if _empty(when):
+                continue
+            row = (customer, when, rng.choice(prices), plans[k % 3])
+            subscriptions.append(row)
+            if k % 10 == 0:  # two observations at the same instant: the larger wins
+                subscriptions.append((customer, when, rng.choice(prices[:4]), row[3]))
+    subscriptions.append((None, dt.datetime(2024, 2, 29, 12), 500.0, "team"))  # no entity
+    # the last observation of February 2024 for c001 is NULL: the one before it counts
+    subscriptions.append(("c001", dt.datetime(2024, 2, 28, 9), 77.0, "team"))
+    subscriptions.append(("c001", dt.datetime(2024, 2, 29, 23, 59, 59), None, "team"))
     return {
+        "vocab_subscriptions": (
+            [
+                ("customer_id", "string"),
+                ("observed_at", "timestamp"),
+                ("mrr", "number"),
+                ("plan", "string"),
+            ],
+            subscriptions,
+        ),
         "vocab_customers": (
             [("customer_id", "string"), ("signed_up_at", "timestamp"), ("plan", "string")],
             signups,

@@ -127,6 +127,8 @@ class Vocab:
             return self.conversions(name, period, segs)
         if name in PERCENTILES:
             return self.percentile(name, period, segs)
+        if name in BALANCES:
+            return self.balance(name, period, segs)
         if name == "orders_28d":
             return self.window(period, segs)
         if name == "orders_yoy":
@@ -173,6 +175,36 @@ class Vocab:
             return minus_one(period) + 1
         assert name == "filled_two_ago"
         return minus_one(period) - minus_one(shift(period, -2, self.grain))
+
+    def balance(self, name: str, period: dt.date, segs: Key) -> Number:
+        """Per customer: the last (first) observation with an MRR in the period, the larger MRR
+        at the same instant; summed over customers, in the segment of the chosen row."""
+        if name == "mrr_yoy":
+            first = min(self.period_of(r, "observed_at") for r in SUBSCRIPTIONS)
+            before = self.read(period, 0, 1)
+            if before is None or before < first:
+                return arith("-", self.balance("mrr", period, segs), None)
+            return self.balance("mrr", period, segs) - self.balance("mrr", before, segs)  # type: ignore[operator]
+        at, where = BALANCES[name]
+        if "subscriptions" not in self._groups:
+            groups: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+            for r in SUBSCRIPTIONS:
+                groups[(self.period_of(r, "observed_at"),)].append(r)
+            self._groups["subscriptions"] = groups
+        chosen: dict[str, dict[str, Any]] = {}
+        for r in self._groups["subscriptions"].get((period,), []):
+            if r["customer_id"] is None or r["mrr"] is None or not where(r):
+                continue
+            best = chosen.get(r["customer_id"])
+            key = (r["observed_at"] if at == "end" else -r["observed_at"].timestamp(), r["mrr"])
+            if best is None or key > best["key"]:
+                chosen[r["customer_id"]] = {**r, "key": key}
+        return sum(
+            r["mrr"] for r in chosen.values() if tuple(r[s] for s in self.segments) == segs
+        )
+
+    def period_of(self, row: dict[str, Any], column: str) -> dt.date:
+        return period_of(row[column].date(), self.grain)
 
     def percentile(self, name: str, period: dt.date, segs: Key) -> Number:
         """PERCENTILE_CONT: linear interpolation at p * (n - 1) over the sorted non-NULLs."""
@@ -250,8 +282,11 @@ class Vocab:
     def table(
         self, names: list[str], since: dt.date | None = None, until: dt.date | None = None
     ) -> list[tuple[Any, ...]]:
-        rows = CUSTOMERS if set(names) <= set(CONVERSIONS) else ORDERS
-        time = "signed_up_at" if rows is CUSTOMERS else "ordered_at"
+        rows, time = ORDERS, "ordered_at"
+        if set(names) <= set(CONVERSIONS):
+            rows, time = CUSTOMERS, "signed_up_at"
+        elif set(names) <= set(BALANCES):
+            rows, time = SUBSCRIPTIONS, "observed_at"
         periods = [period_of(r[time].date(), self.grain) for r in rows]
         lo = first_period_on_or_after(since, self.grain) if since else min(periods)
         hi = period_of(until, self.grain) if until else max(periods)
@@ -281,6 +316,10 @@ def _open(row: dict[str, Any]) -> bool:
 
 FILLS = ("orders_or_minus_one", "average_or_zero", "paid_share", "filled_plus_one")
 FILLS += ("filled_two_ago",)
+SUBSCRIPTIONS = [
+    dict(zip([c for c, _ in DATA["vocab_subscriptions"][0]], r, strict=True))
+    for r in DATA["vocab_subscriptions"][1]
+]
 CONVERSIONS = ("signups", "ordered_within_14d", "order_rate_14d", "converted_yoy")
 ORDER_TIMES: dict[str, list[dt.datetime]] = defaultdict(list)
 for _order in ORDERS:
@@ -296,4 +335,16 @@ PERCENTILES: dict[str, tuple[str, float, Callable[[dict[str, Any]], bool]]] = {
     "highest_amount": ("amount", 1, _all),
     "quartile_order_id": ("order_id", 0.25, _all),
     "amount_spread": ("", 0, _all),
+}
+
+
+def _team(row: dict[str, Any]) -> bool:
+    return row["plan"] == "team"
+
+
+BALANCES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "mrr": ("end", _all),
+    "mrr_at_start": ("start", _all),
+    "team_mrr": ("end", _team),
+    "mrr_yoy": ("", _all),
 }
