@@ -12,7 +12,14 @@ import enum
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 SPEC_VERSION = 1
@@ -259,6 +266,32 @@ class Max(Spec):
     column: Name
 
 
+class Percentile(Spec):
+    type: Literal["percentile"]
+    column: Name
+    """The numeric column whose distribution is read; NULLs are ignored."""
+    percentile: float = Field(ge=0, le=1)
+    """Which percentile, from 0 to 1: 0.5 is the median, 0.9 the 90th percentile."""
+
+    @field_validator("percentile")
+    @classmethod
+    def _places(cls, value: float) -> float:
+        if len(repr(value).partition(".")[2]) > 6 or "e" in repr(value):
+            raise invalid("a percentile has at most 6 decimal places", "write e.g. 0.5 or 0.99")
+        return value
+
+
+class Balance(Spec):
+    type: Literal["balance"]
+    column: Name
+    """The balance each row observes (MRR, seats, open tickets)."""
+    entity: Name
+    """Whose balance: each entity contributes one observation per period; the source must
+    declare it."""
+    at: Literal["end", "start"] = "end"
+    """`end`: each entity's last observation in the period; `start`: its first."""
+
+
 class Ratio(Spec):
     type: Literal["ratio"]
     numerator: Name
@@ -267,10 +300,58 @@ class Ratio(Spec):
     """A metric name; periods where it is 0 give NULL, never an error."""
 
 
+Offset = Annotated[
+    str,
+    Field(
+        description="'N periods' (N grain periods earlier, 1 to 520) or '1 year' (the same "
+        "period a year earlier).",
+        examples=["1 year", "2 periods"],
+    ),
+]
+_OFFSET = re.compile(r"^([1-9][0-9]{0,2}) periods?$|^1 year$")
+
+
+class DerivedInput(Spec):
+    """Another metric read at an offset, under a name the derived expression uses."""
+
+    name: Name
+    """The name the expression uses for the offset value (not a metric name)."""
+    metric: Name
+    """The metric read."""
+    offset: Offset
+    """`N periods` (N grain periods earlier) or `1 year` (the same period a year earlier)."""
+
+    @field_validator("offset")
+    @classmethod
+    def _offset(cls, value: str) -> str:
+        match = _OFFSET.match(value)
+        if match is None:
+            raise invalid(
+                "is not an offset",
+                "write 'N periods' (N grain periods earlier) or '1 year' (the same period a "
+                "year earlier)",
+            )
+        if match.group(1) and int(match.group(1)) > 520:
+            raise invalid("an offset is at most 520 periods", "use 1 to 520 periods")
+        return value
+
+
 class Derived(Spec):
     type: Literal["derived"]
     expression: str = Field(min_length=1)
     """Arithmetic over other metrics' names, e.g. `paid_accounts / active_accounts * 100`."""
+    inputs: tuple[DerivedInput, ...] = ()
+    """Metrics read at an offset (`revenue` a year earlier), each named for the expression."""
+
+    @model_validator(mode="after")
+    def _unique_inputs(self) -> Derived:
+        names = [i.name for i in self.inputs]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid(
+                    f"input name {name!r} is given twice", "give each input its own name"
+                )
+        return self
 
 
 class Cumulative(Spec):
@@ -311,6 +392,8 @@ class Conversion(Spec):
     conversion_entity: Name | None = None
     """The entity whose events count (e.g. the user's account), reached from both metrics'
     sources through declared many-to-one joins; default: `entity`."""
+    result: Literal["rate", "count"] = "rate"
+    """`rate`: the share of base entities that convert; `count`: how many convert."""
 
 
 class PeriodOverPeriod(Spec):
@@ -340,6 +423,8 @@ Calculation = Annotated[
     | Average
     | Min
     | Max
+    | Percentile
+    | Balance
     | Ratio
     | Derived
     | Cumulative
@@ -349,7 +434,16 @@ Calculation = Annotated[
     Field(discriminator="type"),
 ]
 
-AGGREGATIONS = ("count", "count_distinct", "sum", "average", "min", "max")
+AGGREGATIONS = (
+    "count",
+    "count_distinct",
+    "sum",
+    "average",
+    "min",
+    "max",
+    "percentile",
+    "balance",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -394,6 +488,9 @@ class Metric(Spec):
     filter: str | None = None
     """An extra boolean SQL condition, for filters not worth naming."""
     grain: Grain | None = None
+    fill_nulls_with: StrictFloat | None = None
+    """A number the metric reads instead of NULL: in empty periods (instead of 0 for counts and
+    sums, NULL otherwise) and wherever its value is NULL (see docs/spec.md)."""
     entity: Name | None = None
     """The entity this metric is about (account, user, ...)."""
     segments: tuple[Name, ...] = ()

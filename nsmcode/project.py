@@ -224,7 +224,9 @@ def metric_references(calc: models.Calculation) -> tuple[str, ...]:
     if isinstance(calc, models.Retention):
         return (calc.cohort, calc.activity)
     if isinstance(calc, models.Derived):
-        return derived_references(calc.expression)
+        inputs = {i.name: i.metric for i in calc.inputs}
+        names = [inputs.get(n, n) for n in derived_references(calc.expression)]
+        return tuple(dict.fromkeys([*names, *inputs.values()]))
     return ()
 
 
@@ -285,6 +287,31 @@ class _Checker:
                 self.p.span(kind, name, *path),
                 _suggest(column, list(known)) or f"declare it under sources.{source}.columns",
             )
+
+    def derived_inputs(self, name: str, calc: models.Derived) -> None:
+        """A derived metric's offset inputs: each names a metric and is used by the expression
+        under a name that is not a metric's (see offsets.py)."""
+        used = derived_references(calc.expression)
+        inputs = {i.name for i in calc.inputs}
+        for ref in used:
+            if ref not in inputs:
+                self.ref("metric", name, "metric", ref, "calculation", "expression")
+        for i, item in enumerate(calc.inputs):
+            self.ref("metric", name, "metric", item.metric, "calculation", "inputs", i, "metric")
+            if item.name in self.p.metrics:
+                self.error(
+                    "E004",
+                    f"derived metric {name!r}: input name {item.name!r} is also a metric's name",
+                    self.p.span("metric", name, "calculation", "inputs", i, "name"),
+                    f"name the offset value differently, e.g. {item.name}_prior",
+                )
+            elif item.name not in used:
+                self.error(
+                    "E004",
+                    f"derived metric {name!r}: input {item.name!r} is not used in the expression",
+                    self.p.span("metric", name, "calculation", "inputs", i, "name"),
+                    "use it in `expression` or remove it",
+                )
 
     def run(self) -> None:
         for name in self.p.sources:
@@ -388,9 +415,12 @@ class _Checker:
                 self.p.span("metric", name, "calculation", "expression"),
                 "write e.g. `paid_accounts / active_accounts`",
             )
-        for i, ref in enumerate(metric_references(calc)):
-            field_name = _calc_ref_field(calc, i)
-            self.ref("metric", name, "metric", ref, "calculation", field_name)
+        if isinstance(calc, models.Derived) and calc.inputs:
+            self.derived_inputs(name, calc)
+        else:
+            for i, ref in enumerate(metric_references(calc)):
+                field_name = _calc_ref_field(calc, i)
+                self.ref("metric", name, "metric", ref, "calculation", field_name)
         for attr in ("drives", "guards"):
             target = getattr(m, attr)
             if target is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from click.testing import CliRunner
@@ -80,7 +81,7 @@ def test_revenue_is_tracked_but_never_the_north_star(project: Project) -> None:
 
 def test_every_calculation_type_is_used(project: Project) -> None:
     used = {m.calculation.type for m in project.metrics.values()}
-    assert len(used) == 12
+    assert len(used) == len(get_args(get_args(models.Calculation)[0]))
 
 
 def test_every_okr_key_result_points_at_an_existing_metric_on_the_tree(project: Project) -> None:
@@ -132,7 +133,7 @@ def test_every_source_joins_accounts_for_plan_and_segment(project: Project) -> N
             assert [j.source for j in source.joins] == ["accounts"]
 
 
-def test_the_duckdb_connection_maps_the_seven_tables(project: Project) -> None:
+def test_the_duckdb_connection_maps_the_eight_tables(project: Project) -> None:
     assert project.config.connection == "local"
     tables = project.config.connections["local"].tables
     assert tables == {
@@ -144,6 +145,7 @@ def test_the_duckdb_connection_maps_the_seven_tables(project: Project) -> None:
             "api_calls",
             "deployments",
             "subscription_events",
+            "subscription_snapshots",
             "invoices",
         )
     }

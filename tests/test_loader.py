@@ -407,8 +407,8 @@ CASES: dict[str, Case] = {
                 "metrics/a.yaml:11:25",
                 "E004",
                 "unknown calculation type 'p95'",
-                "use one of: count, count_distinct, sum, average, min, max, ratio, derived, "
-                "cumulative, conversion, period_over_period, retention",
+                "use one of: count, count_distinct, sum, average, min, max, percentile, "
+                "balance, ratio, derived, cumulative, conversion, period_over_period, retention",
             )
         ],
     ),
@@ -422,8 +422,9 @@ CASES: dict[str, Case] = {
                 "metrics/a.yaml:11:18",
                 "E005",
                 "missing required field 'type' in metrics[x].calculation",
-                "add `type:`, one of: count, count_distinct, sum, average, min, max, ratio, "
-                "derived, cumulative, conversion, period_over_period, retention",
+                "add `type:`, one of: count, count_distinct, sum, average, min, max, "
+                "percentile, balance, ratio, derived, cumulative, conversion, period_over_period, "
+                "retention",
             )
         ],
     ),

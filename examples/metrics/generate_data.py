@@ -1,4 +1,4 @@
-"""Generate the Relay example data: seven Parquet tables under examples/metrics/data/.
+"""Generate the Relay example data: eight Parquet tables under examples/metrics/data/.
 
 Deterministic: the same arguments give the same bytes every run. Accounts, their users, docs
 visits, deployments, subscription events and invoices are simulated in Python with one seeded
@@ -133,8 +133,30 @@ class Tables:
     deployments: list[tuple[object, ...]] = field(default_factory=list)
     subscription_events: list[tuple[object, ...]] = field(default_factory=list)
     invoices: list[tuple[object, ...]] = field(default_factory=list)
+    subscription_snapshots: list[tuple[object, ...]] = field(default_factory=list)
     plan: list[PlanRow] = field(default_factory=list)
     visitors: int = 0
+
+
+def snapshots(events: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """The billing system's nightly snapshot: at 23:59:59 of every day, one row per account
+    paying then (its MRR and plan), derived from the subscription events (no random draws)."""
+    changes: dict[str, list[tuple[str, str, float]]] = {}
+    for _, account, at, _, plan, delta in events:
+        changes.setdefault(str(account), []).append((str(at), str(plan), float(delta)))  # type: ignore[arg-type]
+    rows: list[tuple[object, ...]] = []
+    days = (END - START).days
+    for account in sorted(changes):
+        events_of = sorted(changes[account])
+        mrr, plan, i = 0.0, "", 0
+        for day in range(days):
+            night = START + dt.timedelta(days=day, hours=23, minutes=59, seconds=59)
+            while i < len(events_of) and events_of[i][0] <= ts(night):
+                mrr, plan = round(mrr + events_of[i][2], 2), events_of[i][1]
+                i += 1
+            if mrr > 0:
+                rows.append((f"{account}-{day:03d}", account, ts(night), plan, mrr))
+    return rows
 
 
 def ts(moment: dt.datetime) -> str:
@@ -247,6 +269,7 @@ class Simulation:
         for index, at in enumerate(created):
             self.account(index, at)
         self.anonymous_visitors()
+        self.t.subscription_snapshots = snapshots(self.t.subscription_events)
         return self.t
 
     def account(self, index: int, created_at: dt.datetime) -> None:
@@ -449,6 +472,13 @@ SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
         ("change", "VARCHAR"),
         ("plan", "VARCHAR"),
         ("mrr_delta", "DOUBLE"),
+    ),
+    "subscription_snapshots": (
+        ("snapshot_id", "VARCHAR"),
+        ("account_id", "VARCHAR"),
+        ("taken_at", "TIMESTAMP"),
+        ("plan", "VARCHAR"),
+        ("mrr", "DOUBLE"),
     ),
     "invoices": (
         ("invoice_id", "VARCHAR"),

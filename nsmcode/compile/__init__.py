@@ -98,10 +98,10 @@ def compile_metric(
     """Pretty SQL for one metric in one dialect. Columns: `period` (DATE, the period start; weeks
     start on Monday), one per segment (named as the dimension), then `value`; ordered by period
     then segments. Every period from `since` (or the first with data) to `until` (or the last
-    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages.
-    A total (grain TOTAL, or a metric without `grain:`) has one period per segment combination:
-    the range from `since` (or the first day with data) to `until` (or the last), and `period`
-    is the range's first day."""
+    with data) appears: empty periods give 0 for counts and sums, NULL for ratios and averages
+    (or the metric's `fill_nulls_with`). A total (grain TOTAL, or a metric without `grain:`) has
+    one period per segment combination: the range from `since` (or the first day with data) to
+    `until` (or the last), and `period` is the range's first day."""
     return _compile((name,), False, target, options, project)
 
 

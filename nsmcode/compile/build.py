@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from nsmcode import models
 from nsmcode.compile import plan as p
+from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.entities import EntityKey
 from nsmcode.compile.expressions import (
@@ -54,6 +55,17 @@ from nsmcode.compile.leaves import (
     rows_cte,
     value_column,
 )
+from nsmcode.compile.offsets import (
+    FIRSTS,
+    first_columns,
+    first_periods,
+    prior_or_null,
+    read_period,
+    weeks_back,
+    year_ago_cte,
+    year_ago_join,
+)
+from nsmcode.compile.percentiles import percentile_query
 from nsmcode.compile.rows import join_path
 from nsmcode.project import Project
 
@@ -119,9 +131,12 @@ class _Builder(LeafQueries):
                     listed.append(rows)
         self.pushdown = {s for s in self.rows if plan.lo is not None or plan.hi is not None}
         for ref in self.refs:
-            if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0):
+            if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0 and ref.years == 0):
                 self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
-        self.back = max((r.shift for r in self.refs if isinstance(r.leaf, p.Window)), default=0)
+        self.back = max(
+            (weeks_back(r) for r in self.refs if isinstance(r.leaf, p.Window)), default=0
+        )
+        self.firsts = first_columns(self.refs)
         self.dimension_cols = [fit(f"g_{s}") for s in plan.segments]
         # the keys of every series besides the period; a breakdown adds which one a row is of
         self.segment_cols = [BREAKDOWN] * plan.breakdown + self.dimension_cols
@@ -151,12 +166,19 @@ class _Builder(LeafQueries):
             select.select(alias(col(BREAKDOWN, "sp"), "breakdown"), copy=False)
         for name, column in zip(self.plan.segments, self.dimension_cols, strict=True):
             select.select(alias(col(column, "sp"), name), copy=False)
-        joins: dict[tuple[str, int], str] = {}
+        year_ago = year_ago_cte(self.refs)
+        if year_ago is not None:
+            self.ctes.append(year_ago)
+            select.join(year_ago_join(), copy=False)
+        joins: dict[tuple[str, int, int], str] = {}
         for ref in self.refs:
-            key = (self.located[ref.leaf][0], ref.shift)
+            key = (self.located[ref.leaf][0], ref.shift, ref.years)
             if key not in joins:
                 joins[key] = f"l{len(joins) + 1}"
-                select.join(self.leaf_join(key[0], joins[key], ref.shift), copy=False)
+                select.join(self.leaf_join(key[0], joins[key], ref), copy=False)
+        if self.firsts:
+            self.ctes.append(cte(FIRSTS, first_periods(self.firsts, self.flag)))
+            select.join(exp.Join(this=table(FIRSTS, FIRSTS), kind="CROSS"), copy=False)
         for name, value in self.plan.outputs:
             select.select(alias(self.value(value, joins), name), copy=False)
         select.from_(table(spine, "sp"), copy=False)
@@ -165,10 +187,8 @@ class _Builder(LeafQueries):
         select.set("with_", exp.With(expressions=self.ctes))
         return select
 
-    def leaf_join(self, name: str, join_alias: str, shift: int) -> exp.Join:
-        period: exp.Expr = col("period", "sp")
-        if shift:
-            period = ShiftDate(this=period, expression=number(-shift), unit=self.grain.copy())
+    def leaf_join(self, name: str, join_alias: str, ref: p.Ref) -> exp.Join:
+        period = read_period(ref, self.grain)
         on: list[exp.Expr] = [exp.EQ(this=col("period", join_alias), expression=period)]
         on += [
             exp.NullSafeEQ(this=col(c, join_alias), expression=col(c, "sp"))
@@ -235,7 +255,7 @@ class _Builder(LeafQueries):
         ]
         if self.total or any(isinstance(leaf, p.Window) for leaf in consumers):
             select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
-        if any(isinstance(leaf, p.Converted) for leaf in consumers):
+        if any(isinstance(leaf, p.Converted) or is_balance(leaf) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
         for owner, column, name in self.columns(source, consumers):
             needed.add(owner)
@@ -323,6 +343,7 @@ class _Builder(LeafQueries):
                 if isinstance(leaf, p.Measure)
                 and leaf.rows.source == source
                 and not combinations(leaf)
+                and leaf.aggregation not in ("percentile", "balance")
             ]
             if not measures:
                 continue
@@ -343,7 +364,17 @@ class _Builder(LeafQueries):
         return select
 
     def leaf(self, i: int, leaf: p.Leaf) -> None:
-        if isinstance(leaf, p.Measure):
+        if isinstance(leaf, p.Measure) and leaf.aggregation == "percentile":
+            name = f"nsm_percentile{i + 1}"
+            flag = self.flag(leaf.rows)
+            query = percentile_query(leaf, rows_cte(leaf.rows.source), self.segment_cols, flag)
+            self.ctes.append(cte(name, query))
+        elif isinstance(leaf, p.Measure) and leaf.aggregation == "balance":
+            name = f"nsm_balance{i + 1}"
+            flag = self.flag(leaf.rows)
+            query = balance_query(leaf, rows_cte(leaf.rows.source), self.segment_cols, flag)
+            self.ctes.append(cte(name, query))
+        elif isinstance(leaf, p.Measure):
             name = f"nsm_combos{i + 1}"
             self.ctes.append(cte(name, self.combinations(leaf.rows, leaf, [])))
         elif isinstance(leaf, p.Window):
@@ -481,12 +512,14 @@ class _Builder(LeafQueries):
 
     # -- values -----------------------------------------------------------------------------------
 
-    def value(self, value: p.Value, joins: dict[tuple[str, int], str]) -> exp.Expr:
+    def value(self, value: p.Value, joins: dict[tuple[str, int, int], str]) -> exp.Expr:
         if isinstance(value, p.Ref):
             name, column = self.located[value.leaf]
-            ref: exp.Expr = col(column, joins[(name, value.shift)])
+            ref: exp.Expr = col(column, joins[(name, value.shift, value.years)])
             if value.fill is not None:
                 ref = exp.Coalesce(this=ref, expressions=[number(value.fill)])
+            if (value.shift or value.years) and value.leaf in self.firsts:
+                ref = prior_or_null(ref, value, self.firsts[value.leaf], self.grain)
             return ref
         if isinstance(value, p.Number):
             return number(value.text)

@@ -29,6 +29,8 @@ CODES: dict[str, str] = {
     "C037": "an entity is reached from a source by more than one join path",
     "C038": "a calculation needs periods but the query has none (a total, no grain)",
     "C040": "the target cannot express the metric with the same meaning",
+    "C041": "an offset input cannot be read at the query's grain (a year earlier per day)",
+    "C042": "a cumulative metric over a percentile or a balance",
     "C060": "unknown funnel",
     "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
     "C062": "a funnel stage's entity is not reached from the anchor's source through declared "

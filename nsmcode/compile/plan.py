@@ -29,7 +29,9 @@ Total = Literal["total"]
 TOTAL: Total = "total"
 """The grain of a query without periods: one row over the whole range (`since`..`until`)."""
 QueryGrain = models.Grain | Total
-Aggregation = Literal["count", "count_distinct", "sum", "average", "min", "max"]
+Aggregation = Literal[
+    "count", "count_distinct", "sum", "average", "min", "max", "percentile", "balance"
+]
 ADDITIVE = ("count", "count_distinct", "sum")
 
 
@@ -54,11 +56,15 @@ class Measure:
     rows: Rows
     aggregation: Aggregation
     columns: tuple[str, ...] = ()
+    fraction: float | None = None
+    """For a percentile: which one (0.5 is the median; see percentiles.py)."""
+    at: Literal["end", "start"] | None = None
+    """For a balance: read each entity's last or first observation (see balances.py)."""
 
     @property
     def fill(self) -> int | None:
         """The value of a period without rows: 0 for counts and sums, NULL otherwise."""
-        return 0 if self.aggregation in ADDITIVE else None
+        return 0 if self.aggregation in (*ADDITIVE, "balance") else None
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class Ref:
     fill: int | None
     shift: int = 0
     """Read the leaf this many periods back."""
+    years: int = 0
+    """Read the leaf at the same week a year earlier first (week grain; see offsets.py)."""
 
 
 @dataclass(frozen=True)

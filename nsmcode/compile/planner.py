@@ -55,6 +55,8 @@ class Planner:
         self._conditions: dict[tuple[str, str, str], Condition] = {}
         self._values: dict[tuple[str, QueryGrain], Value] = {}
         self._rows: dict[str, Rows] = {}
+        self._scope: dict[str, Value] = {}
+        """Offset inputs of the derived expression being planned, by name."""
 
     def metric(self, name: str) -> models.Metric:
         metric = self.project.metrics.get(name)
@@ -153,7 +155,13 @@ class Planner:
     def value(self, name: str, grain: QueryGrain) -> Value:
         key = (name, grain)
         if key not in self._values:
-            self._values[key] = self._value(self.metric(name), grain)
+            metric = self.metric(name)
+            value = self._value(metric, grain)
+            if metric.fill_nulls_with is not None:
+                from nsmcode.compile.fills import filled
+
+                value = filled(value, metric.fill_nulls_with)
+            self._values[key] = value
         return self._values[key]
 
     def _value(self, metric: models.Metric, grain: QueryGrain) -> Value:
@@ -166,6 +174,8 @@ class Planner:
             allowed = {
                 n for n in self.project.dependencies(metric.name) if n in self.project.metrics
             }
+            if calc.inputs:
+                return self._derive_inputs(metric, calc, allowed, span, grain)
             tree = check_derived(calc.expression, allowed, span, what)
             return self._derive(tree, grain)
         if grain == TOTAL and (
@@ -175,6 +185,14 @@ class Planner:
             raise self._periodless(metric)
         if isinstance(calc, models.Cumulative):
             measure = self._measure(metric.name, calc.metric, "metric", grain)
+            if measure.aggregation in ("percentile", "balance"):
+                raise fail(
+                    "C042",
+                    f"metric {metric.name!r}: a {measure.aggregation} ({calc.metric!r}) cannot "
+                    "be accumulated over a window",
+                    self.project.span("metric", metric.name, "calculation", "metric"),
+                    f"report the {measure.aggregation} per period, or accumulate a count or sum",
+                )
             if calc.period_to_date is not None and grain != TOTAL and GRAIN_ORDER.index(
                 calc.period_to_date
             ) < GRAIN_ORDER.index(grain):
@@ -204,6 +222,8 @@ class Planner:
                 models.duration_days(calc.within),
                 calc.window_end == "inclusive",
             )
+            if calc.result == "count":
+                return Ref(converted, 0)
             entities = Measure(base.rows, "count_distinct", (base_entity,))
             return Divide(Ref(converted, 0), Ref(entities, 0))
         if isinstance(calc, models.PeriodOverPeriod):
@@ -242,10 +262,40 @@ class Planner:
             "declare `grain:` on the metric (day, week, month or quarter), or query it by a grain",
         )
 
+    def _derive_inputs(
+        self,
+        metric: models.Metric,
+        calc: models.Derived,
+        allowed: set[str],
+        span: Span | None,
+        grain: QueryGrain,
+    ) -> Value:
+        """A derived expression whose names include offset inputs (see offsets.py)."""
+        from nsmcode.compile.offsets import offset_value
+
+        names = {i.name for i in calc.inputs}
+        allowed = {n for n in allowed if n not in names} | names
+        tree = check_derived(calc.expression, allowed, span, f"derived metric {metric.name!r}")
+        if grain == TOTAL:  # an offset counts periods back: a total has none
+            raise self._periodless(metric)
+        scope: dict[str, Value] = {}
+        for i, item in enumerate(calc.inputs):
+            where = self.project.span("metric", metric.name, "calculation", "inputs", i, "offset")
+            scope[item.name] = offset_value(
+                self.value(item.metric, grain), item.offset, grain, where, metric.name
+            )
+        saved, self._scope = self._scope, scope
+        try:
+            return self._derive(tree, grain)
+        finally:
+            self._scope = saved
+
     def _derive(self, node: exp.Expr, grain: QueryGrain) -> Value:
         if isinstance(node, exp.Paren):
             return self._derive(node.this, grain)
         if isinstance(node, exp.Column):
+            if node.name in self._scope:
+                return self._scope[node.name]
             return self.value(node.name, grain)
         if isinstance(node, exp.Literal):
             return Number(node.this)
@@ -299,6 +349,11 @@ class Planner:
             return Measure(rows, "count_distinct", calc.columns)
         if isinstance(calc, models.Sum | models.Average | models.Min | models.Max):
             return Measure(rows, calc.type, (calc.column,))
+        if isinstance(calc, models.Percentile):
+            return Measure(rows, "percentile", (calc.column,), calc.percentile)
+        if isinstance(calc, models.Balance):
+            entity = self._entity(metric.name, rows.source, calc.entity)
+            return Measure(rows, "balance", (calc.column, entity), at=calc.at)
         return Measure(rows, "count")
 
     def _entity(self, user: str, source: str, entity: str) -> str:

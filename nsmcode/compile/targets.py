@@ -201,6 +201,7 @@ class ClickHouse(Target):
             "WEEK": "toMonday",
             "MONTH": "toStartOfMonth",
             "QUARTER": "toStartOfQuarter",
+            "YEAR": "toStartOfYear",
         }
         return func(names[grain], value)
 
@@ -265,6 +266,8 @@ class MySQL(Target):
         day = self.day(value)
         if grain == "DAY":
             return day
+        if grain == "YEAR":
+            return func("MAKEDATE", func("YEAR", value), number(1))
         if grain == "QUARTER":
             first = func("MAKEDATE", func("YEAR", value), number(1))
             quarters = exp.Sub(this=func("QUARTER", value.copy()), expression=number(1))
@@ -308,6 +311,8 @@ class SQLite(Target):
         start = exp.Literal.string("start of month")
         if grain == "MONTH":
             return func("DATE", value, start)
+        if grain == "YEAR":
+            return func("DATE", value, exp.Literal.string("start of year"))
         month = cast(func("STRFTIME", exp.Literal.string("%m"), value.copy()), "INTEGER")
         back = exp.Mod(
             this=exp.Paren(this=exp.Sub(this=month, expression=number(1))), expression=number(3)
@@ -392,7 +397,7 @@ class TSQL(Target):
             since = func("DATEDIFF", unit("DAY"), epoch, day.copy())
             back = exp.Neg(this=exp.Paren(this=exp.Mod(this=since, expression=number(7))))
             return func("DATEADD", unit("DAY"), back, day)
-        month: exp.Expr = func("MONTH", value.copy())
+        month: exp.Expr = number(1) if grain == "YEAR" else func("MONTH", value.copy())
         if grain == "QUARTER":
             quarter = exp.Sub(
                 this=func("DATEPART", unit("QUARTER"), value.copy()), expression=number(1)

@@ -35,8 +35,9 @@ def aggregated_columns(calc: models.Calculation) -> list[tuple[tuple[str | int, 
     """(path inside `calculation`, column) for every column an aggregation reads."""
     if isinstance(calc, models.CountDistinct):
         return [(("columns", i), c) for i, c in enumerate(calc.columns)]
-    if isinstance(calc, (models.Sum, models.Average, models.Min, models.Max)):
-        return [(("column",), calc.column)]
+    column = getattr(calc, "column", None)  # sum, average, min, max, percentile, balance
+    if isinstance(column, str):
+        return [(("column",), column)]
     return []
 
 

@@ -113,6 +113,14 @@ def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
         head = Markup("Takes the smallest {} in {}").format(_code(calc.column), source)
     elif isinstance(calc, models.Max):
         head = Markup("Takes the largest {} in {}").format(_code(calc.column), source)
+    elif isinstance(calc, models.Balance):
+        head = Markup("Adds up each {}'s {} observation of {} in {}").format(
+            calc.entity, "last" if calc.at == "end" else "first", _code(calc.column), source
+        )
+    elif isinstance(calc, models.Percentile):
+        head = Markup("Takes the {} percentile of {} over the rows of {}").format(
+            f"{calc.percentile * 100:g}th", _code(calc.column), source
+        )
     elif isinstance(calc, models.Ratio):
         head = Markup("Divides {} by {} (empty when {} is zero)").format(
             link(calc.numerator), link(calc.denominator), link(calc.denominator)
@@ -133,7 +141,8 @@ def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
             head = Markup("Running all-time total of {}").format(link(calc.metric))
     elif isinstance(calc, models.Conversion):
         head = Markup(
-            "Share of {entity} counted in {base} that are then counted in {conv} within {within}"
+            ("Number" if calc.result == "count" else "Share")
+            + " of {entity} counted in {base} that are then counted in {conv} within {within}"
         ).format(
             entity=_plural(calc.entity),
             base=link(calc.base),
@@ -195,6 +204,8 @@ CALCULATION_NAMES = {
     "average": "Average",
     "min": "Minimum",
     "max": "Maximum",
+    "percentile": "Percentile",
+    "balance": "Balance",
     "ratio": "Ratio",
     "derived": "Derived",
     "cumulative": "Cumulative",

@@ -235,7 +235,8 @@ class Reference:
         self.segments = segments
         self._rows: dict[Agg, list[Record]] = {}
         self._groups: dict[Agg, dict[Key, list[Record]]] = {}
-        self._cache: dict[tuple[str, dt.date, Key], Number] = {}
+        self._cache: dict[tuple[str, dt.date, Key, bool], Number] = {}
+        self._first: dict[Agg, dt.date] = {}
 
     def rows(self, agg: Agg) -> list[Record]:
         if agg not in self._rows:
@@ -297,18 +298,35 @@ class Reference:
             return [a for u in used for a in self.primary(u)]
         return self.primary(args[0])
 
-    def value(self, name: str, period: dt.date, segs: Key) -> Number:
-        key = (name, period, segs)
+    def value(self, name: str, period: dt.date, segs: Key, prior: bool = False) -> Number:
+        """`prior`: read as an earlier period's value, NULL before the data (see `before`)."""
+        key = (name, period, segs, prior)
         if key not in self._cache:
-            self._cache[key] = self._value(name, period, segs)
+            self._cache[key] = self._value(name, period, segs, prior)
         return self._cache[key]
 
-    def _value(self, name: str, period: dt.date, segs: Key) -> Number:
+    def before(self, agg: Agg, period: dt.date) -> bool:
+        """An earlier period's value of a leaf that fills empty periods with 0 is NULL when the
+        period is before the leaf's first period with rows (docs/spec.md, offsets)."""
+        if agg not in self._first:
+            self._first[agg] = min(self.period(r) for r in self.rows(agg))
+        return agg.kind in ("count", "count_distinct", "sum") and period < self._first[agg]
+
+    def _value(self, name: str, period: dt.date, segs: Key, prior: bool) -> Number:
         metric = METRICS[name]
         if isinstance(metric, Agg):
+            if prior and self.before(metric, period):
+                return None
             return self.aggregate(metric, self.groups(metric).get((period, *segs), []))
         args = metric.args
-        v = self.value
+
+        def v(name: str, period: dt.date, segs: Key) -> Number:
+            return self.value(name, period, segs, prior)
+
+        base = METRICS[args[0]]
+        cumulative = metric.kind in ("window", "conversion") and isinstance(base, Agg)
+        if prior and cumulative and self.before(base, period):  # type: ignore[arg-type]
+            return None
         if metric.kind == "ratio":
             return div(v(args[0], period, segs), v(args[1], period, segs))
         if metric.kind == "derived":
@@ -370,7 +388,7 @@ class Reference:
             return div(len(converted), len(entities))
         if metric.kind == "pop":
             current = v(args[0], period, segs)
-            previous = v(args[0], shift(period, -args[1], self.grain), segs)
+            previous = self.value(args[0], shift(period, -args[1], self.grain), segs, True)
             change = arith("-", current, previous)
             return change if args[2] == "difference" else div(change, previous)
         # retention

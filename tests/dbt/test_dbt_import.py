@@ -94,7 +94,7 @@ def test_metric_types_translate(runner: CliRunner, tmp_path: Path) -> None:
     ratio = m["revenue_per_order"].calculation.model_dump()
     assert ratio == {"type": "ratio", "numerator": "revenue", "denominator": "orders"}
     # aliases in a derived expression are replaced by the metric names
-    derived = m["revenue_per_active_customer"].calculation.model_dump()
+    derived = m["revenue_per_active_customer"].calculation.model_dump(exclude_defaults=True)
     assert derived == {"type": "derived", "expression": "revenue / active_customers"}
     assert m["revenue_28d"].calculation.model_dump() == {
         "type": "cumulative",

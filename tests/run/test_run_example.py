@@ -79,7 +79,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_generator_is_deterministic(small: Path, tmp_path: Path) -> None:
     generate(tmp_path, "--accounts", "400")
     assert digests(tmp_path) == digests(small / "data")
-    assert len(digests(tmp_path)) == 7
+    assert len(digests(tmp_path)) == 8
 
 
 def test_call_volume_scales_and_distinct_counts_stay(small: Path, tmp_path: Path) -> None:

@@ -87,11 +87,27 @@ WITH nsm_rows_events AS (
   CROSS JOIN nsm_bounds AS b
   WHERE
     pr.period >= b.period_lo
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_events
+    ) AS first1
 )
 SELECT
   sp.period AS period,
   sp.g_plan AS plan,
-  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS DOUBLE PRECISION) / NULLIF(CAST(COALESCE(l2.value, 0) AS DOUBLE PRECISION), 0) AS value
+  CAST(COALESCE(l1.value, 0) - CASE
+    WHEN CAST(DATEADD(WEEK, -1, sp.period) AS DATE) >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS DOUBLE PRECISION) / NULLIF(
+    CAST(CASE
+      WHEN CAST(DATEADD(WEEK, -1, sp.period) AS DATE) >= nsm_first.first1
+      THEN COALESCE(l2.value, 0)
+    END AS DOUBLE PRECISION),
+    0
+  ) AS value
 FROM nsm_spine AS sp
 LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period
@@ -107,6 +123,7 @@ LEFT JOIN nsm_window1 AS l2
       l2.g_plan IS NULL AND sp.g_plan IS NULL
     )
   )
+CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period,
   sp.g_plan

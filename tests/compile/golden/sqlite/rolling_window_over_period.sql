@@ -60,16 +60,33 @@ WITH RECURSIVE nsm_rows_events AS (
   CROSS JOIN nsm_bounds AS b
   WHERE
     pr.period >= b.period_lo
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_events
+    ) AS first1
 )
 SELECT
   sp.period AS period,
   sp.g_plan AS plan,
-  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS REAL) / NULLIF(CAST(COALESCE(l2.value, 0) AS REAL), 0) AS value
+  CAST(COALESCE(l1.value, 0) - CASE
+    WHEN DATE(sp.period, '-7 days') >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS REAL) / NULLIF(
+    CAST(CASE
+      WHEN DATE(sp.period, '-7 days') >= nsm_first.first1
+      THEN COALESCE(l2.value, 0)
+    END AS REAL),
+    0
+  ) AS value
 FROM nsm_spine AS sp
 LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period AND l1.g_plan IS sp.g_plan
 LEFT JOIN nsm_window1 AS l2
   ON l2.period = DATE(sp.period, '-7 days') AND l2.g_plan IS sp.g_plan
+CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period NULLS LAST,
   sp.g_plan NULLS LAST

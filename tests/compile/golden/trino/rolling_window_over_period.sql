@@ -54,17 +54,34 @@ WITH nsm_rows_events AS (
   CROSS JOIN nsm_bounds AS b
   WHERE
     pr.period >= b.period_lo
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_events
+    ) AS first1
 )
 SELECT
   sp.period AS period,
   sp.g_plan AS plan,
-  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l2.value, 0) AS DOUBLE), 0) AS value
+  CAST(COALESCE(l1.value, 0) - CASE
+    WHEN DATE_ADD('week', -1, sp.period) >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS DOUBLE) / NULLIF(
+    CAST(CASE
+      WHEN DATE_ADD('week', -1, sp.period) >= nsm_first.first1
+      THEN COALESCE(l2.value, 0)
+    END AS DOUBLE),
+    0
+  ) AS value
 FROM nsm_spine AS sp
 LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
 LEFT JOIN nsm_window1 AS l2
   ON l2.period = DATE_ADD('week', -1, sp.period)
   AND l2.g_plan IS NOT DISTINCT FROM sp.g_plan
+CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period,
   sp.g_plan

@@ -66,11 +66,27 @@ WITH nsm_rows_events AS (
   CROSS JOIN nsm_bounds AS b
   WHERE
     pr.period >= b.period_lo
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_events
+    ) AS first1
 )
 SELECT
   sp.period AS period,
   sp.g_plan AS plan,
-  CAST(COALESCE(l1.value, 0) - COALESCE(l2.value, 0) AS FLOAT) / NULLIF(CAST(COALESCE(l2.value, 0) AS FLOAT), 0) AS value
+  CAST(COALESCE(l1.value, 0) - CASE
+    WHEN DATEADD(WEEK, -1, sp.period) >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS FLOAT) / NULLIF(
+    CAST(CASE
+      WHEN DATEADD(WEEK, -1, sp.period) >= nsm_first.first1
+      THEN COALESCE(l2.value, 0)
+    END AS FLOAT),
+    0
+  ) AS value
 FROM nsm_spine AS sp
 LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period
@@ -86,6 +102,7 @@ LEFT JOIN nsm_window1 AS l2
       l2.g_plan IS NULL AND sp.g_plan IS NULL
     )
   )
+CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
   CASE WHEN sp.g_plan IS NULL THEN 1 ELSE 0 END, sp.g_plan OPTION(

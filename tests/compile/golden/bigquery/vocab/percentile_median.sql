@@ -1,0 +1,73 @@
+WITH nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_TRUNC(CAST(vocab_orders.ordered_at AS DATE), MONTH) AS period,
+    vocab_orders.amount AS c_amount
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 MONTH)) AS period
+), nsm_percentile1 AS (
+  SELECT
+    r.period,
+    MAX(
+      CASE
+        WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+          r.nsm_r + 1
+        ) * 2
+        THEN r.nsm_x
+      END
+    ) + MAX(
+      CASE
+        WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+          r.nsm_r + 1
+        ) * 2
+        THEN CAST(1 * r.nsm_m - r.nsm_r * 2 AS FLOAT64) / 2
+      END
+    ) * (
+      MAX(
+        CASE
+          WHEN r.nsm_r * 2 < 1 * r.nsm_m + 2 AND 1 * r.nsm_m <= r.nsm_r * 2
+          THEN r.nsm_x
+        END
+      ) - MAX(
+        CASE
+          WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+            r.nsm_r + 1
+          ) * 2
+          THEN r.nsm_x
+        END
+      )
+    ) AS value
+  FROM (
+    SELECT
+      period,
+      c_amount AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period ORDER BY c_amount NULLS LAST) - 1 AS nsm_r,
+      COUNT(*) OVER (PARTITION BY period) - 1 AS nsm_m
+    FROM nsm_rows_vocab_orders
+    WHERE
+      NOT c_amount IS NULL
+  ) AS r
+  GROUP BY
+    r.period
+)
+SELECT
+  sp.period AS period,
+  l1.value AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_percentile1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,66 @@
+WITH nsm_rows_vocab_subscriptions AS (
+  SELECT
+    CAST(DATE_TRUNC('quarter', vocab_subscriptions.observed_at) AS DATE) AS period,
+    vocab_subscriptions.observed_at AS nsm_ts,
+    vocab_subscriptions.mrr AS c_mrr,
+    vocab_subscriptions.customer_id AS c_customer_id
+  FROM vocab_subscriptions AS vocab_subscriptions
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_subscriptions
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 3 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_balance1 AS (
+  SELECT
+    r.period,
+    SUM(r.nsm_x) AS value
+  FROM (
+    SELECT
+      period,
+      c_mrr AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period, c_customer_id ORDER BY nsm_ts DESC, c_mrr DESC) AS nsm_r
+    FROM nsm_rows_vocab_subscriptions
+    WHERE
+      NOT c_mrr IS NULL AND NOT c_customer_id IS NULL
+  ) AS r
+  WHERE
+    r.nsm_r = 1
+  GROUP BY
+    r.period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_subscriptions
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) - CASE
+    WHEN ADD_MONTHS(sp.period, (
+      -4
+    ) * 3) >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_balance1 AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_balance1 AS l2
+  ON l2.period = ADD_MONTHS(sp.period, (
+    -4
+  ) * 3)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

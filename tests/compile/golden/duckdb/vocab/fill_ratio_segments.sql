@@ -1,0 +1,63 @@
+WITH RECURSIVE nsm_rows_vocab_orders AS (
+  SELECT
+    CAST(DATE_TRUNC('week', vocab_orders.ordered_at) AS DATE) AS period,
+    vocab_orders.status AS g_status,
+    CASE WHEN vocab_orders.status = 'paid' THEN 1 ELSE 0 END AS f1
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    CAST(pr.period + INTERVAL 1 WEEK AS DATE)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    CAST(pr.period + INTERVAL 1 WEEK AS DATE) <= b.period_hi
+), nsm_agg_vocab_orders AS (
+  SELECT
+    period,
+    g_status,
+    COUNT(CASE WHEN f1 = 1 THEN 1 END) AS v1,
+    COUNT(*) AS v2
+  FROM nsm_rows_vocab_orders
+  GROUP BY
+    period,
+    g_status
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_status
+  FROM nsm_rows_vocab_orders
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_status
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.g_status AS status,
+  COALESCE(
+    CAST(COALESCE(l1.v1, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l1.v2, 0) AS DOUBLE), 0),
+    0.5
+  ) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_vocab_orders AS l1
+  ON l1.period = sp.period AND l1.g_status IS NOT DISTINCT FROM sp.g_status
+ORDER BY
+  sp.period,
+  sp.g_status

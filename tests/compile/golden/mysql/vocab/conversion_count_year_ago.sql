@@ -1,0 +1,112 @@
+WITH RECURSIVE nsm_rows_vocab_customers AS (
+  SELECT
+    DATE_SUB(
+      DATE(vocab_customers.signed_up_at),
+      INTERVAL (
+        WEEKDAY(vocab_customers.signed_up_at)
+      ) DAY
+    ) AS period,
+    vocab_customers.signed_up_at AS nsm_ts,
+    vocab_customers.customer_id AS c_customer_id
+  FROM vocab_customers AS vocab_customers
+), nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_SUB(DATE(vocab_orders.ordered_at), INTERVAL (
+      WEEKDAY(vocab_orders.ordered_at)
+    ) DAY) AS period,
+    vocab_orders.ordered_at AS nsm_ts,
+    vocab_orders.customer_id AS c_customer_id
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_customers
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 WEEK)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 WEEK) <= b.period_hi
+), nsm_converted1 AS (
+  SELECT
+    b.period,
+    COUNT(DISTINCT b.c_customer_id) AS value
+  FROM nsm_rows_vocab_customers AS b
+  JOIN nsm_rows_vocab_orders AS c
+    ON c.c_customer_id = b.c_customer_id
+  WHERE
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < DATE_ADD(b.nsm_ts, INTERVAL 14 DAY)
+  GROUP BY
+    b.period
+), nsm_year_ago AS (
+  SELECT
+    period,
+    CASE
+      WHEN DATE_ADD(
+        DATE_SUB(
+          DATE(
+            DATE_ADD(
+              DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL -12 MONTH),
+              INTERVAL 3 DAY
+            )
+          ),
+          INTERVAL (
+            WEEKDAY(
+              DATE_ADD(
+                DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL -12 MONTH),
+                INTERVAL 3 DAY
+              )
+            )
+          ) DAY
+        ),
+        INTERVAL 53 WEEK
+      ) = DATE_SUB(
+        DATE(DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL 3 DAY)),
+        INTERVAL (
+          WEEKDAY(DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL 3 DAY))
+        ) DAY
+      )
+      THEN DATE_ADD(period, INTERVAL -53 WEEK)
+      WHEN DATE_ADD(period, INTERVAL -52 WEEK) < DATE_SUB(
+        DATE(DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL 3 DAY)),
+        INTERVAL (
+          WEEKDAY(DATE_ADD(MAKEDATE(YEAR(DATE_ADD(period, INTERVAL 3 DAY)), 1), INTERVAL 3 DAY))
+        ) DAY
+      )
+      THEN DATE_ADD(period, INTERVAL -52 WEEK)
+    END AS prior1
+  FROM nsm_periods
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_customers
+    ) AS first1
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  COALESCE(l1.value, 0) - CASE WHEN nsm_year_ago.prior1 >= nsm_first.first1 THEN COALESCE(l2.value, 0) END AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_year_ago AS nsm_year_ago
+  ON nsm_year_ago.period = sp.period
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_converted1 AS l2
+  ON l2.period = nsm_year_ago.prior1
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period

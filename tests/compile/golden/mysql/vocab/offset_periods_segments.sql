@@ -1,0 +1,79 @@
+WITH RECURSIVE nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_SUB(
+      DATE(vocab_orders.ordered_at),
+      INTERVAL (
+        DAYOFMONTH(vocab_orders.ordered_at) - 1
+      ) DAY
+    ) AS period,
+    vocab_orders.status AS g_status
+  FROM vocab_orders AS vocab_orders
+  WHERE
+    vocab_orders.status = 'paid'
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 MONTH)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 MONTH) <= b.period_hi
+), nsm_agg_vocab_orders AS (
+  SELECT
+    period,
+    g_status,
+    COUNT(*) AS v1
+  FROM nsm_rows_vocab_orders
+  GROUP BY
+    period,
+    g_status
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_status
+  FROM nsm_rows_vocab_orders
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_status
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first1
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  sp.g_status AS status,
+  COALESCE(l1.v1, 0) - CASE
+    WHEN DATE_ADD(sp.period, INTERVAL -2 MONTH) >= nsm_first.first1
+    THEN COALESCE(l2.v1, 0)
+  END AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_vocab_orders AS l1
+  ON l1.period = sp.period AND l1.g_status <=> sp.g_status
+LEFT JOIN nsm_agg_vocab_orders AS l2
+  ON l2.period = DATE_ADD(sp.period, INTERVAL -2 MONTH)
+  AND l2.g_status <=> sp.g_status
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
+  CASE WHEN sp.g_status IS NULL THEN 1 ELSE 0 END, sp.g_status

@@ -1,0 +1,83 @@
+WITH nsm_rows_vocab_subscriptions AS (
+  SELECT
+    CAST(DATE_TRUNC('week', CAST(vocab_subscriptions.observed_at AS TIMESTAMP)) AS DATE) AS period,
+    vocab_subscriptions.observed_at AS nsm_ts,
+    vocab_subscriptions.mrr AS c_mrr,
+    vocab_subscriptions.customer_id AS c_customer_id
+  FROM vocab_subscriptions AS vocab_subscriptions
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_subscriptions
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    CAST(DATEADD(WEEK, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS DATE) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    CAST(DATEADD(WEEK, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS DATE) <= b.period_hi
+), nsm_balance1 AS (
+  SELECT
+    r.period,
+    SUM(r.nsm_x) AS value
+  FROM (
+    SELECT
+      period,
+      c_mrr AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period, c_customer_id ORDER BY nsm_ts ASC, c_mrr DESC NULLS LAST) AS nsm_r
+    FROM nsm_rows_vocab_subscriptions
+    WHERE
+      NOT c_mrr IS NULL AND NOT c_customer_id IS NULL
+  ) AS r
+  WHERE
+    r.nsm_r = 1
+  GROUP BY
+    r.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_balance1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period

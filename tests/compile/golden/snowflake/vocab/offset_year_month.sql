@@ -1,0 +1,100 @@
+WITH nsm_rows_vocab_orders AS (
+  SELECT
+    CAST(DATE_TRUNC('month', vocab_orders.ordered_at) AS DATE) AS period,
+    vocab_orders.amount AS c_amount
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    DATEADD(MONTH, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    DATEADD(MONTH, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) <= b.period_hi
+), nsm_agg_vocab_orders AS (
+  SELECT
+    period,
+    SUM(c_amount) AS v1,
+    COUNT(*) AS v2
+  FROM nsm_rows_vocab_orders
+  GROUP BY
+    period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first1,
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first2
+)
+SELECT
+  sp.period AS period,
+  (
+    CAST(COALESCE(l1.v1, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l1.v2, 0) AS DOUBLE), 0)
+  ) - (
+    CAST(CASE
+      WHEN DATEADD(MONTH, -12, sp.period) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS DOUBLE) / NULLIF(
+      CAST(CASE
+        WHEN DATEADD(MONTH, -12, sp.period) >= nsm_first.first2
+        THEN COALESCE(l2.v2, 0)
+      END AS DOUBLE),
+      0
+    )
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_vocab_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_vocab_orders AS l2
+  ON l2.period = DATEADD(MONTH, -12, sp.period)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period

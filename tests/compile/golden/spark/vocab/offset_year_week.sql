@@ -1,0 +1,73 @@
+WITH nsm_rows_vocab_orders AS (
+  SELECT
+    CAST(DATE_TRUNC('week', vocab_orders.ordered_at) AS DATE) AS period
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 1 WEEK)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_agg_vocab_orders AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_vocab_orders
+  GROUP BY
+    period
+), nsm_year_ago AS (
+  SELECT
+    period,
+    CASE
+      WHEN DATE_ADD(
+        CAST(DATE_TRUNC(
+          'week',
+          DATE_ADD(ADD_MONTHS(CAST(DATE_TRUNC('year', DATE_ADD(period, 3)) AS DATE), -12), 3)
+        ) AS DATE),
+        371
+      ) = CAST(DATE_TRUNC('week', DATE_ADD(CAST(DATE_TRUNC('year', DATE_ADD(period, 3)) AS DATE), 3)) AS DATE)
+      THEN DATE_ADD(period, (
+        -53
+      ) * 7)
+      WHEN DATE_ADD(period, (
+        -52
+      ) * 7) < CAST(DATE_TRUNC('week', DATE_ADD(CAST(DATE_TRUNC('year', DATE_ADD(period, 3)) AS DATE), 3)) AS DATE)
+      THEN DATE_ADD(period, (
+        -52
+      ) * 7)
+    END AS prior1
+  FROM nsm_periods
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  CAST(COALESCE(l1.v1, 0) - CASE WHEN nsm_year_ago.prior1 >= nsm_first.first1 THEN COALESCE(l2.v1, 0) END AS DOUBLE) / NULLIF(
+    CAST(CASE WHEN nsm_year_ago.prior1 >= nsm_first.first1 THEN COALESCE(l2.v1, 0) END AS DOUBLE),
+    0
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_year_ago AS nsm_year_ago
+  ON nsm_year_ago.period = sp.period
+LEFT JOIN nsm_agg_vocab_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_vocab_orders AS l2
+  ON l2.period = nsm_year_ago.prior1
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,78 @@
+WITH RECURSIVE nsm_rows_vocab_subscriptions AS (
+  SELECT
+    DATE(
+      vocab_subscriptions.observed_at,
+      'start of month',
+      PRINTF(
+        '-%d months',
+        (
+          CAST(STRFTIME('%m', vocab_subscriptions.observed_at) AS INTEGER) - 1
+        ) % 3
+      )
+    ) AS period,
+    DATETIME(vocab_subscriptions.observed_at) AS nsm_ts,
+    vocab_subscriptions.mrr AS c_mrr,
+    vocab_subscriptions.customer_id AS c_customer_id
+  FROM vocab_subscriptions AS vocab_subscriptions
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_subscriptions
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+3 months')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+3 months') <= b.period_hi
+), nsm_balance1 AS (
+  SELECT
+    r.period,
+    SUM(r.nsm_x) AS value
+  FROM (
+    SELECT
+      period,
+      c_mrr AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period, c_customer_id ORDER BY nsm_ts DESC, c_mrr DESC) AS nsm_r
+    FROM nsm_rows_vocab_subscriptions
+    WHERE
+      NOT c_mrr IS NULL AND NOT c_customer_id IS NULL
+  ) AS r
+  WHERE
+    r.nsm_r = 1
+  GROUP BY
+    r.period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_subscriptions
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) - CASE
+    WHEN DATE(sp.period, '-12 months') >= nsm_first.first1
+    THEN COALESCE(l2.value, 0)
+  END AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_balance1 AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_balance1 AS l2
+  ON l2.period = DATE(sp.period, '-12 months')
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

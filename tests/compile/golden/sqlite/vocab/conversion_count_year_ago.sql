@@ -1,0 +1,92 @@
+WITH RECURSIVE nsm_rows_vocab_customers AS (
+  SELECT
+    DATE(vocab_customers.signed_up_at, 'weekday 0', '-6 days') AS period,
+    DATETIME(vocab_customers.signed_up_at) AS nsm_ts,
+    vocab_customers.customer_id AS c_customer_id
+  FROM vocab_customers AS vocab_customers
+), nsm_rows_vocab_orders AS (
+  SELECT
+    DATE(vocab_orders.ordered_at, 'weekday 0', '-6 days') AS period,
+    DATETIME(vocab_orders.ordered_at) AS nsm_ts,
+    vocab_orders.customer_id AS c_customer_id
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_customers
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+7 days')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+7 days') <= b.period_hi
+), nsm_converted1 AS (
+  SELECT
+    b.period,
+    COUNT(DISTINCT b.c_customer_id) AS value
+  FROM nsm_rows_vocab_customers AS b
+  JOIN nsm_rows_vocab_orders AS c
+    ON c.c_customer_id = b.c_customer_id
+  WHERE
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < DATETIME(b.nsm_ts, '+14 days')
+  GROUP BY
+    b.period
+), nsm_year_ago AS (
+  SELECT
+    period,
+    CASE
+      WHEN DATE(
+        DATE(
+          DATE(DATE(DATE(DATE(period, '+3 days'), 'start of year'), '-12 months'), '+3 days'),
+          'weekday 0',
+          '-6 days'
+        ),
+        '+371 days'
+      ) = DATE(
+        DATE(DATE(DATE(period, '+3 days'), 'start of year'), '+3 days'),
+        'weekday 0',
+        '-6 days'
+      )
+      THEN DATE(period, '-371 days')
+      WHEN DATE(period, '-364 days') < DATE(
+        DATE(DATE(DATE(period, '+3 days'), 'start of year'), '+3 days'),
+        'weekday 0',
+        '-6 days'
+      )
+      THEN DATE(period, '-364 days')
+    END AS prior1
+  FROM nsm_periods
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_customers
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) - CASE WHEN nsm_year_ago.prior1 >= nsm_first.first1 THEN COALESCE(l2.value, 0) END AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_year_ago AS nsm_year_ago
+  ON nsm_year_ago.period = sp.period
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_converted1 AS l2
+  ON l2.period = nsm_year_ago.prior1
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,79 @@
+WITH nsm_rows_vocab_subscriptions AS (
+  SELECT
+    DATEFROMPARTS(YEAR(vocab_subscriptions.observed_at), MONTH(vocab_subscriptions.observed_at), 1) AS period,
+    vocab_subscriptions.plan AS g_plan,
+    vocab_subscriptions.observed_at AS nsm_ts,
+    vocab_subscriptions.mrr AS c_mrr,
+    vocab_subscriptions.customer_id AS c_customer_id
+  FROM vocab_subscriptions AS vocab_subscriptions
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period AS period
+    FROM nsm_rows_vocab_subscriptions
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(MONTH, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(MONTH, 1, pr.period) <= b.period_hi
+), nsm_balance1 AS (
+  SELECT
+    r.period AS period,
+    r.g_plan AS g_plan,
+    SUM(r.nsm_x) AS value
+  FROM (
+    SELECT
+      period AS period,
+      g_plan AS g_plan,
+      c_mrr AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period, c_customer_id ORDER BY nsm_ts DESC, c_mrr DESC) AS nsm_r
+    FROM nsm_rows_vocab_subscriptions
+    WHERE
+      NOT c_mrr IS NULL AND NOT c_customer_id IS NULL
+  ) AS r
+  WHERE
+    r.nsm_r = 1
+  GROUP BY
+    r.period,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_plan AS g_plan
+  FROM nsm_rows_vocab_subscriptions
+), nsm_spine AS (
+  SELECT
+    pr.period AS period,
+    sv.g_plan AS g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.g_plan AS plan,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_balance1 AS l1
+  ON l1.period = sp.period
+  AND (
+    l1.g_plan = sp.g_plan OR (
+      l1.g_plan IS NULL AND sp.g_plan IS NULL
+    )
+  )
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
+  CASE WHEN sp.g_plan IS NULL THEN 1 ELSE 0 END, sp.g_plan OPTION(
+    MAXRECURSION 0
+)

@@ -1,0 +1,125 @@
+WITH nsm_rows_vocab_customers AS (
+  SELECT
+    DATEADD(
+      DAY,
+      -(
+        DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(vocab_customers.signed_up_at AS DATE)) % 7
+      ),
+      CAST(vocab_customers.signed_up_at AS DATE)
+    ) AS period,
+    vocab_customers.signed_up_at AS nsm_ts,
+    vocab_customers.customer_id AS c_customer_id
+  FROM vocab_customers AS vocab_customers
+), nsm_rows_vocab_orders AS (
+  SELECT
+    DATEADD(
+      DAY,
+      -(
+        DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(vocab_orders.ordered_at AS DATE)) % 7
+      ),
+      CAST(vocab_orders.ordered_at AS DATE)
+    ) AS period,
+    vocab_orders.ordered_at AS nsm_ts,
+    vocab_orders.customer_id AS c_customer_id
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period AS period
+    FROM nsm_rows_vocab_customers
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(WEEK, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(WEEK, 1, pr.period) <= b.period_hi
+), nsm_converted1 AS (
+  SELECT
+    b.period AS period,
+    COUNT(DISTINCT b.c_customer_id) AS value
+  FROM nsm_rows_vocab_customers AS b
+  JOIN nsm_rows_vocab_orders AS c
+    ON c.c_customer_id = b.c_customer_id
+  WHERE
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < DATEADD(DAY, 14, b.nsm_ts)
+  GROUP BY
+    b.period
+), nsm_year_ago AS (
+  SELECT
+    period AS period,
+    CASE
+      WHEN DATEADD(
+        WEEK,
+        53,
+        DATEADD(
+          DAY,
+          -(
+            DATEDIFF(
+              DAY,
+              CAST('1900-01-01' AS DATE),
+              CAST(DATEADD(DAY, 3, DATEADD(MONTH, -12, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1))) AS DATE)
+            ) % 7
+          ),
+          CAST(DATEADD(DAY, 3, DATEADD(MONTH, -12, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1))) AS DATE)
+        )
+      ) = DATEADD(
+        DAY,
+        -(
+          DATEDIFF(
+            DAY,
+            CAST('1900-01-01' AS DATE),
+            CAST(DATEADD(DAY, 3, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1)) AS DATE)
+          ) % 7
+        ),
+        CAST(DATEADD(DAY, 3, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1)) AS DATE)
+      )
+      THEN DATEADD(WEEK, -53, period)
+      WHEN DATEADD(WEEK, -52, period) < DATEADD(
+        DAY,
+        -(
+          DATEDIFF(
+            DAY,
+            CAST('1900-01-01' AS DATE),
+            CAST(DATEADD(DAY, 3, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1)) AS DATE)
+          ) % 7
+        ),
+        CAST(DATEADD(DAY, 3, DATEFROMPARTS(YEAR(DATEADD(DAY, 3, period)), 1, 1)) AS DATE)
+      )
+      THEN DATEADD(WEEK, -52, period)
+    END AS prior1
+  FROM nsm_periods
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_customers
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) - CASE WHEN nsm_year_ago.prior1 >= nsm_first.first1 THEN COALESCE(l2.value, 0) END AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_year_ago AS nsm_year_ago
+  ON nsm_year_ago.period = sp.period
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_converted1 AS l2
+  ON l2.period = nsm_year_ago.prior1
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period OPTION(
+    MAXRECURSION 0
+)

@@ -1,0 +1,75 @@
+WITH nsm_rows_vocab_orders AS (
+  SELECT
+    DATEFROMPARTS(YEAR(vocab_orders.ordered_at), MONTH(vocab_orders.ordered_at), 1) AS period,
+    vocab_orders.amount AS c_amount
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period AS period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(MONTH, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(MONTH, 1, pr.period) <= b.period_hi
+), nsm_agg_vocab_orders AS (
+  SELECT
+    period AS period,
+    SUM(c_amount) AS v1,
+    COUNT(*) AS v2
+  FROM nsm_rows_vocab_orders
+  GROUP BY
+    period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first1,
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_vocab_orders
+    ) AS first2
+)
+SELECT
+  sp.period AS period,
+  (
+    CAST(COALESCE(l1.v1, 0) AS FLOAT) / NULLIF(CAST(COALESCE(l1.v2, 0) AS FLOAT), 0)
+  ) - (
+    CAST(CASE
+      WHEN DATEADD(MONTH, -12, sp.period) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS FLOAT) / NULLIF(
+      CAST(CASE
+        WHEN DATEADD(MONTH, -12, sp.period) >= nsm_first.first2
+        THEN COALESCE(l2.v2, 0)
+      END AS FLOAT),
+      0
+    )
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_vocab_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_vocab_orders AS l2
+  ON l2.period = DATEADD(MONTH, -12, sp.period)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period OPTION(
+    MAXRECURSION 0
+)
