@@ -85,29 +85,29 @@ WITH nsm_rows_events AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_combos1 AS (
   SELECT
-    d.period,
-    d.nsm_breakdown,
-    d.g_plan,
-    d.g_developer_segment,
+    d.period AS period,
+    d.nsm_breakdown AS nsm_breakdown,
+    d.g_plan AS g_plan,
+    d.g_developer_segment AS g_developer_segment,
     COUNT(*) AS value
   FROM (
     SELECT DISTINCT
-      r.period,
-      r.nsm_breakdown,
-      r.g_plan,
-      r.g_developer_segment,
-      r.c_account_id,
-      r.c_endpoint
+      r.period AS period,
+      r.nsm_breakdown AS nsm_breakdown,
+      r.g_plan AS g_plan,
+      r.g_developer_segment AS g_developer_segment,
+      r.c_account_id AS c_account_id,
+      r.c_endpoint AS c_endpoint
     FROM nsm_rows_events AS r
     WHERE
       NOT (
@@ -129,10 +129,10 @@ WITH nsm_rows_events AS (
   FROM nsm_rows_events
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.nsm_breakdown,
-    sv.g_plan,
-    sv.g_developer_segment
+    pr.period AS period,
+    sv.nsm_breakdown AS nsm_breakdown,
+    sv.g_plan AS g_plan,
+    sv.g_developer_segment AS g_developer_segment
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 )

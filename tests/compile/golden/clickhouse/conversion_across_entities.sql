@@ -59,14 +59,14 @@ WITH nsm_rows_x_users AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_agg_x_users AS (
   SELECT
     period,
@@ -76,7 +76,7 @@ WITH nsm_rows_x_users AS (
     period
 ), nsm_converted1 AS (
   SELECT
-    b.period,
+    b.period AS period,
     COUNT(DISTINCT b.c_user_id) AS value
   FROM nsm_rows_x_users AS b
   JOIN nsm_rows_x_calls AS c

@@ -15,7 +15,7 @@ WITH nsm_rows_events AS (
   SELECT
     minOrNull(d.period) AS period_lo,
     maxOrNull(d.period) AS period_hi,
-    addWeeks(minOrNull(d.period), -1) AS period_from
+    addWeeks(toDate32(minOrNull(d.period)), -1) AS period_from
   FROM (
     SELECT
       period
@@ -53,24 +53,24 @@ WITH nsm_rows_events AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_window1 AS (
   SELECT
-    p.period,
-    r.g_plan,
+    p.period AS period,
+    r.g_plan AS g_plan,
     COUNT(DISTINCT r.c_account_id) AS value
   FROM nsm_periods AS p
   CROSS JOIN nsm_rows_events AS r
   WHERE
-    r.nsm_day >= addDays(addWeeks(p.period, 1), -28)
-    AND r.nsm_day < addWeeks(p.period, 1)
+    r.nsm_day >= addDays(toDate32(addWeeks(toDate32(p.period), 1)), -28)
+    AND r.nsm_day < addWeeks(toDate32(p.period), 1)
   GROUP BY
     p.period,
     r.g_plan
@@ -80,8 +80,8 @@ WITH nsm_rows_events AS (
   FROM nsm_rows_events
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_plan
+    pr.period AS period,
+    sv.g_plan AS g_plan
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
   CROSS JOIN nsm_bounds AS b
@@ -99,11 +99,11 @@ SELECT
   sp.period AS period,
   sp.g_plan AS plan,
   CAST(COALESCE(l1.value, 0) - CASE
-    WHEN addWeeks(sp.period, -1) >= nsm_first.first1
+    WHEN addWeeks(toDate32(sp.period), -1) >= nsm_first.first1
     THEN COALESCE(l2.value, 0)
   END AS Nullable(Float64)) / nullIf(
     CAST(CASE
-      WHEN addWeeks(sp.period, -1) >= nsm_first.first1
+      WHEN addWeeks(toDate32(sp.period), -1) >= nsm_first.first1
       THEN COALESCE(l2.value, 0)
     END AS Nullable(Float64)),
     0
@@ -112,7 +112,8 @@ FROM nsm_spine AS sp
 LEFT JOIN nsm_window1 AS l1
   ON l1.period = sp.period AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
 LEFT JOIN nsm_window1 AS l2
-  ON l2.period = addWeeks(sp.period, -1) AND l2.g_plan IS NOT DISTINCT FROM sp.g_plan
+  ON l2.period = addWeeks(toDate32(sp.period), -1)
+  AND l2.g_plan IS NOT DISTINCT FROM sp.g_plan
 CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period,

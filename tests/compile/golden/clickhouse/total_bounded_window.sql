@@ -27,15 +27,15 @@ WITH nsm_rows_events AS (
     b.period_lo <= b.period_hi
 ), nsm_window1 AS (
   SELECT
-    p.period,
-    r.g_plan,
+    p.period AS period,
+    r.g_plan AS g_plan,
     COUNT(*) AS value
   FROM nsm_periods AS p
   CROSS JOIN nsm_rows_events AS r
   CROSS JOIN nsm_bounds AS rb
   WHERE
-    r.nsm_day >= addDays(addDays(rb.range_end, 1), -14)
-    AND r.nsm_day < addDays(rb.range_end, 1)
+    r.nsm_day >= addDays(toDate32(addDays(toDate32(rb.range_end), 1)), -14)
+    AND r.nsm_day < addDays(toDate32(rb.range_end), 1)
   GROUP BY
     p.period,
     r.g_plan
@@ -49,8 +49,8 @@ WITH nsm_rows_events AS (
     )
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_plan
+    pr.period AS period,
+    sv.g_plan AS g_plan
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 )

@@ -48,18 +48,18 @@ WITH nsm_rows_vocab_subscriptions AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_balance1 AS (
   SELECT
-    r.period,
-    r.g_plan,
+    r.period AS period,
+    r.g_plan AS g_plan,
     SUM(r.nsm_x) AS value
   FROM (
     SELECT
@@ -86,8 +86,8 @@ WITH nsm_rows_vocab_subscriptions AS (
   FROM nsm_rows_vocab_subscriptions
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_plan
+    pr.period AS period,
+    sv.g_plan AS g_plan
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 )

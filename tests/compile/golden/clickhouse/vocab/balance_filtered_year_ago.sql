@@ -47,16 +47,16 @@ WITH nsm_rows_vocab_subscriptions AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addQuarters(b.period_from, d0.n + d1.n * 10 + d2.n * 100) AS period
+    addQuarters(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   WHERE
-    addQuarters(b.period_from, d0.n + d1.n * 10 + d2.n * 100) <= b.period_hi
+    addQuarters(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100) <= b.period_hi
 ), nsm_balance1 AS (
   SELECT
-    r.period,
+    r.period AS period,
     SUM(r.nsm_x) AS value
   FROM (
     SELECT
@@ -86,14 +86,14 @@ WITH nsm_rows_vocab_subscriptions AS (
 SELECT
   sp.period AS period,
   COALESCE(l1.value, 0) - CASE
-    WHEN addQuarters(sp.period, -4) >= nsm_first.first1
+    WHEN addQuarters(toDate32(sp.period), -4) >= nsm_first.first1
     THEN COALESCE(l2.value, 0)
   END AS value
 FROM nsm_periods AS sp
 LEFT JOIN nsm_balance1 AS l1
   ON l1.period = sp.period
 LEFT JOIN nsm_balance1 AS l2
-  ON l2.period = addQuarters(sp.period, -4)
+  ON l2.period = addQuarters(toDate32(sp.period), -4)
 CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period

@@ -52,23 +52,23 @@ WITH nsm_rows_vocab_customers AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_converted1 AS (
   SELECT
-    b.period,
+    b.period AS period,
     COUNT(DISTINCT b.c_customer_id) AS value
   FROM nsm_rows_vocab_customers AS b
   JOIN nsm_rows_vocab_orders AS c
     ON c.c_customer_id = b.c_customer_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < addDays(b.nsm_ts, 14)
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= addDays(b.nsm_ts, 14)
   GROUP BY
     b.period
 )

@@ -52,33 +52,40 @@ WITH nsm_rows_vocab_customers AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_converted1 AS (
   SELECT
-    b.period,
+    b.period AS period,
     COUNT(DISTINCT b.c_customer_id) AS value
   FROM nsm_rows_vocab_customers AS b
   JOIN nsm_rows_vocab_orders AS c
     ON c.c_customer_id = b.c_customer_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < addDays(b.nsm_ts, 14)
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= addDays(b.nsm_ts, 14)
   GROUP BY
     b.period
 ), nsm_year_ago AS (
   SELECT
     period,
     CASE
-      WHEN addWeeks(toMonday(addDays(addMonths(toStartOfYear(addDays(period, 3)), -12), 3)), 53) = toMonday(addDays(toStartOfYear(addDays(period, 3)), 3))
-      THEN addWeeks(period, -53)
-      WHEN addWeeks(period, -52) < toMonday(addDays(toStartOfYear(addDays(period, 3)), 3))
-      THEN addWeeks(period, -52)
+      WHEN addWeeks(
+        toDate32(
+          toMonday(
+            addDays(toDate32(addMonths(toDate32(toStartOfYear(addDays(toDate32(period), 3))), -12)), 3)
+          )
+        ),
+        53
+      ) = toMonday(addDays(toDate32(toStartOfYear(addDays(toDate32(period), 3))), 3))
+      THEN addWeeks(toDate32(period), -53)
+      WHEN addWeeks(toDate32(period), -52) < toMonday(addDays(toDate32(toStartOfYear(addDays(toDate32(period), 3))), 3))
+      THEN addWeeks(toDate32(period), -52)
     END AS prior1
   FROM nsm_periods
 ), nsm_first AS (

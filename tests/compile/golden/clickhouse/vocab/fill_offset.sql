@@ -44,7 +44,10 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addDays(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000) AS period
+    addDays(
+      toDate32(b.period_from),
+      d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000
+    ) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
@@ -52,7 +55,10 @@ WITH nsm_rows_vocab_orders AS (
   CROSS JOIN nsm_digits AS d3
   CROSS JOIN nsm_digits AS d4
   WHERE
-    addDays(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000) <= b.period_hi
+    addDays(
+      toDate32(b.period_from),
+      d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000
+    ) <= b.period_hi
 ), nsm_agg_vocab_orders AS (
   SELECT
     period,
@@ -68,7 +74,7 @@ FROM nsm_periods AS sp
 LEFT JOIN nsm_agg_vocab_orders AS l1
   ON l1.period = sp.period
 LEFT JOIN nsm_agg_vocab_orders AS l2
-  ON l2.period = addDays(sp.period, -2)
+  ON l2.period = addDays(toDate32(sp.period), -2)
 ORDER BY
   sp.period
 SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

@@ -47,14 +47,14 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_agg_vocab_orders AS (
   SELECT
     period,
@@ -70,8 +70,8 @@ WITH nsm_rows_vocab_orders AS (
   FROM nsm_rows_vocab_orders
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_status
+    pr.period AS period,
+    sv.g_status AS g_status
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 ), nsm_first AS (
@@ -85,12 +85,15 @@ WITH nsm_rows_vocab_orders AS (
 SELECT
   sp.period AS period,
   sp.g_status AS status,
-  COALESCE(l1.v1, 0) - CASE WHEN addMonths(sp.period, -2) >= nsm_first.first1 THEN COALESCE(l2.v1, 0) END AS value
+  COALESCE(l1.v1, 0) - CASE
+    WHEN addMonths(toDate32(sp.period), -2) >= nsm_first.first1
+    THEN COALESCE(l2.v1, 0)
+  END AS value
 FROM nsm_spine AS sp
 LEFT JOIN nsm_agg_vocab_orders AS l1
   ON l1.period = sp.period AND l1.g_status IS NOT DISTINCT FROM sp.g_status
 LEFT JOIN nsm_agg_vocab_orders AS l2
-  ON l2.period = addMonths(sp.period, -2)
+  ON l2.period = addMonths(toDate32(sp.period), -2)
   AND l2.g_status IS NOT DISTINCT FROM sp.g_status
 CROSS JOIN nsm_first AS nsm_first
 ORDER BY

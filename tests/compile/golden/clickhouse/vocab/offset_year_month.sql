@@ -45,14 +45,14 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_agg_vocab_orders AS (
   SELECT
     period,
@@ -79,8 +79,14 @@ SELECT
   (
     CAST(COALESCE(l1.v1, 0) AS Nullable(Float64)) / nullIf(CAST(COALESCE(l1.v2, 0) AS Nullable(Float64)), 0)
   ) - (
-    CAST(CASE WHEN addMonths(sp.period, -12) >= nsm_first.first1 THEN COALESCE(l2.v1, 0) END AS Nullable(Float64)) / nullIf(
-      CAST(CASE WHEN addMonths(sp.period, -12) >= nsm_first.first2 THEN COALESCE(l2.v2, 0) END AS Nullable(Float64)),
+    CAST(CASE
+      WHEN addMonths(toDate32(sp.period), -12) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS Nullable(Float64)) / nullIf(
+      CAST(CASE
+        WHEN addMonths(toDate32(sp.period), -12) >= nsm_first.first2
+        THEN COALESCE(l2.v2, 0)
+      END AS Nullable(Float64)),
       0
     )
   ) AS value
@@ -88,7 +94,7 @@ FROM nsm_periods AS sp
 LEFT JOIN nsm_agg_vocab_orders AS l1
   ON l1.period = sp.period
 LEFT JOIN nsm_agg_vocab_orders AS l2
-  ON l2.period = addMonths(sp.period, -12)
+  ON l2.period = addMonths(toDate32(sp.period), -12)
 CROSS JOIN nsm_first AS nsm_first
 ORDER BY
   sp.period

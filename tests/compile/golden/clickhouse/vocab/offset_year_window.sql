@@ -7,7 +7,7 @@ WITH nsm_rows_vocab_orders AS (
   SELECT
     minOrNull(d.period) AS period_lo,
     maxOrNull(d.period) AS period_hi,
-    addWeeks(minOrNull(d.period), -53) AS period_from
+    addWeeks(toDate32(minOrNull(d.period)), -53) AS period_from
   FROM (
     SELECT
       period
@@ -45,28 +45,28 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_window1 AS (
   SELECT
-    p.period,
+    p.period AS period,
     COUNT(*) AS value
   FROM nsm_periods AS p
   CROSS JOIN nsm_rows_vocab_orders AS r
   WHERE
-    r.nsm_day >= addDays(addWeeks(p.period, 1), -28)
-    AND r.nsm_day < addWeeks(p.period, 1)
+    r.nsm_day >= addDays(toDate32(addWeeks(toDate32(p.period), 1)), -28)
+    AND r.nsm_day < addWeeks(toDate32(p.period), 1)
   GROUP BY
     p.period
 ), nsm_spine AS (
   SELECT
-    pr.period
+    pr.period AS period
   FROM nsm_periods AS pr
   CROSS JOIN nsm_bounds AS b
   WHERE
@@ -75,10 +75,17 @@ WITH nsm_rows_vocab_orders AS (
   SELECT
     period,
     CASE
-      WHEN addWeeks(toMonday(addDays(addMonths(toStartOfYear(addDays(period, 3)), -12), 3)), 53) = toMonday(addDays(toStartOfYear(addDays(period, 3)), 3))
-      THEN addWeeks(period, -53)
-      WHEN addWeeks(period, -52) < toMonday(addDays(toStartOfYear(addDays(period, 3)), 3))
-      THEN addWeeks(period, -52)
+      WHEN addWeeks(
+        toDate32(
+          toMonday(
+            addDays(toDate32(addMonths(toDate32(toStartOfYear(addDays(toDate32(period), 3))), -12)), 3)
+          )
+        ),
+        53
+      ) = toMonday(addDays(toDate32(toStartOfYear(addDays(toDate32(period), 3))), 3))
+      THEN addWeeks(toDate32(period), -53)
+      WHEN addWeeks(toDate32(period), -52) < toMonday(addDays(toDate32(toStartOfYear(addDays(toDate32(period), 3))), 3))
+      THEN addWeeks(toDate32(period), -52)
     END AS prior1
   FROM nsm_periods
 ), nsm_first AS (

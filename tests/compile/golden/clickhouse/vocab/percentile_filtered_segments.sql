@@ -48,18 +48,18 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addWeeks(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addWeeks(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_percentile1 AS (
   SELECT
-    r.period,
-    r.g_status,
+    r.period AS period,
+    r.g_status AS g_status,
     maxOrNull(
       CASE
         WHEN r.nsm_r * 100 <= 99 * r.nsm_m AND 99 * r.nsm_m < (
@@ -111,8 +111,8 @@ WITH nsm_rows_vocab_orders AS (
   FROM nsm_rows_vocab_orders
 ), nsm_spine AS (
   SELECT
-    pr.period,
-    sv.g_status
+    pr.period AS period,
+    sv.g_status AS g_status
   FROM nsm_periods AS pr
   CROSS JOIN nsm_segments AS sv
 )

@@ -45,17 +45,17 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   WHERE
-    addMonths(b.period_from, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
 ), nsm_percentile1 AS (
   SELECT
-    r.period,
+    r.period AS period,
     maxOrNull(
       CASE
         WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (

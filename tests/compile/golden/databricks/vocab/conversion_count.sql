@@ -34,7 +34,7 @@ WITH nsm_rows_vocab_customers AS (
   JOIN nsm_rows_vocab_orders AS c
     ON c.c_customer_id = b.c_customer_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < b.nsm_ts + INTERVAL '14' DAY
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= b.nsm_ts + INTERVAL '14' DAY
   GROUP BY
     b.period
 )

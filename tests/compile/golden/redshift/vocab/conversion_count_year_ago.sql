@@ -68,7 +68,7 @@ WITH nsm_rows_vocab_customers AS (
   JOIN nsm_rows_vocab_orders AS c
     ON c.c_customer_id = b.c_customer_id
   WHERE
-    c.nsm_ts >= b.nsm_ts AND c.nsm_ts < DATEADD(DAY, 14, b.nsm_ts)
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= DATEADD(DAY, 14, b.nsm_ts)
   GROUP BY
     b.period
 ), nsm_year_ago AS (
