@@ -102,10 +102,13 @@ def test_misused_offsets_are_located(case: str, write_project: WriteProject) -> 
 
 def test_a_year_earlier_per_day_is_c041_in_compile(write_project: WriteProject) -> None:
     text = derived("        - {name: prior, metric: call_count, offset: 1 year}\n")
-    root = write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text + "    grain: day\n"})
-    project = load_project(root)
+    root = write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text + "    grain: week\n"})
+    weekly = load_project(root)
     for grain in (Grain.WEEK, Grain.MONTH, Grain.QUARTER):
-        compile_metric(project, "growth", "duckdb", QueryOptions(grain=grain))
+        compile_metric(weekly, "growth", "duckdb", QueryOptions(grain=grain))
+    # declared per day, the definition itself is refused (validate speaks for compile)
+    (root / "metrics" / "m.yaml").write_text(text + "    grain: day\n")
+    project = load_project(root)
     with pytest.raises(CompileError) as info:
         compile_metric(project, "growth", "duckdb")
     (diagnostic,) = info.value.diagnostics
