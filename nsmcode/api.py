@@ -483,7 +483,7 @@ class Project:
                 raise InputError(
                     [
                         Diagnostic(
-                            "R011",
+                            "R014",
                             f"{day} is outside the dates nsmcode computes with",
                             Span(flag),
                             "give a date between 1900-01-01 and 9998-12-31",
@@ -494,7 +494,7 @@ class Project:
             raise InputError(
                 [
                     Diagnostic(
-                        "R011",
+                        "R014",
                         f"since ({since}) is after until ({until})",
                         Span("--since"),
                         "swap them",
@@ -532,7 +532,7 @@ class Project:
         execute.check_metrics(project, names)
         _check_by(by)
         if limit is not None and limit < 0:
-            negative = Diagnostic("R011", f"limit {limit} is negative", Span("--limit"), "give 0+")
+            negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
             raise InputError([negative])
         options = self._options(segments, where, since, until, where_span)
         batches = execute.plan(project, names, engine.dialect, options, by=_by(by))
@@ -596,7 +596,7 @@ def _check_by(by: str | None) -> None:
         raise InputError(
             [
                 Diagnostic(
-                    "R011",
+                    "R014",
                     f"unknown grain {by!r}",
                     Span("--by"),
                     f"give one of: {', '.join((*GRAINS, TOTAL))}",
@@ -617,7 +617,7 @@ def _day(value: DateLike | None, what: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(
-            [Diagnostic("R011", f"{what}: {value!r} is not a date", None, "write YYYY-MM-DD")]
+            [Diagnostic("R014", f"{what}: {value!r} is not a date", None, "write YYYY-MM-DD")]
         ) from None
 
 

@@ -80,5 +80,5 @@ def test_schema_write_and_init_write_the_schemas(tmp_path: Path) -> None:
         assert (root / rel).read_text() == schema_text(kind)
     # outside a project: a located error, nothing written
     result = runner.invoke(main, ["schema", "--write", "--project", str(tmp_path / "none")])
-    assert result.exit_code == 2 and "E009 no nsmcode.yaml" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
     assert not (tmp_path / "none").exists()

@@ -61,6 +61,15 @@ HINTS: dict[str, str] = {
     "C036": "declare a many-to-one join from the source towards one that has the entity",
     "C037": "keep one join path to the entity, or name the source whose key to use",
     "C038": "give the metric a `grain:` (or query it `--by` a grain)",
+    "C041": "report it per week, month or quarter, or offset by periods",
+    "C042": "report the value per period, or accumulate a count or sum",
+    "C060": "name a funnel from the definitions (`nsmcode list funnels`)",
+    "C061": "make the stage a metric that counts a source's rows",
+    "C062": "declare a many-to-one join from the anchor's source towards the stage's entity",
+    "C063": "drop `within`/`after` from an `any_time` stage",
+    "C064": "measure the stages of an independent funnel from the anchor (`window_from: anchor`)",
+    "C065": "segment the funnel by a dimension of the anchor's source",
+    "C066": "ask `--cohorts` of a retention metric, with fewer periods",
     "C040": "rewrite the definition so that it means the same on every target, or drop the target "
     "from `targets:`",
 }

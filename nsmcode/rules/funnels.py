@@ -46,7 +46,8 @@ class FunnelImplausibleOrder(Rule):
     ## Why is this bad?
     > Track from docs visit → signup → first API call → production usage → expansion
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt)
+    > — [Funnels follow the journey](../principles.md#funnels-follow-the-journey),
+    > quoting *North Star Metric for Developer Tools*
 
     A funnel is read from top to bottom as the order of the journey. A stage out of that order
     shows a drop-off that no user experienced, and people fix the wrong step.
@@ -137,7 +138,8 @@ class FunnelCountsTestTraffic(Rule):
     ## Why is this bad?
     > Counting test/sandbox API calls as real usage
     >
-    > — seed "North Star Metric for Developer Tools" (001_8b5c93b7431c80a8.txt), common pitfalls
+    > — [Production usage only](../principles.md#production-usage-only),
+    > quoting *North Star Metric for Developer Tools*
 
     A funnel whose stages count test accounts or sandbox scripts shows conversion that no
     customer went through, on the very path the north star depends on. A stage that counts the

@@ -190,7 +190,7 @@ def run_batches(
         raise InputError(
             [
                 Diagnostic(
-                    "R012",
+                    "R015",
                     f"{_subject(mixed)} without a grain cannot share a table with metrics "
                     "reported per period",
                     _metric_span(project, mixed[0]),

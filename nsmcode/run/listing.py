@@ -110,6 +110,8 @@ def values(
                         "R007",
                         f"reading dimension {dimension!r} failed: {exc.message}",
                         project.span("source", owner),
+                        "check that the source's table and the dimension's column exist on this "
+                        "connection",
                     )
                 ]
             ) from None
@@ -128,7 +130,7 @@ def _owner(project: Project, dimension: str, metric: str | None) -> str:
         raise InputError(
             [
                 Diagnostic(
-                    "R011",
+                    "R014",
                     f"{dimension!r} is not a dimension metric {metric!r} reaches",
                     Span("DIMENSION"),
                     f"its dimensions: {known} (`nsmcode list dimensions --metric {metric}`)",
@@ -142,5 +144,5 @@ def _owner(project: Project, dimension: str, metric: str | None) -> str:
     close = difflib.get_close_matches(dimension, names, n=3)
     hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names) or 'none'}"
     raise InputError(
-        [Diagnostic("R011", f"unknown dimension {dimension!r}", Span("DIMENSION"), hint)]
+        [Diagnostic("R014", f"unknown dimension {dimension!r}", Span("DIMENSION"), hint)]
     )

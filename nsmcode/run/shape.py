@@ -87,7 +87,7 @@ def check_order(columns: Sequence[str], keys: Sequence[str], span: Span | None =
     """Every key names a column (`-name`: descending); R011 at `--order` otherwise."""
     problems = [
         Diagnostic(
-            "R011",
+            "R014",
             f"cannot order by {key!r}: not a column of the result",
             span or Span("--order"),
             f"order by one of: {', '.join(columns)} (prefix - for descending)",

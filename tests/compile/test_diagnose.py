@@ -451,7 +451,7 @@ def test_machine_reports_locate_compile_errors(
         found = re.search(pattern, result.output)
         assert found and (int(found[1]), int(found[2])) == (line, col), result.output
     elif fmt == "json":
-        (finding,) = [f for f in json.loads(result.output)["findings"] if f["code"] == "C011"]
+        (finding,) = [f for f in json.loads(result.output)["diagnostics"] if f["code"] == "C011"]
         assert (finding["line"], finding["col"]) == (line, col)
         assert finding["hint"]
     else:

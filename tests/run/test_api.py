@@ -166,9 +166,9 @@ def test_order_limit_and_pivot(tiny: Tiny) -> None:
             assert (value or 0) == want.get((row[0], plan), 0)
     with pytest.raises(nsmcode.ProjectError) as caught:
         project.query("calls", order=["-nope"])
-    assert caught.value.diagnostics[0].code == "R011"
+    assert caught.value.diagnostics[0].code == "R014"
     assert str(caught.value.diagnostics[0].span) == "--order:1:1"
-    with pytest.raises(nsmcode.ProjectError, match="R011"):
+    with pytest.raises(nsmcode.ProjectError, match="R014"):
         project.query("calls", by="fortnight")
 
 
@@ -216,7 +216,7 @@ def test_values_and_dimensions(tiny: Tiny) -> None:
         "plan": ["accounts"],
     }
     assert project.dimensions("signups") == {"plan": ["accounts"]}
-    with pytest.raises(nsmcode.ProjectError, match="R011"):
+    with pytest.raises(nsmcode.ProjectError, match="R014"):
         project.values("endpoint", metric="signups")
     with pytest.raises(nsmcode.ProjectError, match="did you mean plan"):
         project.values("plans")

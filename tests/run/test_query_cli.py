@@ -86,11 +86,11 @@ def test_explain_prints_sql_and_runs_nothing(tiny: Tiny) -> None:
         (("--where", "status_code = 500"), "--where:1:1: C011 where: 'status_code' is not a"),
         (("--where", "plan = 'x'; DROP TABLE accounts"), "--where:1:1: C012"),
         (("--where", "1 = (SELECT 1)"), "--where:1:1: C012"),
-        (("--order", "nope"), "--order:1:1: R011 cannot order by 'nope'"),
+        (("--order", "nope"), "--order:1:1: R014 cannot order by 'nope'"),
         (("--limit", "-1"), "Invalid value for '--limit'"),
         (("--by", "fortnight"), "Invalid value for '--by'"),
         (("--segment", "nope"), "C030"),
-        (("--since", "9999-12-31"), "--since:1:1: R011 9999-12-31 is outside the dates"),
+        (("--since", "9999-12-31"), "--since:1:1: R014 9999-12-31 is outside the dates"),
     ],
 )
 def test_bad_input_is_located(tiny: Tiny, args: tuple[str, ...], located: str) -> None:
@@ -131,7 +131,7 @@ def test_values(tiny: Tiny) -> None:
     endpoints = sorted({c[3] for c in ROWS["api_calls"]})
     assert run(tiny, "values", "endpoint", "--metric", "calls").splitlines() == endpoints
     out = run(tiny, "values", "plann", code=2)
-    assert "DIMENSION:1:1: R011 unknown dimension 'plann'" in out and "did you mean plan?" in out
+    assert "DIMENSION:1:1: R014 unknown dimension 'plann'" in out and "did you mean plan?" in out
     out = run(tiny, "values", "endpoint", "--metric", "signups", code=2)
-    assert "R011 'endpoint' is not a dimension metric 'signups' reaches" in out
+    assert "R014 'endpoint' is not a dimension metric 'signups' reaches" in out
     assert "Invalid value for '--limit'" in run(tiny, "values", "plan", "--limit", "x", code=2)
