@@ -28,6 +28,7 @@ EXAMPLE_TABLES = (
     "deployments",
     "subscription_events",
     "invoices",
+    "subscription_snapshots",
 )
 
 
