@@ -438,9 +438,10 @@ class Project:
         *,
         as_of: DateLike | None = None,
         connection: str | None = None,
+        progress: Progress | None = None,
     ) -> Status:
         """Status of every key result (of the named OKRs), as `okr status` reports it."""
-        return self._status("okr", names, as_of, connection)
+        return self._status("okr", names, as_of, connection, progress)
 
     def kpi_status(
         self,
@@ -448,9 +449,10 @@ class Project:
         *,
         as_of: DateLike | None = None,
         connection: str | None = None,
+        progress: Progress | None = None,
     ) -> Status:
         """Status of every KPI (of the named teams), as `kpi status` reports it."""
-        return self._status("kpi", teams, as_of, connection)
+        return self._status("kpi", teams, as_of, connection, progress)
 
     def connection_dialect(self, connection: str | None = None) -> str:
         """The SQL dialect a connection profile runs (default: the project's connection)."""
@@ -560,7 +562,12 @@ class Project:
         return Result(shape.limit(table, limit), statements)
 
     def _status(
-        self, kind: str, names: Sequence[str], as_of: DateLike | None, connection: str | None
+        self,
+        kind: str,
+        names: Sequence[str],
+        as_of: DateLike | None,
+        connection: str | None,
+        progress: Progress | None = None,
     ) -> Status:
         from nsmcode.run import goals, status
 
@@ -573,7 +580,9 @@ class Project:
                 chosen = goals.team_groups(project, names, [])
                 wanted = status.kpis([project.teams[g.name] for g in chosen])
             with self._engine(connection) as engine:
-                day, items = goals.evaluate(project, engine, wanted, _day(as_of, "as_of"))
+                day, items = goals.evaluate(
+                    project, engine, wanted, _day(as_of, "as_of"), progress
+                )
         return Status(day, items)
 
 

@@ -248,12 +248,12 @@ def _status(
     fmt: str,
     connection: str | None,
 ) -> None:
+    from nsmcode import api
     from nsmcode.console import current
-    from nsmcode.project import load_project
-    from nsmcode.run import goals, report, status
-    from nsmcode.run.connections import open_engine
+    from nsmcode.run import goals, report
 
-    project = load_project(project_dir)
+    loaded = api.load(project_dir)
+    project = loaded.definitions
     if not (project.okrs if kind == "okr" else project.teams):
         section, what = ("okrs", "OKRs") if kind == "okr" else ("teams", "teams with KPIs")
         current().info(
@@ -261,16 +261,11 @@ def _status(
             "(see docs/spec.md); nothing to report."
         )
         return
-    if kind == "okr":
-        chosen = goals.okr_groups(project, names, [])
-        wanted = status.key_results([project.okrs[g.name] for g in chosen])
-    else:
-        chosen = goals.team_groups(project, names, [])
-        wanted = status.kpis([project.teams[g.name] for g in chosen])
-    with open_engine(project, connection) as engine:
-        day, items = goals.evaluate(
-            project, engine, wanted, _date(as_of), _progress("computing status")
-        )
+    evaluate = loaded.okr_status if kind == "okr" else loaded.kpi_status
+    found = evaluate(
+        names, as_of=_date(as_of), connection=connection, progress=_progress("computing status")
+    )
+    day, items = found.as_of, found.goals
     grouped = (goals.okr_groups if kind == "okr" else goals.team_groups)(project, names, items)
     current().result(report.RENDERERS[fmt](kind, grouped, day))
 
