@@ -53,7 +53,7 @@ def _metric(name: str) -> str:
 
 
 @pytest.fixture
-def shared_root() -> Iterator[Path]:
+def locked_root() -> Iterator[Path]:
     """A project folder another user can reach (pytest's tmp_path is private to root)."""
     base = Path(tempfile.mkdtemp(prefix="nsmcode-perm-"))
     base.chmod(0o755)
@@ -121,9 +121,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_the_unprivileged_user_really_cannot_read_the_folder(shared_root: Path) -> None:
+def test_the_unprivileged_user_really_cannot_read_the_folder(locked_root: Path) -> None:
     """The permission tests below are not vacuous: the child cannot list the folder."""
-    folder = shared_root / "definitions" / "kpis"
+    folder = locked_root / "definitions" / "kpis"
     folder.chmod(0)
 
     def listing() -> str:
@@ -136,45 +136,45 @@ def test_the_unprivileged_user_really_cannot_read_the_folder(shared_root: Path) 
     assert as_unprivileged(listing) == "denied"
 
 
-def test_an_unreadable_folder_is_an_error_not_a_silent_skip(shared_root: Path) -> None:
-    (shared_root / "definitions" / "kpis").chmod(0)
-    result = as_unprivileged(_cli(shared_root, "validate"))
+def test_an_unreadable_folder_is_an_error_not_a_silent_skip(locked_root: Path) -> None:
+    (locked_root / "definitions" / "kpis").chmod(0)
+    result = as_unprivileged(_cli(locked_root, "validate"))
     assert result["code"] == 2, result["output"]
     assert "definitions/kpis:1:1: E009 cannot read folder definitions/kpis: permission denied" in (
         result["output"]
     )
 
 
-def test_an_unreadable_file_is_an_error(shared_root: Path) -> None:
-    (shared_root / "definitions" / "base.yaml").chmod(0)
-    result = as_unprivileged(_cli(shared_root, "validate"))
+def test_an_unreadable_file_is_an_error(locked_root: Path) -> None:
+    (locked_root / "definitions" / "base.yaml").chmod(0)
+    result = as_unprivileged(_cli(locked_root, "validate"))
     assert result["code"] == 2, result["output"]
     assert "definitions/base.yaml:1:1: E009 cannot read file: Permission denied" in result["output"]
 
 
-def test_compile_writes_and_removes_nothing_when_a_folder_is_unreadable(shared_root: Path) -> None:
-    out = shared_root / "compiled"
-    first = _cli(shared_root, "compile", "--out", "compiled")()
+def test_compile_writes_and_removes_nothing_when_a_folder_is_unreadable(locked_root: Path) -> None:
+    out = locked_root / "compiled"
+    first = _cli(locked_root, "compile", "--out", "compiled")()
     assert first["code"] == 0, first["output"]
     assert (out / "sql" / "duckdb" / "kpi_count.sql").is_file()
     for path in [out, *out.rglob("*")]:  # nobody could remove them: only the loader stops it
         path.chmod(0o777 if path.is_dir() else 0o666)
     before = _tree(out)
-    (shared_root / "definitions" / "kpis").chmod(0)
-    result = as_unprivileged(_cli(shared_root, "compile", "--out", "compiled"))
+    (locked_root / "definitions" / "kpis").chmod(0)
+    result = as_unprivileged(_cli(locked_root, "compile", "--out", "compiled"))
     assert result["code"] == 2, result["output"]
     assert "E009 cannot read folder definitions/kpis" in result["output"]
     assert _tree(out) == before
 
 
 def test_a_paths_entry_that_cannot_be_read_is_located_in_the_project_file(
-    shared_root: Path,
+    locked_root: Path,
 ) -> None:
-    (shared_root / "nsmcode.yaml").write_text(
+    (locked_root / "nsmcode.yaml").write_text(
         "version: 1\nname: perm\npaths: [definitions/kpis]\n"
     )
-    (shared_root / "definitions" / "kpis").chmod(0)
-    result = as_unprivileged(_cli(shared_root, "validate"))
+    (locked_root / "definitions" / "kpis").chmod(0)
+    result = as_unprivileged(_cli(locked_root, "validate"))
     assert result["code"] == 2
     assert "nsmcode.yaml:3:9: E009 cannot read folder definitions/kpis" in result["output"]
 
@@ -266,13 +266,13 @@ def test_a_symlinked_folder_outside_the_project_is_refused(
     root = _root(tmp_path)
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "m.yaml").write_text(_metric("stolen"))
-    (root / "definitions" / "shared").symlink_to(tmp_path / "elsewhere")
+    (root / "definitions" / "outside").symlink_to(tmp_path / "elsewhere")
     monkeypatch.chdir(root)
     with pytest.raises(InputError) as caught:
         load_project(root)
-    assert [str(d.span) for d in caught.value.diagnostics] == ["definitions/shared:1:1"]
+    assert [str(d.span) for d in caught.value.diagnostics] == ["definitions/outside:1:1"]
     # a paths entry that is itself such a link is located in nsmcode.yaml
-    (root / "definitions" / "shared").unlink()
+    (root / "definitions" / "outside").unlink()
     (root / "linked").symlink_to(tmp_path / "elsewhere")
     (root / "nsmcode.yaml").write_text("version: 1\nname: t\npaths: [definitions, linked]\n")
     with pytest.raises(InputError) as caught:
