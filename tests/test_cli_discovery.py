@@ -100,3 +100,16 @@ def test_read_only_commands_do_not_claim_nothing_was_written(
     assert validate.exit_code == 2 and "nothing was written" not in validate.output
     compiled = runner.invoke(main, ["compile", "--project", str(root)])
     assert compiled.exit_code == 2 and "nothing was written" in compiled.output
+
+
+@pytest.mark.parametrize(
+    ("option", "wrong", "meant"),
+    [("--segment", "plann", "'plan'"), ("--connection", "locl", "'local'")],
+)
+def test_misspelled_names_on_the_command_line_get_a_suggestion(
+    runner: CliRunner, option: str, wrong: str, meant: str
+) -> None:
+    args = ["query", "weekly_active_integration_points", "--project", str(EXAMPLE)]
+    result = runner.invoke(main, [*args, option, wrong])
+    assert result.exit_code == 2
+    assert f"did you mean {meant}?" in result.output

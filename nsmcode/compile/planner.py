@@ -147,7 +147,7 @@ class Planner:
                         f"segment {segment!r} is not a dimension of source {rows.source!r} or "
                         f"the sources it joins (needed by {', '.join(names)})",
                         span,
-                        "segment by a dimension every source of the metric reaches",
+                        _segment_hint(self.project, rows.source, segment),
                     )
 
     # -- values ---------------------------------------------------------------------------------
@@ -425,3 +425,17 @@ class Planner:
             return f"column {column!r} is not declared in source {where}"
 
         return check_condition(text, dialect=self.dialect, lookup=lookup, span=span, what=what)
+
+
+def _segment_hint(project: Project, source: str, segment: str) -> str:
+    """Did you mean one of the dimensions the source reaches? Else what they are."""
+    import difflib
+
+    reached = sorted(
+        {d for s in project.reachable_sources(source) for d in project.sources[s].dimensions}
+    )
+    close = difflib.get_close_matches(segment, reached, n=1)
+    if close:
+        return f"did you mean {close[0]!r}? (segment by a dimension every source reaches)"
+    listed = ", ".join(reached) or "none"
+    return f"segment by a dimension every source of the metric reaches: {listed}"

@@ -48,14 +48,18 @@ def profile(project: Project, name: str | None) -> tuple[str, models.Connection]
     if chosen is None:
         return EMBEDDED, models.Connection(type="duckdb")
     if chosen not in project.config.connections:
+        import difflib
+
         known = ", ".join(sorted(project.config.connections)) or "none defined"
+        close = difflib.get_close_matches(chosen, list(project.config.connections), n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
         raise InputError(
             [
                 Diagnostic(
                     "R009",
                     f"connection {chosen!r} is not defined under `connections`",
                     project.config_span("connections") if name else project.config_span(),
-                    f"known connections: {known}",
+                    f"{guess}known connections: {known}",
                 )
             ]
         )
