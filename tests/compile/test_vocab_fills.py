@@ -44,13 +44,19 @@ def _id(case: tuple[Any, ...]) -> str:
     return "-".join([grain, *segments, *([f"{since}..{until}"] if since or until else [])])
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
-@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+# Spark runs two of the cases (seconds per query); the others run on the other three engines
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    [
+        pytest.param(engine, case, id=f"{_id(case)}-{engine}")
+        for case in CASES
+        for engine in ("duckdb", "sqlite", "postgres", "spark")
+        if engine != "spark" or case[0] not in ("day", "quarter")
+    ],
+)
 def test_fills_match_python(
     engine: str, case: tuple[Any, ...], vocab: Project, request: pytest.FixtureRequest
 ) -> None:
-    if engine == "spark" and case[0] in ("day", "quarter"):
-        pytest.skip("Spark runs two of the cases (seconds per query)")
     run: Runner = request.getfixturevalue(f"vocab_{engine}")
     grain, segments, since, until = case
     names = list(FILLS)

@@ -74,7 +74,7 @@ WITH nsm_f_anchor AS (
     fi.nsm_t0
 ), nsm_f_hit1 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_cohort AS p
   JOIN nsm_f_events1 AS r
@@ -85,17 +85,17 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s1 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.nsm_link1,
-    p.nsm_t0,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
     h.nsm_t AS nsm_t1
   FROM nsm_f_cohort AS p
   LEFT JOIN nsm_f_hit1 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_hit2 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_s1 AS p
   JOIN nsm_f_events2 AS r
@@ -110,18 +110,18 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s2 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.nsm_link1,
-    p.nsm_t0,
-    p.nsm_t1,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
+    p.nsm_t1 AS nsm_t1,
     h.nsm_t AS nsm_t2
   FROM nsm_f_s1 AS p
   LEFT JOIN nsm_f_hit2 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_hit3 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_s2 AS p
   JOIN nsm_f_events3 AS r
@@ -136,24 +136,24 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s3 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.nsm_link1,
-    p.nsm_t0,
-    p.nsm_t1,
-    p.nsm_t2,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
+    p.nsm_t1 AS nsm_t1,
+    p.nsm_t2 AS nsm_t2,
     h.nsm_t AS nsm_t3
   FROM nsm_f_s2 AS p
   LEFT JOIN nsm_f_hit3 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_entities AS (
   SELECT
-    e.period,
-    e.nsm_t1,
+    e.period AS period,
+    e.nsm_t1 AS nsm_t1,
     dateDiff('second', e.nsm_t0, e.nsm_t1) AS nsm_d1,
-    e.nsm_t2,
+    e.nsm_t2 AS nsm_t2,
     dateDiff('second', e.nsm_t1, e.nsm_t2) AS nsm_d2,
-    e.nsm_t3,
+    e.nsm_t3 AS nsm_t3,
     dateDiff('second', e.nsm_t2, e.nsm_t3) AS nsm_d3
   FROM nsm_f_s3 AS e
 ), nsm_f_counts AS (
@@ -228,7 +228,7 @@ WITH nsm_f_anchor AS (
     period
 ), nsm_f_out AS (
   SELECT
-    c.period,
+    c.period AS period,
     0 AS step,
     'Signups' AS stage,
     c.nsm_n0 AS entities,
@@ -238,7 +238,7 @@ WITH nsm_f_anchor AS (
   FROM nsm_f_counts AS c
   UNION ALL
   SELECT
-    c.period,
+    c.period AS period,
     1 AS step,
     'Prods' AS stage,
     c.nsm_n1 AS entities,
@@ -250,7 +250,7 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period
   UNION ALL
   SELECT
-    c.period,
+    c.period AS period,
     2 AS step,
     'Calls' AS stage,
     c.nsm_n2 AS entities,
@@ -262,7 +262,7 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period
   UNION ALL
   SELECT
-    c.period,
+    c.period AS period,
     3 AS step,
     'Upgrades' AS stage,
     c.nsm_n3 AS entities,
@@ -274,13 +274,13 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period
 )
 SELECT
-  o.period,
-  o.step,
-  o.stage,
-  o.entities,
-  o.step_conversion,
-  o.overall_conversion,
-  o.median_seconds
+  o.period AS period,
+  o.step AS step,
+  o.stage AS stage,
+  o.entities AS entities,
+  o.step_conversion AS step_conversion,
+  o.overall_conversion AS overall_conversion,
+  o.median_seconds AS median_seconds
 FROM nsm_f_out AS o
 ORDER BY
   o.period,

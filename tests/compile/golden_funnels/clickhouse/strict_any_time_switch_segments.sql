@@ -89,7 +89,7 @@ WITH nsm_f_anchor AS (
     fi.nsm_t0
 ), nsm_f_hit1 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_cohort AS p
   JOIN nsm_f_events1 AS r
@@ -98,11 +98,11 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s1 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.g_tier,
-    p.nsm_link1,
-    p.nsm_t0,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.g_tier AS g_tier,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
     h.nsm_t AS nsm_t1,
     CASE WHEN NOT (
       h.nsm_t IS NULL
@@ -112,7 +112,7 @@ WITH nsm_f_anchor AS (
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_hit2 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_s1 AS p
   JOIN nsm_f_events2 AS r
@@ -128,20 +128,20 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s2 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.g_tier,
-    p.nsm_link1,
-    p.nsm_t0,
-    p.nsm_t1,
-    p.nsm_c1,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.g_tier AS g_tier,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
+    p.nsm_t1 AS nsm_t1,
+    p.nsm_c1 AS nsm_c1,
     h.nsm_t AS nsm_t2
   FROM nsm_f_s1 AS p
   LEFT JOIN nsm_f_hit2 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_hit3 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_s2 AS p
   JOIN nsm_f_events3 AS r
@@ -156,21 +156,21 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s3 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.g_tier,
-    p.nsm_link1,
-    p.nsm_t0,
-    p.nsm_t1,
-    p.nsm_c1,
-    p.nsm_t2,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.g_tier AS g_tier,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
+    p.nsm_t1 AS nsm_t1,
+    p.nsm_c1 AS nsm_c1,
+    p.nsm_t2 AS nsm_t2,
     h.nsm_t AS nsm_t3
   FROM nsm_f_s2 AS p
   LEFT JOIN nsm_f_hit3 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_hit4 AS (
   SELECT
-    p.nsm_entity,
+    p.nsm_entity AS nsm_entity,
     minOrNull(r.nsm_ts) AS nsm_t
   FROM nsm_f_s3 AS p
   JOIN nsm_f_events4 AS r
@@ -186,29 +186,29 @@ WITH nsm_f_anchor AS (
     p.nsm_entity
 ), nsm_f_s4 AS (
   SELECT
-    p.nsm_entity,
-    p.period,
-    p.g_tier,
-    p.nsm_link1,
-    p.nsm_t0,
-    p.nsm_t1,
-    p.nsm_c1,
-    p.nsm_t2,
-    p.nsm_t3,
+    p.nsm_entity AS nsm_entity,
+    p.period AS period,
+    p.g_tier AS g_tier,
+    p.nsm_link1 AS nsm_link1,
+    p.nsm_t0 AS nsm_t0,
+    p.nsm_t1 AS nsm_t1,
+    p.nsm_c1 AS nsm_c1,
+    p.nsm_t2 AS nsm_t2,
+    p.nsm_t3 AS nsm_t3,
     h.nsm_t AS nsm_t4
   FROM nsm_f_s3 AS p
   LEFT JOIN nsm_f_hit4 AS h
     ON h.nsm_entity = p.nsm_entity
 ), nsm_f_entities AS (
   SELECT
-    e.period,
-    e.g_tier,
-    e.nsm_t1,
-    e.nsm_t2,
+    e.period AS period,
+    e.g_tier AS g_tier,
+    e.nsm_t1 AS nsm_t1,
+    e.nsm_t2 AS nsm_t2,
     dateDiff('second', e.nsm_c1, e.nsm_t2) AS nsm_d2,
-    e.nsm_t3,
+    e.nsm_t3 AS nsm_t3,
     dateDiff('second', e.nsm_t2, e.nsm_t3) AS nsm_d3,
-    e.nsm_t4,
+    e.nsm_t4 AS nsm_t4,
     dateDiff('second', e.nsm_t3, e.nsm_t4) AS nsm_d4
   FROM nsm_f_s4 AS e
 ), nsm_f_counts AS (
@@ -295,8 +295,8 @@ WITH nsm_f_anchor AS (
     g_tier
 ), nsm_f_out AS (
   SELECT
-    c.period,
-    c.g_tier,
+    c.period AS period,
+    c.g_tier AS g_tier,
     0 AS step,
     'Signups' AS stage,
     c.nsm_n0 AS entities,
@@ -306,8 +306,8 @@ WITH nsm_f_anchor AS (
   FROM nsm_f_counts AS c
   UNION ALL
   SELECT
-    c.period,
-    c.g_tier,
+    c.period AS period,
+    c.g_tier AS g_tier,
     1 AS step,
     'Docs' AS stage,
     c.nsm_n1 AS entities,
@@ -317,8 +317,8 @@ WITH nsm_f_anchor AS (
   FROM nsm_f_counts AS c
   UNION ALL
   SELECT
-    c.period,
-    c.g_tier,
+    c.period AS period,
+    c.g_tier AS g_tier,
     2 AS step,
     'Calls' AS stage,
     c.nsm_n2 AS entities,
@@ -330,8 +330,8 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period AND m.g_tier IS NOT DISTINCT FROM c.g_tier
   UNION ALL
   SELECT
-    c.period,
-    c.g_tier,
+    c.period AS period,
+    c.g_tier AS g_tier,
     3 AS step,
     'Prods' AS stage,
     c.nsm_n3 AS entities,
@@ -343,8 +343,8 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period AND m.g_tier IS NOT DISTINCT FROM c.g_tier
   UNION ALL
   SELECT
-    c.period,
-    c.g_tier,
+    c.period AS period,
+    c.g_tier AS g_tier,
     4 AS step,
     'Upgrades' AS stage,
     c.nsm_n4 AS entities,
@@ -356,14 +356,14 @@ WITH nsm_f_anchor AS (
     ON m.period = c.period AND m.g_tier IS NOT DISTINCT FROM c.g_tier
 )
 SELECT
-  o.period,
+  o.period AS period,
   o.g_tier AS tier,
-  o.step,
-  o.stage,
-  o.entities,
-  o.step_conversion,
-  o.overall_conversion,
-  o.median_seconds
+  o.step AS step,
+  o.stage AS stage,
+  o.entities AS entities,
+  o.step_conversion AS step_conversion,
+  o.overall_conversion AS overall_conversion,
+  o.median_seconds AS median_seconds
 FROM nsm_f_out AS o
 ORDER BY
   o.period,

@@ -7,7 +7,7 @@ WITH nsm_f_anchor AS (
   LEFT JOIN f_accounts AS f_accounts
     ON f_users.account_id = f_accounts.account_id
   WHERE
-    NOT COALESCE(f_accounts.is_test, 0)
+    NOT COALESCE(f_accounts.is_test, 0) <> 0
     AND NOT f_users.user_id IS NULL
     AND NOT f_users.signed_up_at IS NULL
 ), nsm_f_events1 AS (
