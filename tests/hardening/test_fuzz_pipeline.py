@@ -156,9 +156,9 @@ def test_the_judge_wants_a_real_location(output: str, problem: str | None, tmp_p
 @pytest.mark.parametrize(
     ("fmt", "stdout", "ok"),
     [
-        ("json", '{"findings": [{"file": "a.yaml", "line": 2, "col": 3}]}', True),
-        ("json", '{"findings": [{"file": "a.yaml", "line": null, "col": 3}]}', False),
-        ("json", '{"findings": []}', False),
+        ("json", '{"diagnostics": [{"file": "a.yaml", "line": 2, "col": 3}]}', True),
+        ("json", '{"diagnostics": [{"file": "a.yaml", "line": null, "col": 3}]}', False),
+        ("json", '{"diagnostics": []}', False),
         ("json", "not json", False),
         ("github", "::error file=a.yaml,line=2,col=1,title=E1::x", True),
         ("github", "::error title=E1::x", False),

@@ -92,7 +92,7 @@ def test_spark_connect_reads_the_server_catalog(tmp_path: Path, example_data: Pa
     _need_spark()
     url = _remote()
     with warnings.catch_warnings():  # the Connect client warns about pandas 3 on import
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")
         from pyspark.sql.connect.session import SparkSession
 
         admin = SparkSession.builder.remote(url).create()

@@ -114,10 +114,11 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
 
 
 def _connect(project: Project, name: str, url: str) -> Any:
-    # The Connect client checks its pandas version on import and warns about pandas 3, which
-    # nsmcode does not use: that warning is not the user's business.
+    # The Connect client checks its pandas version on import and warns about pandas 3 (and its
+    # dependencies warn about theirs), which nsmcode does not use: not the user's business. A
+    # warning made an error half-way through that import would leave its modules half-built.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore")
         try:
             from pyspark.sql.connect.session import SparkSession as ConnectSession
         except ImportError as exc:  # the Connect client's own dependencies (grpcio, ...)
