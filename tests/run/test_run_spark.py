@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import warnings
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,26 +87,41 @@ def _connect_project(tmp_path: Path, remote: str) -> Path:
     return root
 
 
+ADMIN = """
+import sys, warnings
+warnings.simplefilter("ignore")
+from pyspark.sql.connect.session import SparkSession
+admin = SparkSession.builder.remote(sys.argv[1]).create()
+try:
+    for path in sys.argv[2:]:
+        name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        admin.sql(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM parquet.`{path}`").collect()
+finally:
+    admin.stop()
+"""
+
+
+def _in_a_fresh_process(*args: str) -> str:
+    """Run in a process of its own: the Connect client is imported there from scratch, whatever
+    the test process imported before (pyspark's classic and Connect modules share names)."""
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout
+
+
 def test_spark_connect_reads_the_server_catalog(tmp_path: Path, example_data: Path) -> None:
     """The server's catalog holds the tables (views over the same files, made by the test as an
     administrator would); nsmcode reads them as they are."""
     _need_spark()
     url = _remote()
-    with warnings.catch_warnings():  # the Connect client warns about pandas 3 on import
-        warnings.simplefilter("ignore")
-        from pyspark.sql.connect.session import SparkSession
-
-        admin = SparkSession.builder.remote(url).create()
-    try:
-        for file in sorted(example_data.glob("*.parquet")):
-            admin.sql(
-                f"CREATE OR REPLACE VIEW {file.stem} AS SELECT * FROM parquet.`{file}`"
-            ).collect()
-    finally:
-        admin.stop()
+    files = [str(f) for f in sorted(example_data.glob("*.parquet"))]
+    _in_a_fresh_process("-c", ADMIN, url, *files)
     root = _connect_project(tmp_path, url)
     names = [n for n in INPUTS if n in load_project(root).metrics]
-    remote = _query(*names, "--project", str(root), "--connection", "spark_connect")
+    query = ["-m", "nsmcode", "query", *names, "--format", "csv"]
+    remote = _in_a_fresh_process(*query, "--project", str(root), "--connection", "spark_connect")
     assert remote == _query(*names, "--project", str(EXAMPLE), "--connection", "local")
 
 
