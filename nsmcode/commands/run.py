@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,26 +27,11 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 
 def _progress(label: str) -> Any:
-    """A progress bar on stderr, drawn from the first step (a step can be one long query), on a
-    terminal only: never in a pipe, a file or a CI log, and not with --quiet."""
-    from nsmcode.console import current, in_ci
+    """The console's progress bar over a job's steps: drawn on a terminal only, never in a pipe,
+    a file or a CI log, and not with --quiet (see `nsmcode.console.Progress`)."""
+    from nsmcode.console import current
 
-    console = current()
-    stream = sys.stderr
-    if console.quiet or in_ci() or not stream.isatty():
-        return None
-
-    def wrap(steps: Sequence[Any]) -> Iterable[Any]:
-        with click.progressbar(
-            steps, label=label, file=stream, show_pos=True, item_show_func=_step_name
-        ) as bar:
-            yield from bar
-
-    return wrap
-
-
-def _step_name(step: Any) -> str | None:
-    return None if step is None else str(step)[:60]
+    return current().steps(label)
 
 
 @click.command()
