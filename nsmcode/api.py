@@ -459,8 +459,8 @@ class Project:
         from nsmcode.run import connections
 
         with _errors():
-            _, profile = connections.profile(self._project, connection)
-        return _ENGINE_DIALECT.get(profile.type, self._project.config.dialect)
+            connections.profile(self._project, connection)  # an unknown name: a located R009
+        return self._project.config.connection_dialect(connection)
 
     # -- internals shared with the command line ---------------------------------------------------
 
@@ -591,8 +591,6 @@ class Project:
 
 GRAINS = ("day", "week", "month", "quarter")
 TOTAL = "total"
-_ENGINE_DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "sqlite": "sqlite"}
-"""The dialect a connection type runs (`dbapi`: the project's `dialect`), as connections.py."""
 
 
 def _by(by: str | None) -> str:

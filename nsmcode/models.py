@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, cast, get_args
 
 from pydantic import (
     BaseModel,
@@ -878,6 +878,23 @@ class ProjectFile(Spec):
     analysis: Analysis = Analysis()
     materialize: Materialize | None = None
     """Where `nsmcode materialize` writes; nothing is ever written without it."""
+
+    def connection_dialect(self, name: str | None) -> Dialect:
+        """The dialect a connection profile runs: its type, or `dialect` for DB-API drivers and
+        for the default embedded DuckDB (`name` None and no `connection:`)."""
+        chosen = name or self.connection
+        profile = self.connections.get(chosen) if chosen else None
+        if profile is None:
+            return "duckdb"
+        return self.dialect if profile.type == "dbapi" else cast(Dialect, profile.type)
+
+    @property
+    def checked_dialects(self) -> tuple[Dialect, ...]:
+        """Every dialect `compile` writes or `query` may run in: what `validate` checks, so that
+        its exit 0 speaks for both (the targets, `dialect`, and each connection's dialect)."""
+        run = {self.dialect, self.connection_dialect(None)}
+        run.update(self.connection_dialect(name) for name in self.connections)
+        return tuple(d for d in DIALECTS if d in run or d in self.targets)
 
     @field_validator("paths")
     @classmethod

@@ -61,7 +61,8 @@ def validate(
     show_info: bool,
 ) -> None:
     """Check the definitions: structure, references, the North Star rules, and everything
-    `compile` and `query` would refuse for every dialect in `targets` (exit 1 when they would)."""
+    `compile` and `query` would refuse for every dialect in `targets` or of a connection
+    (exit 1 when they would)."""
     from nsmcode.compile.diagnose import diagnose
     from nsmcode.console import current
     from nsmcode.project import load_project
@@ -87,7 +88,7 @@ def validate(
     from nsmcode.run import saved
 
     # saved queries compile for every target (their own diagnostics, see run/saved.py)
-    outcome.findings.extend(saved.diagnostics(project, project.config.targets))
+    outcome.findings.extend(saved.diagnostics(project, project.config.checked_dialects))
     console = current()
     if write_baseline_file is not None:
         count = write_baseline(write_baseline_file, outcome.findings)

@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 
 
 def diagnose(project: Project, targets: Sequence[str] | None = None) -> list[Diagnostic]:
-    """Every diagnostic compiling the project's metrics for `targets` (default: the project's
-    `targets`) would raise, each once, sorted."""
+    """Every diagnostic compiling the project's metrics for `targets` (default: every dialect
+    compile writes or query runs in, `checked_dialects`) would raise, each once, sorted."""
     from nsmcode.compile import _Compiler
     from nsmcode.compile.targets import TARGETS
 
     diagnosis = _Compiler.of(project).diagnosis
-    chosen = [TARGETS[t] for t in (targets or project.config.targets) if t in TARGETS]
+    chosen = [TARGETS[t] for t in (targets or project.config.checked_dialects) if t in TARGETS]
     found: dict[Diagnostic, None] = dict.fromkeys(file_name_problems(project))
     used: dict[tuple[str, frozenset[str]], Condition] = {}
     for name in project.metrics:

@@ -258,6 +258,34 @@ def test_a_target_that_cannot_keep_the_meaning_is_a_validate_error(
     assert compiled.exit_code == (2 if refused else 0), compiled.output
 
 
+@pytest.mark.parametrize(
+    ("config", "refused"),
+    [
+        ("dialect: sqlite\n", "sqlite"),
+        ("connections:\n  lite: {type: sqlite, database: local.db}\n", "sqlite"),
+        ("dialect: mysql\nconnections:\n  warehouse: {type: dbapi, module: pymysql}\n", "mysql"),
+    ],
+    ids=["dialect", "connection", "dbapi-dialect"],
+)
+def test_validate_checks_the_dialects_query_runs_in_not_only_the_targets(
+    runner: CliRunner, write_project: WriteProject, config: str, refused: str
+) -> None:
+    """`targets: [duckdb]` compiles for DuckDB only, but `query` on a connection renders for
+    that connection's dialect: validate checks it too, so its exit 0 speaks for query."""
+    metric = _metric(
+        "v1_calls", "source: api_calls\ncalculation: {type: count}\nfilter: endpoint LIKE '/v1/%'"
+    )
+    root = write_project(
+        {"metrics/defs.yaml": _added(metrics=metric)},
+        f"version: 1\nname: test\npaths: [metrics]\ntargets: [duckdb]\n{config}",
+    )
+    result = runner.invoke(main, ["validate", "--project", str(root)])
+    assert result.exit_code == 1, result.output
+    found = [line for line in result.output.splitlines() if " C040 " in line]
+    assert len(found) == 1 and f"for {refused}:" in found[0], result.output
+    assert _where(root, "endpoint LIKE") in found[0]
+
+
 # -- located at the part, in every YAML scalar style --------------------------------------------
 
 
