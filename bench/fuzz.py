@@ -1,6 +1,7 @@
 """Fuzz the CLI with broken versions of the example project: nothing may crash.
 
-Run: `.venv/bin/python bench/fuzz.py [--cases 10000] [--seed 1] [--jobs 2] [--show 5]`.
+Run: `.venv/bin/python bench/fuzz.py [--cases 10000] [--seed 1] [--jobs 2] [--show 5]`
+(`--first N` starts at case N, to run a long check in chunks).
 
 Each case applies one to three random mutations to `examples/metrics` (deleted keys, wrong types,
 renamed references, moved or duplicated definitions, swapped sections, SQL attack strings,
@@ -106,6 +107,9 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=5, help="reproducers to print")
     parser.add_argument("--only", type=int, default=None, help="run one case number")
     parser.add_argument(
+        "--first", type=int, default=0, help="first case number (run a long check in chunks)"
+    )
+    parser.add_argument(
         "--commands",
         default=",".join(kit.available_commands()),
         help="comma-separated subset of validate,compile,docs (default: every one available)",
@@ -125,7 +129,7 @@ def main() -> int:
     )
     opts = parser.parse_args()
     commands = tuple(c for c in opts.commands.split(",") if c)
-    numbers = [opts.only] if opts.only is not None else list(range(opts.cases))
+    numbers = [opts.only] if opts.only is not None else [opts.first + n for n in range(opts.cases)]
     started = time.perf_counter()
     crashes: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
     breaks: dict[str, list[tuple[int, str, list[str]]]] = collections.defaultdict(list)
