@@ -479,6 +479,55 @@ def test_files_of_a_removed_metric_or_dialect_are_deleted_even_without_the_cache
     ]
 
 
+SAVED = """\
+saved_queries:
+  - name: weekly_review
+    metrics: [integration_points, calls]
+    grain: week
+  - name: error_watch
+    metrics: [error_rate]
+"""
+
+
+def test_saved_query_files_are_owned_like_metric_files_even_without_the_cache(
+    write_project: WriteProject,
+) -> None:
+    """A renamed saved query's old files are removed, and a fresh clone of a committed output
+    folder (the cache is git-ignored) is recompiled, not refused as someone else's (C104)."""
+    import shutil
+
+    project = write_project(
+        {"metrics/sources.yml": SOURCES, "metrics/metrics.yml": METRICS, "metrics/saved.yml": SAVED}
+    )
+    out = project / "target"
+    compile_project(project, dialects=TWO)
+    listed = json.loads((out / "manifest.json").read_text())["saved_queries"]
+    assert listed["weekly_review"]["sql"]["postgres"] == {
+        "hash": _sha((out / "sql/postgres/saved/weekly_review.sql").read_text()),
+        "path": "sql/postgres/saved/weekly_review.sql",
+    }
+    saved = project / "metrics" / "saved.yml"
+    saved.write_text(saved.read_text().replace("name: error_watch", "name: error_trend"))
+    report = compile_project(project, dialects=TWO)
+    assert report.removed == [f"sql/{d}/saved/error_watch.sql" for d in TWO]
+    assert sorted(json.loads((out / "manifest.json").read_text())["saved_queries"]) == [
+        "error_trend",
+        "weekly_review",
+    ]
+    shutil.rmtree(out / ".nsmcode-cache")
+    saved.write_text(saved.read_text().replace("name: error_trend", "name: errors"))
+    report = compile_project(project, dialects=("duckdb",))
+    assert sorted(p for p in tree(out) if "/saved/" in p) == [
+        "sql/duckdb/saved/errors.sql",
+        "sql/duckdb/saved/weekly_review.sql",
+    ]
+    # removing the last saved query still rewrites the manifest (its key lists their names)
+    saved.write_text("saved_queries: []\n")
+    compile_project(project, dialects=("duckdb",))
+    assert "saved_queries" not in json.loads((out / "manifest.json").read_text())
+    assert not any("/saved/" in p for p in tree(out))
+
+
 def test_metric_names_differing_only_in_case_are_refused(write_project: WriteProject) -> None:
     twins = METRICS + "  - name: Calls\n    source: api_calls\n    calculation: {type: count}\n"
     root = write_project({"metrics/sources.yml": SOURCES, "metrics/metrics.yml": twins})
@@ -576,7 +625,7 @@ def test_a_parse_cache_copied_from_elsewhere_is_not_trusted(project: Path) -> No
 
 def test_the_fast_manifest_writer_prints_exactly_the_manifest_data(project: Path) -> None:
     from nsmcode.outputs import manifest
-    from nsmcode.outputs.plan import metric_facts, sql_path
+    from nsmcode.outputs.plan import metric_facts, saved_sql_path, sql_path
     from nsmcode.project import load_project
 
     facts = metric_facts(load_project(project))
@@ -584,11 +633,15 @@ def test_the_fast_manifest_writer_prints_exactly_the_manifest_data(project: Path
         hashes = {
             sql_path(d, n): hashlib.sha256(n.encode()).hexdigest() for n in facts for d in dialects
         }
+        saved = ("b_review", "a_watch")
+        hashes |= {saved_sql_path(d, n): _sha(n) for n in saved for d in dialects}
         for chosen in (facts, {}):
-            data = manifest.build('p "q" é', dialects, chosen, hashes)
-            text = manifest.text('p "q" é', dialects, chosen, hashes)
-            assert text == manifest.dumps(data)
-            assert json.loads(text) == data
+            for queries in ((), saved):
+                data = manifest.build('p "q" é', dialects, chosen, hashes, queries)
+                text = manifest.text('p "q" é', dialects, chosen, hashes, queries)
+                assert text == manifest.dumps(data)
+                assert json.loads(text) == data
+                assert ("saved_queries" in data) == bool(queries)
 
 
 def _sha(text: str) -> str:

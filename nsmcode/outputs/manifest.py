@@ -5,7 +5,8 @@ the same bytes on any machine::
 
     {"manifest_version": 1, "nsmcode_version": "...", "project": "...", "dialects": [...],
      "metrics": {name: {"role", "file", "line", "depends_on", "sources", "qualifiers",
-                        "definition_hash", "columns", "sql": {dialect: {"path", "hash"}}}}}
+                        "definition_hash", "columns", "sql": {dialect: {"path", "hash"}}}},
+     "saved_queries": {name: {"sql": {dialect: {"path", "hash"}}}}}   (only when there are some)
 
 `columns` are the compiled files' result columns (docs/running.md, "Compiled files").
 
@@ -24,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from nsmcode import __version__
-from nsmcode.outputs.plan import MetricFacts, sql_path
+from nsmcode.outputs.plan import MetricFacts, saved_sql_path, sql_path
 
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-SQL_FILE = re.compile(r"^sql/[a-z]+/[A-Za-z_][A-Za-z0-9_]*\.sql$")
+SQL_FILE = re.compile(r"^sql/[a-z]+/(saved/)?[A-Za-z_][A-Za-z0-9_]*\.sql$")
+"""The names compile writes (a metric's file, or a saved query's under saved/)."""
 
 
 def build(
@@ -38,8 +40,10 @@ def build(
     dialects: Iterable[str],
     facts: Mapping[str, MetricFacts],
     hashes: Mapping[str, str],
+    saved: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The manifest as data; `hashes` maps each SQL file's path to its SHA-256."""
+    """The manifest as data; `hashes` maps each SQL file's path to its SHA-256 (the metrics' and
+    the `saved` queries')."""
     dialects = sorted(dialects)
     metrics: dict[str, Any] = {}
     for name in sorted(facts):
@@ -59,18 +63,29 @@ def build(
             "sources": list(f.sources),
             "sql": sql,
         }
-    return {
+    manifest: dict[str, Any] = {
         "dialects": dialects,
         "manifest_version": MANIFEST_VERSION,
         "metrics": metrics,
         "nsmcode_version": __version__,
         "project": project_name,
     }
+    if names := sorted(saved):
+        manifest["saved_queries"] = {
+            name: {"sql": {d: _file(hashes, saved_sql_path(d, name)) for d in dialects}}
+            for name in names
+        }
+    return manifest
 
 
-def key(project_name: str, dialects: Iterable[str]) -> str:
+def _file(hashes: Mapping[str, str], path: str) -> dict[str, str]:
+    return {"hash": hashes[path], "path": path}
+
+
+def key(project_name: str, dialects: Iterable[str], saved: Iterable[str] = ()) -> str:
     """What the manifest depends on besides the metrics and the files (see the writer)."""
     text = f"{MANIFEST_VERSION} {__version__} {project_name!r} {sorted(dialects)!r}"
+    text += f" {sorted(saved)!r}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -85,6 +100,7 @@ def text(
     dialects: Iterable[str],
     facts: Mapping[str, MetricFacts],
     hashes: Mapping[str, str],
+    saved: Iterable[str] = (),
 ) -> bytes:
     """`dumps(build(...))`, written out directly: ten times faster on a large project, where
     rebuilding the manifest after a one-metric change would otherwise dominate."""
@@ -120,7 +136,19 @@ def text(
         )
     parts.append(",".join(entries) + "\n  }" if entries else "}")
     parts.append(f',\n  "nsmcode_version": {_str(__version__)},\n')
-    parts.append(f'  "project": {_str(project_name)}\n}}\n')
+    parts.append(f'  "project": {_str(project_name)}')
+    if names := sorted(saved):
+        entries = []
+        for name in names:
+            sql = ",\n".join(
+                f'        {quoted[d]}: {{"hash": {_str(hashes[path])}, "path": {_str(path)}}}'
+                for d in dialects
+                for path in (saved_sql_path(d, name),)
+            )
+            sql_block = f"{{\n{sql}\n      }}" if dialects else "{}"
+            entries.append(f'\n    {_str(name)}: {{\n      "sql": {sql_block}\n    }}')
+        parts.append(',\n  "saved_queries": {' + ",".join(entries) + "\n  }")
+    parts.append("\n}\n")
     return "".join(parts).encode("utf-8")
 
 
@@ -166,7 +194,9 @@ def owned_files(out: Path) -> set[str] | None:
     ):
         return None
     owned: set[str] = set()
-    for entry in data["metrics"].values():
+    saved = data.get("saved_queries")
+    entries = [*data["metrics"].values(), *(saved.values() if isinstance(saved, dict) else ())]
+    for entry in entries:
         sql = entry.get("sql") if isinstance(entry, dict) else None
         for item in sql.values() if isinstance(sql, dict) else ():
             path = item.get("path") if isinstance(item, dict) else None

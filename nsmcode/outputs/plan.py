@@ -60,6 +60,11 @@ def sql_path(dialect: str, name: str) -> str:
     return f"sql/{dialect}/{name}.sql"
 
 
+def saved_sql_path(dialect: str, name: str) -> str:
+    """A compiled saved query's path, relative to the output folder."""
+    return f"sql/{dialect}/saved/{name}.sql"
+
+
 def render(facts: MetricFacts, dialect: str, sql: str) -> bytes:
     """The file: header, the pretty-printed SQL, one trailing newline."""
     return (facts.header(dialect) + sql.strip("\n") + "\n").encode("utf-8")

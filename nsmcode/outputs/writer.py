@@ -287,7 +287,8 @@ class _Compile:
         when those match the last compile for every metric and no file was (re)written, the
         manifest on disk, if untouched since, is already right."""
         self.metric_keys = {n: [f.definition_hash, f.header_key] for n, f in self.facts.items()}
-        key = manifest_mod.key(self.project.config.name, self.dialects)
+        saved = tuple(self.project.saved_queries)
+        key = manifest_mod.key(self.project.config.name, self.dialects, saved)
         disk = self.disk.get(MANIFEST)
         last = self.cache.manifest
         if (
@@ -303,7 +304,7 @@ class _Compile:
             hashes = {rel: entry.partition(" ")[0] for rel, entry in self.kept.items()}
             hashes.update((rel, p.sha) for rel, p in self.files.items())
             name = self.project.config.name
-            content = manifest_mod.text(name, self.dialects, self.facts, hashes)
+            content = manifest_mod.text(name, self.dialects, self.facts, hashes, saved)
             produced = place(self.work, MANIFEST, content)
         self.manifest_key = key
         return produced

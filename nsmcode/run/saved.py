@@ -181,7 +181,9 @@ def diagnostics(project: Project, targets: tuple[str, ...]) -> list[Diagnostic]:
 
 def sql_path(dialect: str, name: str) -> str:
     """A compiled saved query's path, relative to the output folder."""
-    return f"sql/{dialect}/saved/{name}.sql"
+    from nsmcode.outputs.plan import saved_sql_path
+
+    return saved_sql_path(dialect, name)
 
 
 def file_text(project: Project, name: str, dialect: str) -> bytes:
