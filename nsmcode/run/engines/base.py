@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +84,8 @@ def classify(message: str) -> tuple[str, str | None]:
 # Secrets
 
 _SEPARATORS = re.compile(r"[@:/?#%'\"\s;&=]+")
+log = logging.getLogger(__name__)  # --verbose shows these records
+
 _FRAGMENT = 4
 """Fragments of a secret this long or longer are scrubbed wherever a driver echoes them."""
 
@@ -147,6 +151,7 @@ class Engine:
     closer: Callable[[], None] | None = None
 
     def execute(self, sql: str) -> Result:
+        started = time.monotonic()
         try:
             columns, rows = (self.run or self._dbapi)(sql)
         except Exception as exc:
@@ -154,6 +159,15 @@ class Engine:
             kind, name = classify(message)
             self._rollback()
             raise EngineError(kind, message, name) from None
+        log.debug(
+            "ran %d lines of %s SQL on %r: %d row%s in %.2f s",
+            sql.count("\n") + 1,
+            self.dialect,
+            self.name,
+            len(rows),
+            "" if len(rows) == 1 else "s",
+            time.monotonic() - started,
+        )
         return Result([c.lower() for c in columns], [tuple(normalise(v) for v in r) for r in rows])
 
     def _dbapi(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
