@@ -207,9 +207,9 @@ class Progress(Iterator[T]):
             raise
         if self.console.verbose and not self.enabled:
             count = f"{self.done + 1}/{self.length}" if self.length else f"{self.done + 1}"
-            self._logged = (f"{self.label} {count}: {item}", time.monotonic())
+            self._logged = (f"{self.label} {count}: {_shown(item)}", time.monotonic())
         self.done += 1
-        self.draw(str(item))
+        self.draw(_shown(item))
         return item
 
     def draw(self, current: str = "") -> None:
@@ -252,6 +252,12 @@ class Progress(Iterator[T]):
         if kind is not None:
             self._logged = None  # the item failed: its error says so
         self.finish()
+
+
+def _shown(item: object) -> str:
+    """How a step is named: a definition by its name, anything else as it prints."""
+    name = getattr(item, "name", None)
+    return name if isinstance(name, str) else str(item)
 
 
 def seconds(elapsed: float) -> str:

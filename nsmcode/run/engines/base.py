@@ -159,16 +159,26 @@ class Engine:
             kind, name = classify(message)
             self._rollback()
             raise EngineError(kind, message, name) from None
+        self.log_run(sql, len(rows), started)
+        return Result([c.lower() for c in columns], [tuple(normalise(v) for v in r) for r in rows])
+
+    def __post_init__(self) -> None:
+        log.debug("connection %r: %s, SQL in the %s dialect", self.name, self.kind, self.dialect)
+
+    def log_run(self, sql: str, rows: int, started: float, via: str = "") -> None:
+        """For --verbose: a statement ran (its size, rows back, time since `started`)."""
+        lines = sql.count("\n") + 1
         log.debug(
-            "ran %d lines of %s SQL on %r: %d row%s in %.2f s",
-            sql.count("\n") + 1,
+            "ran %d line%s of %s SQL on %r%s: %d row%s in %.2f s",
+            lines,
+            "" if lines == 1 else "s",
             self.dialect,
             self.name,
-            len(rows),
-            "" if len(rows) == 1 else "s",
+            via,
+            rows,
+            "" if rows == 1 else "s",
             time.monotonic() - started,
         )
-        return Result([c.lower() for c in columns], [tuple(normalise(v) for v in r) for r in rows])
 
     def _dbapi(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         # A DuckDB cursor is a second connection, which would not see the session's temp views.
