@@ -102,9 +102,13 @@ class Console:
     _written: list[str] = field(default_factory=list, repr=False)
 
     def result(self, text: str) -> None:
-        """The command's product: to stdout, or to `--output-file` (rewritten atomically)."""
+        """The command's product: to stdout, or to `--output-file` (rewritten atomically).
+
+        Written exactly as rendered: click would strip what looks like colour codes from a pipe,
+        which would change CSV data; colour comes only from `style()`, and table cells escape
+        control characters themselves (`nsmcode.emit.printable`)."""
         if self.output_file is None:
-            self._echo(text, err=False)
+            click.echo(text, file=self._stream(False), color=True)
             return
         from nsmcode.emit import write_atomically
 
