@@ -65,3 +65,14 @@ def test_a_failing_step_closes_the_bar(tmp_path: Path) -> None:
         )
     drawn = console.err.getvalue()  # type: ignore[union-attr]
     assert "1/5  opening the connection" in drawn and drawn.endswith("\n")
+
+
+def test_piped_cli_run_draws_nothing() -> None:
+    from click.testing import CliRunner
+
+    from nsmcode.cli import main
+
+    result = CliRunner().invoke(main, ["analyze", "--project", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert "Result: PASS" in result.stdout
