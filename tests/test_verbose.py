@@ -125,6 +125,8 @@ def test_analyze(runner: CliRunner) -> None:
 def test_docs_build(runner: CliRunner, tmp_path: Path) -> None:
     _, extra = both(runner, ["docs", "build", *PROJECT, "--out", str(tmp_path / "site")])
     read_example(extra)
+    assert re.search(rf"built the site {TIME}", extra), extra
+    assert re.search(rf"wrote \d+ files into {re.escape(str(tmp_path / 'site'))}", extra), extra
 
 
 def test_docs_build_with_data(runner: CliRunner, tmp_path: Path) -> None:
