@@ -42,7 +42,7 @@ def read_example(extra: str, how: str = "named by --project") -> None:
 
 
 def ran_on_duckdb(extra: str) -> None:
-    assert "connection 'local': duckdb, SQL in the duckdb dialect" in extra
+    assert extra.count("connection 'local': duckdb, SQL in the duckdb dialect") == 1, extra
     assert re.search(r"ran \d+ lines? of duckdb SQL on 'local'.*: \d+ rows? in \d", extra), extra
 
 

@@ -83,12 +83,6 @@ _OPENERS: dict[str, Callable[[Project, str, models.Connection], Engine]] = {
 
 def open_engine(project: Project, name: str | None = None) -> Engine:
     """Connect with a profile (see `profile`); raise InputError with a located hint on failure."""
-    import logging
-
     chosen, conn = profile(project, name)
     opener = _OPENERS.get(conn.type, open_warehouse)
-    engine = opener(project, chosen, conn)
-    logging.getLogger(__name__).debug(
-        "connection %r: %s, SQL in the %s dialect", engine.name, engine.kind, engine.dialect
-    )
-    return engine
+    return opener(project, chosen, conn)
