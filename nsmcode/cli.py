@@ -72,10 +72,20 @@ def find_project(start: Path) -> Path | None:
 
 def _resolve_project(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
     """`--project` names the folder or its nsmcode.yaml; without it, look upward from here."""
+    from nsmcode.console import Console
+
+    console = ctx.find_object(Console) or Console()
     if value is None:
         found = find_project(Path.cwd())
-        return found if found is not None else Path(".")
+        if found is None:
+            console.detail(f"project: no {PROJECT_FILE} in {Path.cwd()} or any folder above it")
+            return Path(".")
+        console.detail(f"project: {found / PROJECT_FILE} (found looking upward from {Path.cwd()})")
+        return found
+    source = ctx.get_parameter_source(param.name or "")
+    how = "NSMCODE_PROJECT" if source is click.core.ParameterSource.ENVIRONMENT else "--project"
     if value.is_file() and value.suffix in (".yaml", ".yml"):
+        console.detail(f"project: {value.resolve()} (named by {how})")
         return value.parent
     if not value.exists():
         raise click.BadParameter(f"folder {str(value)!r} does not exist", ctx, param)
@@ -83,6 +93,7 @@ def _resolve_project(ctx: click.Context, param: click.Parameter, value: Path | N
         raise click.BadParameter(
             f"{str(value)!r} is neither a folder nor an nsmcode.yaml file", ctx, param
         )
+    console.detail(f"project: {(value / PROJECT_FILE).resolve()} (named by {how})")
     return value
 
 
@@ -268,8 +279,13 @@ def main(ctx: click.Context, quiet: bool, verbose: bool, no_color: bool) -> None
     Global flags (-q, -v, --no-color) may also follow the subcommand. Commands find their
     project by looking upward from the working folder for nsmcode.yaml, or take --project.
     """
-    from nsmcode.console import Console
+    from nsmcode.console import Console, verbose_session
 
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose cannot be used together")
-    ctx.obj = Console(quiet=quiet, verbose=verbose, no_colour=no_color)
+    ctx.obj = console = Console(quiet=quiet, verbose=verbose, no_colour=no_color)
+    if verbose:
+        import platform
+
+        header = f"nsmcode {__version__} (Python {platform.python_version()})"
+        ctx.call_on_close(verbose_session(console, header))

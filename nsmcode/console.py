@@ -10,6 +10,7 @@ Only click, os and sys are imported here: this module is on the start-up path of
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -74,6 +75,8 @@ class Console:
     verbose: bool = False
     no_colour: bool = False
     output_file: Path | None = None
+    progress_delay: float = 0.3
+    """Seconds a job runs before its progress bar appears (quick runs draw nothing)."""
     out: IO[str] | None = None
     err: IO[str] | None = None
     environ: Mapping[str, str] | None = field(default=None, repr=False)
@@ -99,9 +102,13 @@ class Console:
     _written: list[str] = field(default_factory=list, repr=False)
 
     def result(self, text: str) -> None:
-        """The command's product: to stdout, or to `--output-file` (rewritten atomically)."""
+        """The command's product: to stdout, or to `--output-file` (rewritten atomically).
+
+        Written exactly as rendered: click would strip what looks like colour codes from a pipe,
+        which would change CSV data; colour comes only from `style()`, and table cells escape
+        control characters themselves (`nsmcode.emit.printable`)."""
         if self.output_file is None:
-            self._echo(text, err=False)
+            click.echo(text, file=self._stream(False), color=True)
             return
         from nsmcode.emit import write_atomically
 
@@ -119,6 +126,13 @@ class Console:
     def detail(self, text: str) -> None:
         if self.verbose and not self.quiet:
             self._echo(self.style(text, err=True, dim=True), err=True)
+
+    @contextlib.contextmanager
+    def timed(self, label: str) -> Iterator[None]:
+        """With --verbose, say how long the block took: `label (0.12 s)` once it is done."""
+        started = time.monotonic()
+        yield
+        self.detail(f"{label} ({seconds(time.monotonic() - started)})")
 
     def warn(self, text: str) -> None:
         self._echo(self.style("warning: ", err=True, fg="yellow", bold=True) + text, err=True)
@@ -140,7 +154,7 @@ class Console:
         self, items: Sequence[T] | Iterable[T], label: str, *, length: int | None = None
     ) -> Progress[T]:
         """Iterate over `items` with a progress bar on a terminal (see `Progress`)."""
-        return Progress(items, label, self, length=length)
+        return Progress(items, label, self, length=length, delay=self.progress_delay)
 
     def steps(self, label: str) -> Callable[[Sequence[Any]], Iterable[Any]]:
         """A `progress=` wrapper for library calls that take one (`execute.run`, `build_site`)."""
@@ -152,7 +166,8 @@ class Progress(Iterator[T]):
 
     Drawn by click's progress bar on stderr only when it is a terminal outside CI and --quiet is
     off, and only once the job has run for `delay` seconds, so quick runs print nothing.
-    Elsewhere it is a plain iterator; with --verbose each item is logged on its own line instead.
+    Elsewhere it is a plain iterator; with --verbose each item is logged on its own line instead,
+    once it is done, with the time it took.
 
         for metric in current().progress(names, "compiling"):
             ...
@@ -175,6 +190,7 @@ class Progress(Iterator[T]):
         self.done = 0
         self.started = time.monotonic()
         self._bar: Any = None
+        self._logged: tuple[str, float] | None = None  # --verbose: the item under way, since
         stream = console._stream(err=True)
         self.enabled = (
             not console.quiet
@@ -187,6 +203,7 @@ class Progress(Iterator[T]):
         return self
 
     def __next__(self) -> T:
+        self._log_done()
         try:
             item = next(self._items)
         except StopIteration:
@@ -194,9 +211,9 @@ class Progress(Iterator[T]):
             raise
         if self.console.verbose and not self.enabled:
             count = f"{self.done + 1}/{self.length}" if self.length else f"{self.done + 1}"
-            self.console.detail(f"{self.label} {count}: {item}")
+            self._logged = (f"{self.label} {count}: {_shown(item)}", time.monotonic())
         self.done += 1
-        self.draw(str(item))
+        self.draw(_shown(item))
         return item
 
     def draw(self, current: str = "") -> None:
@@ -219,7 +236,15 @@ class Progress(Iterator[T]):
             self._bar.update(self.done - 1)
         self._bar.update(1, current)
 
+    def _log_done(self) -> None:
+        """--verbose without a bar: one line per finished item, with the time it took."""
+        if self._logged is not None:
+            text, since = self._logged
+            self._logged = None
+            self.console.detail(f"{text} ({seconds(time.monotonic() - since)})")
+
     def finish(self) -> None:
+        self._log_done()
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
@@ -227,8 +252,20 @@ class Progress(Iterator[T]):
     def __enter__(self) -> Progress[T]:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is not None:
+            self._logged = None  # the item failed: its error says so
         self.finish()
+
+
+def _shown(item: object) -> str:
+    """How a step is named: a definition by its name, anything else as it prints."""
+    name = getattr(item, "name", None)
+    return name if isinstance(name, str) else str(item)
+
+
+def seconds(elapsed: float) -> str:
+    return f"{elapsed:.2f} s"
 
 
 def _length(items: object) -> int | None:
@@ -236,6 +273,31 @@ def _length(items: object) -> int | None:
         return len(items)  # type: ignore[arg-type]
     except TypeError:
         return None
+
+
+def verbose_session(console: Console, header: str) -> Callable[[], None]:
+    """--verbose: print `header`, show the library's `nsmcode` log records (connections opened,
+    queries run, files read, cache hits) as detail lines; the returned closer says how long the
+    command took and detaches the handler (commands run in-process, e.g. by tests, share it)."""
+    import logging
+
+    class ToConsole(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            console.detail(record.getMessage())
+
+    started = time.monotonic()
+    logger = logging.getLogger("nsmcode")
+    handler, level = ToConsole(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    console.detail(header)
+
+    def close() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        console.detail(f"done in {seconds(time.monotonic() - started)}")
+
+    return close
 
 
 def current() -> Console:
@@ -267,5 +329,7 @@ __all__ = [
     "in_ci",
     "is_quiet",
     "is_verbose",
+    "seconds",
+    "verbose_session",
     "wants_colour",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,26 @@ from nsmcode import __version__
 from nsmcode.diagnostics import Diagnostic
 
 JSON_VERSION = 1
+
+# What must never reach a terminal raw from a cell: C0 and C1 control characters (ESC starts
+# terminal commands, CR overwrites the line, NL and TAB break the table) and the invisible
+# direction marks and overrides that make text read differently from what it is.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    r"""`text` for a table cell: every control or direction character written as its escape
+    (`\x1b`, `\r`, `\u202e`), so a value from the warehouse cannot drive the terminal or
+    disguise itself. Tables and markdown use it; JSON escapes by itself; CSV keeps data as is."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
 
 # Format names, by what a command prints. `text` and `table` are the same for tabular results.
 TABULAR = ("table", "text", "json", "csv", "markdown")
@@ -82,7 +103,7 @@ def records_markdown(records: Sequence[dict[str, Any]]) -> str:
     columns = _columns(records)
 
     def cell(value: Any) -> str:
-        return ("-" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")
+        return printable("-" if value is None else str(value)).replace("|", "\\|")
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in records]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +22,8 @@ from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.loader import Parser, load_documents
 from nsmcode.yamlsource import Document, parse
+
+log = logging.getLogger(__name__)  # --verbose shows these records
 
 KINDS = ("source", "qualifier", "metric", "funnel", "team", "okr", "saved_query")
 _SECTION = {
@@ -580,8 +584,18 @@ def build_project(
 def load_project(root: Path | str = ".", *, parser: Parser | None = None) -> Project:
     """Load, validate and resolve a project folder; raise InputError listing every problem."""
     root = Path(root)
+    started = time.monotonic()
     warnings: list[Diagnostic] = []
     config, config_doc, definitions = load_documents(root, parser or parse, warnings)
     project = build_project(root.resolve(), config, config_doc, definitions)
     project.warnings = warnings
+    files = project.files
+    log.debug(
+        "read %s and %d definition file%s in %.2f s%s",
+        config_doc.file,
+        len(files),
+        "" if len(files) == 1 else "s",
+        time.monotonic() - started,
+        "".join(f"\n  {file}" for file in files),
+    )
     return project

@@ -19,7 +19,9 @@ Three steps (see docs/analyze.md):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nsmcode.analyze.result import (
@@ -49,6 +51,31 @@ __all__ = [
 
 DEFAULT_MAX_LAG = 6
 
+STEPS = (
+    "opening the connection",
+    "compiling the metrics",
+    "lagged correlations (north star, outcome, inputs)",
+    "retention by north-star score",
+    "weighing the evidence",
+)
+"""What a progress bar names while `analyze_project` runs (`analyze` starts at the second)."""
+
+Progress = Callable[[Sequence[str]], Iterable[str]]
+"""Wraps the step names (e.g. in a progress bar); must yield them unchanged, in order."""
+
+
+@contextlib.contextmanager
+def _steps(names: Sequence[str], progress: Progress | None) -> Iterator[Iterator[str]]:
+    """The steps as an iterator advanced at the start of each; a progress bar is closed even
+    when a step fails, so an error message starts on a fresh line."""
+    wrapped = progress(names) if progress else names
+    manager = wrapped if isinstance(wrapped, contextlib.AbstractContextManager) else None
+    with manager if manager is not None else contextlib.nullcontext():
+        steps = iter(wrapped)
+        yield steps
+        for _ in steps:  # finish: the bar completes, the last step's time is logged
+            pass
+
 
 def analyze_project(
     project: Project,
@@ -57,13 +84,16 @@ def analyze_project(
     outcome: str | None = None,
     max_lag: int = DEFAULT_MAX_LAG,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> AnalysisReport:
     """Open the project's connection (or the named profile), analyze, close. Raises InputError
-    (located diagnostics) for a setup or data problem."""
+    (located diagnostics) for a setup or data problem. `progress` wraps the STEPS."""
     from nsmcode.run.connections import open_engine
 
-    with open_engine(project, connection) as engine:
-        return analyze(project, engine, outcome=outcome, max_lag=max_lag, today=today)
+    with _steps(STEPS, progress) as steps:
+        next(steps)
+        with open_engine(project, connection) as engine:
+            return _analyze(project, engine, outcome, max_lag, today, steps)
 
 
 def analyze(
@@ -73,19 +103,37 @@ def analyze(
     outcome: str | None = None,
     max_lag: int = DEFAULT_MAX_LAG,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> AnalysisReport:
     """Run the three steps on an open engine (two queries) and explain the results. The period
     containing `today` (default: the current date), if the data reaches it, is still in progress
-    and left out of the lags."""
+    and left out of the lags. `progress` wraps STEPS[1:]."""
+    with _steps(STEPS[1:], progress) as steps:
+        return _analyze(project, engine, outcome, max_lag, today, steps)
+
+
+def _analyze(
+    project: Project,
+    engine: Engine,
+    outcome: str | None,
+    max_lag: int,
+    today: dt.date | None,
+    steps: Iterator[str],
+) -> AnalysisReport:
     from nsmcode.analyze import explain, setup
     from nsmcode.analyze.stats import judge_lags
     from nsmcode.compile.plan import period_start
 
+    next(steps)  # compiling
     chosen = setup.resolve(project, outcome, max_lag)
     names, skipped = _lag_metrics(project, chosen, engine.dialect)
     pairs = [(0, 1)] + [(i, 0) for i in range(2, len(names))]
     current = period_start(today or dt.date.today(), chosen.grain)
+    next(steps)  # lagged correlations
     found = _lags(project, engine, chosen, names, pairs, current)
+    next(steps)  # retention
+    retention_check = _retention(project, engine, chosen)
+    next(steps)  # the verdicts
     grain = chosen.grain.value
 
     def check(pair: int, outcome_step: bool) -> LeadCheck:
@@ -115,7 +163,7 @@ def analyze(
         grain=grain,
         max_lag=max_lag,
         lead=check(0, True),
-        retention=_retention(project, engine, chosen),
+        retention=retention_check,
         inputs=InputsCheck(
             tuple(inputs),
             tuple(skipped),

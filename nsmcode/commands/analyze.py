@@ -58,7 +58,14 @@ def analyze(
     from nsmcode.project import load_project
 
     project = load_project(project_dir)
-    report = analyze_project(project, connection, outcome=outcome, max_lag=max_lag)
-    current().result(RENDERERS[fmt](report))
+    console = current()
+    report = analyze_project(
+        project, connection, outcome=outcome, max_lag=max_lag, progress=console.steps("analyzing")
+    )
+    console.detail(
+        f"north star {report.north_star} against outcome {report.outcome}, by {report.grain}, "
+        f"lags -{max_lag}..{max_lag}, on {report.connection!r} ({report.dialect})"
+    )
+    console.result(RENDERERS[fmt](report))
     if not report.passed:
         sys.exit(Exit.FINDINGS)

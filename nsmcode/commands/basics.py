@@ -15,9 +15,15 @@ from nsmcode.cli import project_option, report_errors
 @report_errors
 def init(directory: Path, name: str | None) -> None:
     """Create a starter project in DIRECTORY that validates cleanly."""
+    from nsmcode.console import current
     from nsmcode.starter import write_starter
 
-    written = write_starter(directory, name or directory.resolve().name)
+    named = name or directory.resolve().name
+    current().detail(
+        f"starter project {named!r} ({'--name' if name else 'the folder name'}) "
+        f"in {directory.resolve()}"
+    )
+    written = write_starter(directory, named)
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"next: nsmcode validate --project {directory}")
@@ -40,10 +46,13 @@ def init(directory: Path, name: str | None) -> None:
 @report_errors
 def schema(kind: str, write: bool, project_dir: Path) -> None:
     """Print the JSON Schema of definition files (for editors and CI), or --write them."""
+    from nsmcode.console import current
     from nsmcode.schema import schema_text, write_schemas
 
     if not write:
-        click.echo(schema_text(kind), nl=False)
+        text = schema_text(kind)
+        current().detail(f"JSON Schema of {kind} files: {len(text.splitlines())} lines")
+        click.echo(text, nl=False)
         return
     from nsmcode.loader import find_project_file
 

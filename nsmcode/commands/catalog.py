@@ -9,7 +9,7 @@ import click
 
 from nsmcode.cli import output_file_option, project_option, report_errors
 from nsmcode.commands.run import connection_option
-from nsmcode.emit import TABULAR
+from nsmcode.emit import TABULAR, printable
 
 format_option = click.option(
     "--format",
@@ -27,7 +27,7 @@ def _aligned(records: list[dict[str, Any]], empty: str) -> str:
     if not records:
         return empty
     columns = list(records[0])
-    cells = [[_short(str(r[c])) for c in columns] for r in records]
+    cells = [[_short(printable(str(r[c]))) for c in columns] for r in records]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = [columns, ["-" * w for w in widths], *cells]
     return "\n".join(
@@ -95,7 +95,7 @@ def values(
         dimension, metric=metric, limit=limit, connection=connection
     )
     if fmt in ("table", "text"):
-        current().result("\n".join("-" if v is None else str(v) for v in found))
+        current().result("\n".join("-" if v is None else printable(str(v)) for v in found))
     else:
         records = [{dimension: v if v is None else _plain(v)} for v in found]
         current().result(_render(fmt, "values", records, "(no values)"))

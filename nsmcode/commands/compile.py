@@ -66,6 +66,10 @@ def compile_command(
     report = compile_project(project_dir, out, dialects, check=check)
     console = current()
     shown = display_path(report.out, report.out)
+    console.detail(
+        f"dialects: {', '.join(report.dialects)}; {report.files} SQL files, {report.generated} "
+        f"compiled this run, {report.files - report.generated} from the cache"
+    )
     size = (
         f"{report.metrics} metric{'s' if report.metrics != 1 else ''} x "
         f"{len(report.dialects)} dialect{'s' if len(report.dialects) != 1 else ''}"

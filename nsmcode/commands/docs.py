@@ -35,7 +35,13 @@ def _build(project_dir: Path, out: Path | None, with_data: bool) -> Path:
     console = current()
     project = load_project(project_dir)
     out = project_dir / "site" if out is None else out
-    result = build_site(project, out, with_data=with_data, progress=console.steps("querying data"))
+    with console.timed(f"built the site{' with data' if with_data else ''}"):
+        result = build_site(
+            project, out, with_data=with_data, progress=console.steps("querying data")
+        )
+    if console.verbose:
+        files = sum(1 for path in result.out.rglob("*") if path.is_file())
+        console.detail(f"wrote {files} files into {result.out.resolve()}")
     console.success(
         f"wrote {result.pages} pages to {out}"
         + (f" ({result.findings} validator findings shown)" if result.findings else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -17,4 +19,17 @@ def lsp(stdio: bool) -> None:
         raise click.ClickException(
             "the language server needs pygls: pip install 'nsmcode[lsp]'"
         ) from None
+    from nsmcode.console import current
+
+    console = current()
+    if console.verbose:
+        import logging
+
+        # stdout carries the protocol; the server's own log (pygls) goes to stderr, which
+        # editors show in their output panel
+        console.detail("language server on stdio; its log follows on stderr")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("lsp: %(message)s"))
+        logging.getLogger("pygls").addHandler(handler)
+        logging.getLogger("pygls").setLevel(logging.INFO)
     main()

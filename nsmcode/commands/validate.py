@@ -84,12 +84,14 @@ def validate(
             summary = Summary(input_error=True)
             current().result(render(fmt, exc.diagnostics, summary, DEFAULT_RULES))
         raise
-    outcome = check_project(project)
+    console = current()
+    with console.timed(f"checked {len(DEFAULT_RULES)} rules"):
+        outcome = check_project(project)
     from nsmcode.run import saved
 
+    targets = project.config.checked_dialects
     # saved queries compile for every target (their own diagnostics, see run/saved.py)
-    outcome.findings.extend(saved.diagnostics(project, project.config.checked_dialects))
-    console = current()
+    outcome.findings.extend(saved.diagnostics(project, targets))
     if write_baseline_file is not None:
         count = write_baseline(write_baseline_file, outcome.findings)
         console.info(
@@ -100,7 +102,8 @@ def validate(
     if accepted is not None:
         findings, baselined = apply_baseline(findings, accepted)
     # what the compiler refuses is never a finding to accept: no baseline or suppression hides it
-    refused = diagnose(project)
+    with console.timed(f"compiled every metric for {', '.join(targets)}"):
+        refused = diagnose(project)
     findings = sorted([*findings, *refused], key=lambda f: f.sort_key())
     summary = Summary(
         project=project.config.name,
@@ -130,6 +133,13 @@ def rules(code: str | None) -> None:
     from nsmcode.rules.docs import rule_markdown
 
     if code is None:
+        from collections import Counter
+
+        from nsmcode.console import current
+
+        count = Counter(r.severity.value for r in DEFAULT_RULES)
+        by = ", ".join(f"{n} {severity}" for severity, n in sorted(count.items()))
+        current().detail(f"{len(DEFAULT_RULES)} rules in the default pack: {by}")
         width = max(len(r.name) for r in DEFAULT_RULES)
         for r in DEFAULT_RULES:
             click.echo(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary()}")
@@ -142,4 +152,7 @@ def rules(code: str | None) -> None:
         close = difflib.get_close_matches(code, known, n=1)
         hint = f"; did you mean {close[0]}?" if close else "; run `nsmcode rules` to list them"
         raise click.UsageError(f"unknown rule {code!r}{hint}")
+    from nsmcode.console import current
+
+    current().detail(f"rule {rule.code} ({rule.name}), severity {rule.severity.value}")
     click.echo(rule_markdown(rule, generated=False))

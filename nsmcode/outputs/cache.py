@@ -156,6 +156,7 @@ class ParseCache:
         self.old = old
         self.new: dict[str, Any] = {}
         self.misses = 0
+        self.hits = 0
 
     def parse(self, text: str, shown: str) -> tuple[Document, list[Diagnostic]]:
         try:
@@ -170,6 +171,7 @@ class ParseCache:
             cached = _CachedDocument.from_entry(shown, text, entry)
             if cached is not None:
                 self.new[shown] = entry
+                self.hits += 1
                 return cached, []
         self.misses += 1
         doc, problems = parse(text, shown)

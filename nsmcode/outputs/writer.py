@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -82,6 +83,13 @@ def compile_project(
     with _Scan(out, project_dir) as scanning:
         project = load_project(project_dir, parser=parser.parse)
         cache.parsed = parser.new
+        logging.getLogger(__name__).debug(
+            "compile cache %s: %d YAML file%s reused, %d parsed",
+            out / ".nsmcode-cache",
+            parser.hits,
+            "" if parser.hits == 1 else "s",
+            parser.misses,
+        )
         chosen = _dialects(project, dialects)
         target = check_out(project, out)
         facts = metric_facts(project)

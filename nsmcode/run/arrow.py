@@ -33,8 +33,11 @@ def available(engine: Engine, batches: Sequence[Batch], pivot: bool) -> bool:
 def fetch(project: Project, engine: Engine, batch: Batch, segments: int) -> Any:
     """The batch's result as a pyarrow Table with columns named as `Table.columns` (a single
     metric's `value` renamed; totals without `period`)."""
+    import time
+
     import duckdb
 
+    started = time.monotonic()
     try:
         relation = engine.connection.sql(batch.sql)
         table = (getattr(relation, "to_arrow_table", None) or relation.arrow)()
@@ -45,6 +48,7 @@ def fetch(project: Project, engine: Engine, batch: Batch, segments: int) -> Any:
         kind, name = classify(message)
         error = EngineError(kind, message, name)
         raise InputError([explain(project, engine, batch.metrics, error)]) from None
+    engine.log_run(batch.sql, table.num_rows, started, " into Arrow")
     names = list(table.column_names)
     if len(batch.metrics) == 1 and names[1 + segments :] == ["value"]:
         names[-1] = batch.metrics[0]

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from nsmcode.emit import envelope
+from nsmcode.emit import envelope, printable
 from nsmcode.run.execute import Table
 
 NULL = "-"
@@ -61,7 +61,7 @@ def cell(value: Any) -> str:
         return NULL
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return str(value)
+    return printable(str(value))  # a warehouse value never drives the terminal
 
 
 INCOMPLETE = "*"

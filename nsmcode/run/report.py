@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nsmcode.emit import envelope
+from nsmcode.emit import envelope, printable
 from nsmcode.run.output import defuse
 from nsmcode.run.status import (
     AT_RISK,
@@ -107,7 +107,7 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
         "metric", "baseline", "current", "target", "due", "progress", "", "elapsed", "status"
     ]
     for group in groups:
-        lines += ["", f"{group.title}  [{group.name}]"]
+        lines += ["", printable(f"{group.title}  [{group.name}]")]
         extra = ", ".join(f"{k} {v}" for k, v in _shown(group.details))
         if extra:
             lines.append(f"  {extra}")
@@ -128,6 +128,7 @@ def render_table(kind: str, groups: Sequence[Group], as_of: dt.date) -> str:
             ]
             for i in group.items
         ]
+        rows = [[printable(text) for text in r] for r in rows]
         widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
         for r in rows:
             cells = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -184,7 +185,17 @@ def test_verbose_logs_each_item_where_there_is_no_bar() -> None:
     err = io.StringIO()
     console = Console(err=err, environ={}, verbose=True)
     assert list(console.progress(["orders", "revenue"], "compiling")) == ["orders", "revenue"]
-    assert err.getvalue().splitlines() == ["compiling 1/2: orders", "compiling 2/2: revenue"]
+    lines = [re.sub(r" \(\d+\.\d\d s\)$", "", line) for line in err.getvalue().splitlines()]
+    assert lines == ["compiling 1/2: orders", "compiling 2/2: revenue"]  # each once it is done
+
+
+def test_verbose_logs_an_item_once_it_is_done() -> None:
+    err = io.StringIO()
+    steps = Console(err=err, environ={}, verbose=True).progress(["orders", "revenue"], "compiling")
+    assert next(steps) == "orders"
+    assert err.getvalue() == ""  # under way
+    assert next(steps) == "revenue"
+    assert re.fullmatch(r"compiling 1/2: orders \(\d+\.\d\d s\)\n", err.getvalue())
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

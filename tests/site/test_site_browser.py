@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from site_html import write_hostile_project
+from site_html import EXAMPLE, write_hostile_project
 
 from nsmcode.project import load_project
 from nsmcode.site import build_site
@@ -165,6 +165,34 @@ def test_metric_page(browser: Any, example_site: Path) -> None:
     shot(page, "metric-phone.png")
     assert page.watch.errors == []
     page.context.close()
+
+
+def test_each_metric_page_lists_the_columns_its_sql_returns(
+    browser: Any, example_site: Path
+) -> None:
+    """The column list above the SQL, as the browser renders it, is exactly what the DuckDB SQL
+    on the page returns when DuckDB runs it on the example's data (bound with LIMIT 0)."""
+    from nsmcode.run.connections import open_engine
+
+    project = load_project(EXAMPLE)
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    watch = Watch(page)
+    checked: list[str] = []
+    with open_engine(project) as engine:
+        for name in sorted(project.metrics):
+            page.goto((example_site / "metrics" / f"{name}.html").as_uri())
+            listed = page.locator("section[aria-labelledby=sql] p.section-intro code")
+            sql = page.locator("#sql-duckdb").text_content()
+            assert sql, f"{name}: the page shows no DuckDB SQL"
+            query = sql.strip().rstrip(";")
+            cursor = engine.connection.execute(f"SELECT * FROM ({query}) AS shown LIMIT 0")
+            returned = [column[0] for column in cursor.description]
+            assert listed.all_inner_texts() == returned, name
+            checked.append(name)
+    assert watch.errors == []
+    assert len(checked) == len(project.metrics) > 30
+    context.close()
 
 
 def test_search_finds_a_metric(browser: Any, example_site: Path) -> None:

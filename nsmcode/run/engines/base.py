@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +84,8 @@ def classify(message: str) -> tuple[str, str | None]:
 # Secrets
 
 _SEPARATORS = re.compile(r"[@:/?#%'\"\s;&=]+")
+log = logging.getLogger(__name__)  # --verbose shows these records
+
 _FRAGMENT = 4
 """Fragments of a secret this long or longer are scrubbed wherever a driver echoes them."""
 
@@ -147,6 +151,7 @@ class Engine:
     closer: Callable[[], None] | None = None
 
     def execute(self, sql: str) -> Result:
+        started = time.monotonic()
         try:
             columns, rows = (self.run or self._dbapi)(sql)
         except Exception as exc:
@@ -154,7 +159,26 @@ class Engine:
             kind, name = classify(message)
             self._rollback()
             raise EngineError(kind, message, name) from None
+        self.log_run(sql, len(rows), started)
         return Result([c.lower() for c in columns], [tuple(normalise(v) for v in r) for r in rows])
+
+    def __post_init__(self) -> None:
+        log.debug("connection %r: %s, SQL in the %s dialect", self.name, self.kind, self.dialect)
+
+    def log_run(self, sql: str, rows: int, started: float, via: str = "") -> None:
+        """For --verbose: a statement ran (its size, rows back, time since `started`)."""
+        lines = sql.count("\n") + 1
+        log.debug(
+            "ran %d line%s of %s SQL on %r%s: %d row%s in %.2f s",
+            lines,
+            "" if lines == 1 else "s",
+            self.dialect,
+            self.name,
+            via,
+            rows,
+            "" if rows == 1 else "s",
+            time.monotonic() - started,
+        )
 
     def _dbapi(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         # A DuckDB cursor is a second connection, which would not see the session's temp views.
