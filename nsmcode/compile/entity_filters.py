@@ -127,6 +127,18 @@ def condition(
     return p.Condition(key, checked, span(), found)
 
 
+def check_metric(project: Project, metric: models.Metric) -> None:
+    """C054: a metric filter keeps rows, so only a metric aggregating rows can have one."""
+    if metric.metric_filter is not None and metric.calculation.type not in models.AGGREGATIONS:
+        raise fail(
+            "C054",
+            f"metric {metric.name!r} is a {metric.calculation.type} of other metrics: it has no "
+            "rows of its own for a metric filter to keep",
+            project.span("metric", metric.name, "metric_filter"),
+            "put the `metric_filter` on the metrics it builds on",
+        )
+
+
 def _nested(project: Project, metric: models.Metric) -> str | None:
     """How `metric`'s rows are themselves filtered by a metric, if they are."""
     if metric.metric_filter is not None:

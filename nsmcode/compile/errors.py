@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "C052": "a metric filter keeps rows a window or conversion reads, in a query without periods",
     "C053": "a metric whose rows a metric filter keeps is used by a funnel, a cohort matrix or "
     "the retention analysis",
+    "C054": "a metric filter on a metric that does not aggregate rows (a ratio, a derived metric)",
     "C060": "unknown funnel",
     "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
     "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
@@ -74,6 +75,7 @@ HINTS: dict[str, str] = {
     "C051": "filter by a metric whose rows are kept by SQL conditions only",
     "C052": "query the metric by a grain",
     "C053": "use a metric whose rows are kept by SQL conditions only",
+    "C054": "put the metric filter on the metrics it builds on",
     "C060": "name a funnel from the definitions (`nsmcode list funnels`)",
     "C061": "make the stage a metric that counts a source's rows",
     "C062": "declare a many-to-one join from the anchor's source towards the stage's entity",

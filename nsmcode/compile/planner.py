@@ -158,6 +158,7 @@ class Planner:
         key = (name, grain)
         if key not in self._values:
             metric = self.metric(name)
+            entity_filters.check_metric(self.project, metric)
             value = self._value(metric, grain)
             if metric.fill_nulls_with is not None:
                 from nsmcode.compile.fills import filled
