@@ -295,6 +295,7 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
         where += [
             exp.Not(this=exp.Is(this=col(c, source.name), expression=exp.Null()))
             for c in measure.columns
+            if (source.name, c) != (key.owner, key.column)  # the key's is there already
         ]
     if builder.total or pushed:
         if plan.lo is not None:

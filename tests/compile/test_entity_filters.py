@@ -25,7 +25,7 @@ from entity_filters_reference import (
 )
 from test_compile_execution import assert_rows
 
-from nsmcode.compile import QueryOptions, compile_metric
+from nsmcode.compile import QueryOptions, compile_file, compile_metric
 from nsmcode.models import Grain
 from nsmcode.project import Project, load_project
 
@@ -149,3 +149,18 @@ def test_segments_do_not_split_the_entity_value(
     for week, _, count in rows:
         by_week[week] = by_week.get(week, 0) + count
     assert sorted(by_week.items()) == series("engaged_calls", "week", since, until)
+
+
+def test_the_compiled_file_breaks_down_by_the_declared_segment(
+    filters: Project, duckdb_run: Runner
+) -> None:
+    """`nsmcode compile`'s file: all rows (breakdown ''), then per environment; the filter is
+    the same in every series."""
+    rows = duckdb_run(compile_file(filters, "engaged_calls", "duckdb"))
+    overall = {p: v for p, b, _, v in rows if b == ""}
+    by_environment: dict[dt.date, int] = {}
+    for p, b, _, v in rows:
+        if b == "environment":
+            by_environment[p] = by_environment.get(p, 0) + v
+    want = {p: v for p, v in series("engaged_calls", "week", min(overall), max(overall))}
+    assert overall == want and by_environment == want
