@@ -239,3 +239,25 @@ def total(name: str, since: dt.date, until: dt.date) -> list[tuple[Any, ...]]:
     rows = kept(name, "total", (since, until))
     rows = [r for r in rows if since <= r["called_at"].date() <= until]
     return [(since, len(rows))]
+
+
+def converted(days: int, since: dt.date, until: dt.date) -> list[tuple[Any, ...]]:
+    """Per signup week: accounts with a kept engaged call (each judged by its own week) in
+    [signup, signup + days], both ends inclusive."""
+    calls = kept("engaged_calls", "week")
+    out: list[tuple[Any, ...]] = []
+    start = since
+    while start <= until:
+        accounts = {
+            a["account_id"]
+            for a in ACCOUNTS.values()
+            if period(a["created_at"], "week") == start
+            and any(
+                c["account_id"] == a["account_id"]
+                and a["created_at"] <= c["called_at"] <= a["created_at"] + dt.timedelta(days=days)
+                for c in calls
+            )
+        }
+        out.append((start, len(accounts)))
+        start = next_period(start, "week")
+    return out

@@ -15,6 +15,7 @@ from entity_filters_reference import (
     EVENTS,
     PROJECT,
     api_calls,
+    converted,
     kept,
     period,
     production,
@@ -164,3 +165,15 @@ def test_the_compiled_file_breaks_down_by_the_declared_segment(
             by_environment[p] = by_environment.get(p, 0) + v
     want = {p: v for p, v in series("engaged_calls", "week", min(overall), max(overall))}
     assert overall == want and by_environment == want
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_conversion_keeps_each_event_by_its_own_period(
+    engine: str, filters: Project, request: pytest.FixtureRequest
+) -> None:
+    since, until = WEEKS
+    options = QueryOptions(grain=Grain.WEEK, since=since, until=until)
+    want = converted(7, since, until)
+    assert 0 < sum(v for _, v in want) < 11, "11 convert without the filter"
+    sql = compile_metric(filters, "engaged_within_7_days", engine, options)
+    assert_rows(_run(request, engine)(sql), want, 1)

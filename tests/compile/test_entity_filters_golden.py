@@ -29,6 +29,7 @@ CASES: dict[str, tuple[str | tuple[str, ...], QueryOptions | None]] = {
         "engaged_calls_28d",
         QueryOptions(grain=Grain.WEEK, since=SINCE, until=UNTIL),
     ),
+    "conversion_events": ("engaged_within_7_days", QueryOptions(grain=Grain.WEEK)),
     "total_range": ("engaged_calls_total", QueryOptions(since=SINCE, until=UNTIL)),
     "flags_in_one_scan": (
         ("engaged_calls", "api_calls", "single_call_accounts"),
