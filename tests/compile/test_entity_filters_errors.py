@@ -218,3 +218,49 @@ def test_a_qualifier_has_one_condition(fields: str, write_project: WriteProject)
     (diagnostic,) = info.value.diagnostics
     assert "give exactly one of `condition` or `metric_filter`" in diagnostic.message
     assert diagnostic.hint
+
+
+REFERENCED = ("calls", "signups", "p90_latency", "calls_per_signup", "m", "nope")
+PER = ("account", "user", "team")
+
+
+def _combination(form: str, grain: str | None, referenced: str, per: str) -> str:
+    spec = f"{{metric: {referenced}, per: {per}, at_least: 2}}"
+    grained = [f"    grain: {grain}"] if grain else []
+    lines = ["version: 1"]
+    if form == "qualifier":
+        lines += ["qualifiers:", "  - name: q", f"    metric_filter: {spec}", "    reason: Why."]
+    lines += ["metrics:", "  - name: m", "    source: calls", "    calculation: {type: count}"]
+    lines += grained
+    lines += ["    qualifiers: [q]" if form == "qualifier" else f"    metric_filter: {spec}"]
+    lines += ["  - name: rolling", "    calculation: {type: cumulative, metric: m}", *grained]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("form", ["metric", "qualifier"])
+@pytest.mark.parametrize("grain", ["week", None])
+def test_validate_speaks_for_compile(
+    form: str, grain: str | None, write_project: WriteProject
+) -> None:
+    """Every combination of referenced metric, entity, grain and form: when `validate`'s pass
+    finds nothing, every metric compiles for every target; when it finds something, compiling
+    refuses with diagnostics among those found, for every target."""
+    from nsmcode.models import DIALECTS
+
+    for referenced in REFERENCED:
+        for per in PER:
+            text = _combination(form, grain, referenced, per)
+            root = write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text})
+            project = load_project(root)
+            found = [d for d in diagnose(project, DIALECTS) if d.code.startswith("C")]
+            for dialect in DIALECTS:
+                refused: list[str] = []
+                for name in ("m", "rolling", "calls", "signups"):
+                    try:
+                        compile_metric(project, name, dialect)
+                    except CompileError as error:
+                        assert set(error.diagnostics) <= set(found), (referenced, per, name)
+                        refused.append(name)
+                assert bool(refused) == bool(found), (referenced, per, dialect, refused)
+            fine = referenced in ("calls", "signups") and per == "account"
+            assert bool(found) == (not fine or grain is None), [d.render() for d in found]
