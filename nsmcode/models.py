@@ -232,6 +232,9 @@ class MetricFilter(Spec):
     average, min, max)."""
     per: Name
     """The entity the metric is computed per (account, user); reached from both sources."""
+    over: Literal["period", "all_time"] = "period"
+    """`period`: the entity's value in the row's own period; `all_time`: over all the metric's
+    rows, whatever their time (dbt's `Metric()` filter)."""
     at_least: StrictFloat | None = None
     """Keep entities whose value is >= this number."""
     more_than: StrictFloat | None = None
@@ -262,7 +265,8 @@ class MetricFilter(Spec):
     def text(self) -> str:
         """The filter in words, as the docs site and messages show it."""
         shown = " and ".join(f"{op} {_number(v)}" for op, v in self.bounds)
-        return f"{self.metric} per {self.per} in the period {shown}"
+        when = "in the period" if self.over == "period" else "over all time"
+        return f"{self.metric} per {self.per} {when} {shown}"
 
     @property
     def bounds(self) -> tuple[tuple[str, float], ...]:

@@ -113,7 +113,8 @@ def condition(
     measure = planner._aggregation(metric, p.TOTAL)
     own = entity_key(project, source, spec.per, span("per"), what)
     theirs = entity_key(project, measure.rows.source, spec.per, span("per"), what)
-    name = _name(spec.per, spec.metric)
+    all_time = spec.over == "all_time"
+    name = _name(spec.per, spec.metric, all_time)
     value: exp.Expr = col(VALUE, name)
     if measure.fill is not None:
         value = exp.Coalesce(this=value, expressions=[number(measure.fill)])
@@ -123,7 +124,7 @@ def condition(
     expression = conjunction(parts)
     assert expression is not None
     checked = Checked(expression, frozenset({source, own.owner}), frozenset())
-    found = p.EntityFilter(spec.metric, measure, theirs, own, spec.bounds)
+    found = p.EntityFilter(spec.metric, measure, theirs, own, spec.bounds, all_time)
     return p.Condition(key, checked, span(), found)
 
 
@@ -160,7 +161,7 @@ def check_total(grain: p.QueryGrain, refs: list[p.Ref]) -> None:
             continue
         for rows in p.rows_of(ref.leaf):
             for cond in rows.conditions:
-                if cond.by_metric is not None:
+                if cond.by_metric is not None and not cond.by_metric.all_time:
                     raise fail(
                         "C052",
                         f"a metric filter ({cond.key}) keeps rows that a {_kind(ref.leaf)} "
@@ -218,11 +219,11 @@ class Builder(Protocol):
 
 
 def cte_name(found: p.EntityFilter) -> str:
-    return _name(found.key.entity, found.metric)
+    return _name(found.key.entity, found.metric, found.all_time)
 
 
-def _name(entity: str, metric: str) -> str:
-    return fit(f"nsm_per_{entity}_{metric}")
+def _name(entity: str, metric: str, all_time: bool) -> str:
+    return fit(f"nsm_{'ever' if all_time else 'per'}_{entity}_{metric}")
 
 
 def _filters(builder: Builder) -> dict[str, tuple[p.EntityFilter, set[str]]]:
@@ -238,7 +239,8 @@ def _filters(builder: Builder) -> dict[str, tuple[p.EntityFilter, set[str]]]:
 
 
 def value_ctes(builder: Builder) -> list[exp.CTE]:
-    """One CTE per (entity, metric) filtered by: columns period, nsm_entity, nsm_value."""
+    """One CTE per (entity, metric, all time or not) filtered by: columns period (not for all
+    time), nsm_entity, nsm_value."""
     return [
         cte(name, _values(builder, found, pushed=users <= builder.pushdown))
         for name, (found, users) in _filters(builder).items()
@@ -254,12 +256,10 @@ def value_joins(builder: Builder, source: str, period: exp.Expr) -> list[exp.Joi
             found = cond.by_metric
             if found is None or (name := cte_name(found)) in joins:
                 continue
-            on = conjunction(
-                [
-                    exp.EQ(this=col("period", name), expression=period.copy()),
-                    exp.EQ(this=col(ENTITY, name), expression=_key(found.key)),
-                ]
-            )
+            keys: list[exp.Expr] = [exp.EQ(this=col(ENTITY, name), expression=_key(found.key))]
+            if not found.all_time:
+                keys.insert(0, exp.EQ(this=col("period", name), expression=period.copy()))
+            on = conjunction(keys)
             joins[name] = exp.Join(this=table(name), side="LEFT", on=on)
     return list(joins.values())
 
@@ -279,7 +279,9 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
         if builder.total
         else PeriodStart(this=time.copy(), unit=builder.grain.copy())
     )
-    inner.select(alias(period, "period"), alias(_key(key), ENTITY), copy=False)
+    if not found.all_time:
+        inner.select(alias(period, "period"), copy=False)
+    inner.select(alias(_key(key), ENTITY), copy=False)
     inner.select(
         *(alias(col(c, source.name), value_column(c)) for c in measure.columns), copy=False
     )
@@ -297,7 +299,7 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
             for c in measure.columns
             if (source.name, c) != (key.owner, key.column)  # the key's is there already
         ]
-    if builder.total or pushed:
+    if not found.all_time and (builder.total or pushed):
         if plan.lo is not None:
             where.append(exp.GTE(this=day.copy(), expression=date_literal(plan.lo)))
         if plan.hi is not None:
@@ -308,7 +310,7 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
     assert condition is not None
     inner.where(condition, copy=False)
     value = exp.Count(this=exp.Star()) if several else aggregate(measure, [])
-    keys = [col("period"), col(ENTITY)]
+    keys = [col(ENTITY)] if found.all_time else [col("period"), col(ENTITY)]
     select = exp.Select()
     select.select(*keys, alias(value, VALUE), copy=False)
     subquery = exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r")))

@@ -85,6 +85,8 @@ class EntityFilter:
     """The entity's key in the filtered rows."""
     bounds: tuple[tuple[str, float], ...]
     """(operator, number): `>=`, `>`, `<=`, `<` or `=`, all of which must hold."""
+    all_time: bool = False
+    """The value over all the measure's rows, not the row's period's."""
 
 
 @dataclass(frozen=True)

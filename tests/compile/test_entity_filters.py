@@ -40,6 +40,7 @@ CASES: list[tuple[str, str]] = [
     ("fast_account_latency", "month"),
     ("paying_signups", "month"),
     ("calls_in_growing_regions", "week"),
+    ("calls_of_busy_accounts", "month"),
 ]
 SPARK = ("engaged_calls", "paying_signups")
 """Spark runs these (seconds per query); every case runs on the other engines."""
@@ -107,6 +108,7 @@ def test_each_filter_keeps_some_rows_and_drops_others() -> None:
         "fast_account_latency": EVENTS,
         "paying_signups": list(ACCOUNTS.values()),
         "calls_in_growing_regions": EVENTS,
+        "calls_of_busy_accounts": EVENTS,
     }
     for name, grain in CASES:
         assert 0 < len(kept(name, grain)) < len(everything[name]), name
@@ -176,4 +178,21 @@ def test_a_conversion_keeps_each_event_by_its_own_period(
     want = converted(7, since, until)
     assert 0 < sum(v for _, v in want) < 11, "11 convert without the filter"
     sql = compile_metric(filters, "engaged_within_7_days", engine, options)
+    assert_rows(_run(request, engine)(sql), want, 1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_all_time_filter_in_a_total_window(
+    engine: str, filters: Project, request: pytest.FixtureRequest
+) -> None:
+    """`over: all_time` needs no period: a 28-day window in a total reads rows before
+    `--since`, each kept by its account's all-time value."""
+    since, until = dt.date(2026, 4, 10), dt.date(2026, 5, 20)
+    rows = kept("calls_of_busy_accounts", "month")
+    end = until + dt.timedelta(days=1)
+    start = end - dt.timedelta(days=28)
+    want = [(since, sum(1 for r in rows if start <= r["called_at"].date() < end))]
+    assert 0 < want[0][1] < len(EVENTS)
+    options = QueryOptions(since=since, until=until)
+    sql = compile_metric(filters, "busy_accounts_28d", engine, options)
     assert_rows(_run(request, engine)(sql), want, 1)

@@ -30,6 +30,8 @@ CASES: dict[str, tuple[str | tuple[str, ...], QueryOptions | None]] = {
         QueryOptions(grain=Grain.WEEK, since=SINCE, until=UNTIL),
     ),
     "conversion_events": ("engaged_within_7_days", QueryOptions(grain=Grain.WEEK)),
+    "all_time": ("calls_of_busy_accounts", QueryOptions(grain=Grain.MONTH)),
+    "all_time_total_window": ("busy_accounts_28d", QueryOptions(since=SINCE, until=UNTIL)),
     "total_range": ("engaged_calls_total", QueryOptions(since=SINCE, until=UNTIL)),
     "flags_in_one_scan": (
         ("engaged_calls", "api_calls", "single_call_accounts"),
