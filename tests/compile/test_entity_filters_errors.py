@@ -264,3 +264,12 @@ def test_validate_speaks_for_compile(
                 assert bool(refused) == bool(found), (referenced, per, dialect, refused)
             fine = referenced in ("calls", "signups") and per == "account"
             assert bool(found) == (not fine or grain is None), [d.render() for d in found]
+
+
+def test_an_all_time_filter_under_a_total_window_is_accepted(write_project: WriteProject) -> None:
+    text = _combination("metric", None, "calls", "account").replace(
+        "per: account,", "per: account, over: all_time,"
+    )
+    project = load_project(write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text}))
+    assert [d for d in diagnose(project) if d.code.startswith("C")] == []
+    assert "nsm_ever_account_calls" in compile_metric(project, "rolling", "duckdb")
