@@ -224,8 +224,9 @@ class Source(Spec):
 
 
 class MetricFilter(Spec):
-    """Keep the rows of the entities whose value of another metric, in the row's own period,
-    meets the bounds: "accounts with at least 3 integration points that week"."""
+    """Keep the rows of the entities whose value of another metric, in the row's own period
+    (or over all time), meets the bounds: "accounts with at least 3 integration points that
+    week"."""
 
     metric: Name
     """The metric computed per entity: an aggregation of rows (count, count_distinct, sum,
