@@ -1,17 +1,19 @@
 """Metric filters: keep a metric's rows by the value another metric takes per entity, in the row's
-own period ("the calls of accounts with at least 3 integration points that week").
+own period or over all time ("the calls of accounts with at least 3 integration points that
+week").
 
     condition(planner, key, spec, source, where, what) -> Condition   (planning, located errors)
     check_total(grain, refs)                                            (C052)
     value_ctes(builder) -> CTEs;  value_joins(builder, source, period) -> LEFT JOINs  (building)
 
 In one query, no second round trip: a CTE `nsm_per_<entity>_<metric>` computes the metric per
-(period, entity) from its own scan of the metric's source (its qualifiers and filter; never the
-query's segments or `--where`), and the scan of the filtered rows LEFT JOINs it on (the row's
-period, the row's entity key). The condition is an ordinary row condition over the joined value,
-so it flows through the scans' WHERE and flags like a qualifier. A missing value is the
-measure's empty-period value: 0 for count, count_distinct and sum, NULL (never kept) for average,
-min and max; a row whose entity key is NULL is never kept.
+(period, entity) (`nsm_ever_...`: per entity, all time) from its own scan of the metric's source
+(its qualifiers and filter; never the query's segments or `--where`), and the scan of the
+filtered rows LEFT JOINs it on (the row's period, the row's entity key). The condition is an
+ordinary row condition over the joined value, so it flows through the scans' WHERE and flags
+like a qualifier. A missing value is the measure's empty-period value: 0 for count,
+count_distinct and sum, NULL (never kept) for average, min and max; a row whose entity key is
+NULL is never kept.
 """
 
 from __future__ import annotations
@@ -265,14 +267,16 @@ def value_joins(builder: Builder, source: str, period: exp.Expr) -> list[exp.Joi
 
 
 def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Select:
+    """The measure per (period, entity), or per entity for all time; `pushed`: only the
+    periods the query reports are needed (every scan joining it is bounded the same way)."""
+    from nsmcode.compile.build import TOTAL_PERIOD  # build imports this module
+
     measure, key = found.measure, found.measure_key
     source = builder.project.sources[measure.rows.source]
     assert source.time_column is not None
     time = col(source.time_column, source.name)
     day = DayOf(this=time.copy())
     inner = exp.Select()
-    from nsmcode.compile.build import TOTAL_PERIOD
-
     plan = builder.plan
     period = (
         date_literal(TOTAL_PERIOD)
