@@ -297,6 +297,14 @@ class Qualifier(Spec):
     """Why the filter exists: what gaming or noise it keeps out."""
     description: str | None = None
 
+    @field_validator("condition", mode="before")
+    @classmethod
+    def _written(cls, value: object) -> object:
+        """`condition:` left empty is a mistake (not the absence of a condition)."""
+        if value is None:
+            raise PydanticCustomError("string_type", "Input should be a valid string")
+        return value
+
     @property
     def text(self) -> str:
         """The condition, or the metric filter in words."""
