@@ -202,6 +202,9 @@ def _conditions(plan: Plan) -> dict[tuple[str, frozenset[str]], Condition]:
             for rows in rows_of(ref.leaf):
                 for condition in rows.conditions:
                     found.setdefault((condition.key, condition.checked.sources), condition)
+                    if condition.by_metric is not None:  # the metric filter's own rows too
+                        for used in condition.by_metric.measure.rows.conditions:
+                            found.setdefault((used.key, used.checked.sources), used)
     return found
 
 

@@ -273,3 +273,23 @@ def test_an_all_time_filter_under_a_total_window_is_accepted(write_project: Writ
     project = load_project(write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text}))
     assert [d for d in diagnose(project) if d.code.startswith("C")] == []
     assert "nsm_ever_account_calls" in compile_metric(project, "rolling", "duckdb")
+
+
+def test_a_target_refusing_the_referenced_metrics_condition_refuses_the_filtered_metric(
+    write_project: WriteProject,
+) -> None:
+    """The referenced metric's rows are read in the same query: a condition MySQL cannot
+    express there (a case-sensitive LIKE) refuses the filtered metric on MySQL too (C040)."""
+    text = (
+        "version: 1\nqualifiers:\n  - name: slow\n    condition: account_id LIKE 'A%'\n"
+        "    reason: Why.\nmetrics:\n  - name: a_calls\n    source: calls\n"
+        "    calculation: {type: count}\n    qualifiers: [slow]\n    grain: week\n"
+        "  - name: m\n    source: calls\n    calculation: {type: count}\n    grain: week\n"
+        "    metric_filter: {metric: a_calls, per: account, at_least: 2}\n"
+    )
+    project = load_project(write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text}))
+    compile_metric(project, "m", "duckdb")
+    with pytest.raises(CompileError) as info:
+        compile_metric(project, "m", "mysql")
+    assert [d.code for d in info.value.diagnostics] == ["C040"]
+    assert info.value.diagnostics[0] in diagnose(project, ["mysql"])
