@@ -142,6 +142,17 @@ def check_metric(project: Project, metric: models.Metric) -> None:
         )
 
 
+def referenced(project: Project, metric: models.Metric) -> list[str]:
+    """The metrics `metric`'s metric filters read (its own and its qualifiers'), leaving out
+    those refused as nested (C051), so that following them never loops."""
+    specs = [metric.metric_filter] + [
+        q.metric_filter for n in metric.qualifiers if (q := project.qualifiers.get(n)) is not None
+    ]
+    names = [s.metric for s in specs if s is not None]
+    found = [project.metrics[n] for n in dict.fromkeys(names) if n in project.metrics]
+    return [m.name for m in found if _nested(project, m) is None]
+
+
 def _nested(project: Project, metric: models.Metric) -> str | None:
     """How `metric`'s rows are themselves filtered by a metric, if they are."""
     if metric.metric_filter is not None:

@@ -293,3 +293,20 @@ def test_a_target_refusing_the_referenced_metrics_condition_refuses_the_filtered
         compile_metric(project, "m", "mysql")
     assert [d.code for d in info.value.diagnostics] == ["C040"]
     assert info.value.diagnostics[0] in diagnose(project, ["mysql"])
+
+
+def test_a_broken_referenced_metric_refuses_the_filtered_one(write_project: WriteProject) -> None:
+    """As a ratio of a broken metric is broken: the referenced metric's C013 is the filtered
+    metric's too, in validate and in compile."""
+    text = (
+        "version: 1\nmetrics:\n  - name: typed\n    source: calls\n"
+        "    calculation: {type: count}\n    filter: latency = 'fast'\n    grain: week\n"
+        "  - name: m\n    source: calls\n    calculation: {type: count}\n    grain: week\n"
+        "    metric_filter: {metric: typed, per: account, at_least: 2}\n"
+    )
+    project = load_project(write_project({"metrics/base.yaml": BASE, "metrics/m.yaml": text}))
+    found = [d for d in diagnose(project) if d.code == "C013"]
+    assert len(found) == 1, [d.render() for d in diagnose(project)]
+    with pytest.raises(CompileError) as info:
+        compile_metric(project, "m", "duckdb")
+    assert info.value.diagnostics == found
