@@ -137,7 +137,7 @@ CASES: dict[str, Case] = {
                 "metrics/a.yaml:5:5",
                 "E003",
                 "unknown key 'xyzzy'",
-                "allowed keys: name, condition, reason, description",
+                "allowed keys: name, condition, metric_filter, reason, description",
             )
         ],
     ),

@@ -17,6 +17,7 @@ project; each target renders that tree. Modules, in data-flow order:
     plan.py        the plan: rows, leaves (measure, window, conversion, retention), values
     planner.py     metric definitions -> plan, with located errors
     entities.py    where a source's rows find an entity's key (through many-to-one joins)
+    entity_filters.py  metric filters: rows kept by another metric's value per entity and period
     build.py       plan -> sqlglot tree (leaves.py: the leaves beyond a GROUP BY)
     expressions.py nodes each target renders its own way (period start, date shifts, calendar)
     target.py      the Target base: rendering, calendars; targets.py: the twelve targets

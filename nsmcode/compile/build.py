@@ -26,6 +26,7 @@ from nsmcode.compile import plan as p
 from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.entities import EntityKey
+from nsmcode.compile.entity_filters import value_ctes, value_joins
 from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
@@ -147,6 +148,7 @@ class _Builder(LeafQueries):
     # -- the query --------------------------------------------------------------------------------
 
     def query(self) -> exp.Select:
+        self.ctes += value_ctes(self)  # metric filters' per-entity values, before the scans
         for source in self.rows:
             self.ctes.append(cte(rows_cte(source), self.scan(source)))
         self.ctes.append(cte(BOUNDS, self.bounds()))
@@ -269,6 +271,8 @@ class _Builder(LeafQueries):
                     select.select(alias(flag, f"f{i + 1}"), copy=False)
         select.from_(self.sources.relation(source), copy=False)
         for join in self.joins(source, needed - {source}):
+            select.join(join, copy=False)
+        for join in value_joins(self, source, period):
             select.join(join, copy=False)
         where = [c.checked.expression.copy() for c in common]
         if all(extras):

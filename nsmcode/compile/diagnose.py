@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
+from nsmcode.compile import entity_filters
 from nsmcode.compile.checks import Checked, offset_of
 from nsmcode.compile.errors import CompileError
 from nsmcode.compile.located import inside
@@ -123,6 +124,8 @@ class Diagnosis:
         for built_on in self.project.dependencies(name):  # a ratio of a broken metric is broken
             if built_on in self.project.metrics:
                 found += self.metric(built_on)
+        for read in entity_filters.referenced(self.project, metric):  # so is a metric filter's
+            found += self.metric(read)
         try:
             plan = planner.plan([name], None, (), None, None, named=False)
             if metric.segments:
@@ -202,6 +205,9 @@ def _conditions(plan: Plan) -> dict[tuple[str, frozenset[str]], Condition]:
             for rows in rows_of(ref.leaf):
                 for condition in rows.conditions:
                     found.setdefault((condition.key, condition.checked.sources), condition)
+                    if condition.by_metric is not None:  # the metric filter's own rows too
+                        for used in condition.by_metric.measure.rows.conditions:
+                            found.setdefault((used.key, used.checked.sources), used)
     return found
 
 

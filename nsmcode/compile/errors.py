@@ -31,6 +31,14 @@ CODES: dict[str, str] = {
     "C040": "the target cannot express the metric with the same meaning",
     "C041": "an offset input cannot be read at the query's grain (a year earlier per day)",
     "C042": "a cumulative metric over a percentile or a balance",
+    "C050": "a metric filter reads a metric that is not a count, count_distinct, sum, average, "
+    "min or max of a source's rows",
+    "C051": "a metric filter reads a metric whose rows are themselves kept by a metric filter "
+    "(nesting, or a cycle)",
+    "C052": "a metric filter keeps rows a window or conversion reads, in a query without periods",
+    "C053": "a metric whose rows a metric filter keeps is used by a funnel, a cohort matrix or "
+    "the retention analysis",
+    "C054": "a metric filter on a metric that does not aggregate rows (a ratio, a derived metric)",
     "C060": "unknown funnel",
     "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
     "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
@@ -63,6 +71,11 @@ HINTS: dict[str, str] = {
     "C038": "give the metric a `grain:` (or query it `--by` a grain)",
     "C041": "report it per week, month or quarter, or offset by periods",
     "C042": "report the value per period, or accumulate a count or sum",
+    "C050": "filter by a metric that aggregates rows of a source",
+    "C051": "filter by a metric whose rows are kept by SQL conditions only",
+    "C052": "query the metric by a grain",
+    "C053": "use a metric whose rows are kept by SQL conditions only",
+    "C054": "put the metric filter on the metrics it builds on",
     "C060": "name a funnel from the definitions (`nsmcode list funnels`)",
     "C061": "make the stage a metric that counts a source's rows",
     "C062": "declare a many-to-one join from the anchor's source towards the stage's entity",

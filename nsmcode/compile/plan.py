@@ -38,9 +38,12 @@ ADDITIVE = ("count", "count_distinct", "sum")
 @dataclass(frozen=True)
 class Condition:
     key: str
-    """Identity: `qualifier:<name>` or `filter:<metric>`; conditions compare by key."""
+    """Identity: `qualifier:<name>`, `filter:<metric>` or `metric_filter:<metric>`; conditions
+    compare by key."""
     checked: Checked = field(compare=False)
     span: Span | None = field(compare=False)
+    by_metric: EntityFilter | None = field(default=None, compare=False)
+    """A metric filter: `checked` reads the per-entity values it joins (entity_filters.py)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,25 @@ class Measure:
     def fill(self) -> int | None:
         """The value of a period without rows: 0 for counts and sums, NULL otherwise."""
         return 0 if self.aggregation in (*ADDITIVE, "balance") else None
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """Keeps a row when its entity's value of `measure` over the rows of the row's own period
+    meets `bounds` (see entity_filters.py)."""
+
+    metric: str
+    """The metric's name (it names the CTE of the values)."""
+    measure: Measure
+    """The metric computed per entity, over its own rows (its qualifiers and filter)."""
+    measure_key: EntityKey
+    """The entity's key in the measure's rows."""
+    key: EntityKey
+    """The entity's key in the filtered rows."""
+    bounds: tuple[tuple[str, float], ...]
+    """(operator, number): `>=`, `>`, `<=`, `<` or `=`, all of which must hold."""
+    all_time: bool = False
+    """The value over all the measure's rows, not the row's period's."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Literal
 from sqlglot import exp
 
 from nsmcode import models
+from nsmcode.compile import entity_filters
 from nsmcode.compile.checks import Checked, check_condition, check_derived
 from nsmcode.compile.entities import entity_key
 from nsmcode.compile.errors import fail
@@ -95,6 +96,7 @@ class Planner:
             (column, self.value(name, grain)) for column, name in zip(columns, names, strict=True)
         )
         refs = [r for _, v in outputs for r in leaves(v)]
+        entity_filters.check_total(grain, refs)
         self._check_segments(names, segments, refs)
         self._check_names(names, (*segments, "breakdown") if breakdown else segments, named)
         lo = hi = None
@@ -156,6 +158,7 @@ class Planner:
         key = (name, grain)
         if key not in self._values:
             metric = self.metric(name)
+            entity_filters.check_metric(self.project, metric)
             value = self._value(metric, grain)
             if metric.fill_nulls_with is not None:
                 from nsmcode.compile.fills import filled
@@ -344,7 +347,7 @@ class Planner:
 
     def _aggregation(self, metric: models.Metric, grain: QueryGrain) -> Measure:
         calc = metric.calculation
-        rows = self.rows(metric)
+        rows = self.rows(metric, by_metric=True)
         if isinstance(calc, models.CountDistinct):
             return Measure(rows, "count_distinct", calc.columns)
         if isinstance(calc, models.Sum | models.Average | models.Min | models.Max):
@@ -366,7 +369,17 @@ class Planner:
             )
         return column
 
-    def rows(self, metric: models.Metric) -> Rows:
+    def rows(self, metric: models.Metric, *, by_metric: bool = False) -> Rows:
+        """The rows a metric aggregates; unless `by_metric`, refused (C053) when a metric
+        filter keeps them (its readers apply conditions themselves)."""
+        found = self._rows_of(metric)
+        if by_metric:
+            return found
+        return entity_filters.plain(
+            found, self.project.span("metric", metric.name), f"metric {metric.name!r}"
+        )
+
+    def _rows_of(self, metric: models.Metric) -> Rows:
         assert metric.source is not None
         if metric.name in self._rows:
             return self._rows[metric.name]
@@ -382,6 +395,13 @@ class Planner:
         conditions = [self._qualifier(q, source.name) for q in metric.qualifiers]
         if metric.filter:
             conditions.append(self._filter(metric, source.name))
+        if metric.metric_filter:
+            what = f"metric filter of metric {metric.name!r}"
+            where = ("metric", metric.name)
+            key = f"metric_filter:{metric.name}"
+            conditions.append(
+                entity_filters.condition(self, key, metric.metric_filter, source.name, where, what)
+            )
         rows = Rows(source.name, tuple(conditions))
         self._rows[metric.name] = rows
         return rows
@@ -390,6 +410,14 @@ class Planner:
         key = ("qualifier", name, source)
         if key not in self._conditions:
             qualifier = self.project.qualifiers[name]
+            if qualifier.metric_filter is not None:
+                what, where = f"qualifier {name!r}", ("qualifier", name)
+                found = entity_filters.condition(
+                    self, f"qualifier:{name}", qualifier.metric_filter, source, where, what
+                )
+                self._conditions[key] = found
+                return found
+            assert qualifier.condition is not None
             span = self.project.span("qualifier", name, "condition")
             checked = self._check(qualifier.condition, source, span, f"qualifier {name!r}")
             self._conditions[key] = Condition(f"qualifier:{name}", checked, span)

@@ -66,7 +66,7 @@ def hover(project: Project, symbol: Symbol) -> str | None:
         return "\n".join(lines)
     if symbol.kind == "qualifier" and symbol.name in project.qualifiers:
         q = project.qualifiers[symbol.name]
-        return f"**qualifier** `{q.name}`: `{q.condition}`\n\n{q.reason}"
+        return f"**qualifier** `{q.name}`: `{q.text}`\n\n{q.reason}"
     if symbol.kind == "source" and symbol.name in project.sources:
         s = project.sources[symbol.name]
         text = f"**source** `{s.name}`: table `{s.table}`, {len(s.columns)} columns"

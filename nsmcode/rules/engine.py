@@ -104,9 +104,10 @@ class Context:
     def conditions(self, metric: models.Metric) -> list[str]:
         """The SQL conditions a metric filters with: its qualifiers' and its own filter."""
         out = [
-            self.project.qualifiers[q].condition
+            condition
             for q in metric.qualifiers
             if q in self.project.qualifiers
+            and (condition := self.project.qualifiers[q].condition) is not None
         ]
         if metric.filter:
             out.append(metric.filter)

@@ -88,6 +88,8 @@ def _filters(metric: models.Metric) -> list[Markup]:
     parts = [escape(humanize(q)) for q in metric.qualifiers]
     if metric.filter:
         parts.append(Markup("where {}").format(_code(metric.filter.strip())))
+    if metric.metric_filter:
+        parts.append(Markup("of entities whose {}").format(_code(metric.metric_filter.text)))
     return parts
 
 

@@ -1,0 +1,99 @@
+WITH nsm_per_account_integration_points AS (
+  SELECT
+    period,
+    nsm_entity,
+    COUNT(*) AS nsm_value
+  FROM (
+    SELECT DISTINCT
+      DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK) AS period,
+      events.account_id AS nsm_entity,
+      events.account_id AS c_account_id,
+      events.endpoint AS c_endpoint
+    FROM events AS events
+    WHERE
+      events.environment = 'production'
+      AND NOT events.account_id IS NULL
+      AND NOT events.endpoint IS NULL
+  ) AS r
+  GROUP BY
+    period,
+    nsm_entity
+), nsm_rows_events AS (
+  SELECT
+    DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK) AS period,
+    NULLIF(events.environment, events.environment) AS g_environment,
+    '' AS nsm_breakdown
+  FROM events AS events
+  LEFT JOIN nsm_per_account_integration_points
+    ON nsm_per_account_integration_points.period = DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK)
+    AND nsm_per_account_integration_points.nsm_entity = events.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT events.account_id IS NULL
+    AND COALESCE(nsm_per_account_integration_points.nsm_value, 0) >= 2
+  UNION ALL
+  SELECT
+    DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK) AS period,
+    events.environment AS g_environment,
+    'environment' AS nsm_breakdown
+  FROM events AS events
+  LEFT JOIN nsm_per_account_integration_points
+    ON nsm_per_account_integration_points.period = DATE_TRUNC(CAST(events.called_at AS DATE), ISOWEEK)
+    AND nsm_per_account_integration_points.nsm_entity = events.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT events.account_id IS NULL
+    AND COALESCE(nsm_per_account_integration_points.nsm_value, 0) >= 2
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 WEEK)) AS period
+), nsm_agg_events AS (
+  SELECT
+    period,
+    nsm_breakdown,
+    g_environment,
+    COUNT(*) AS v1
+  FROM nsm_rows_events
+  GROUP BY
+    period,
+    nsm_breakdown,
+    g_environment
+), nsm_segments AS (
+  SELECT DISTINCT
+    nsm_breakdown,
+    g_environment
+  FROM nsm_rows_events
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.nsm_breakdown,
+    sv.g_environment
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.nsm_breakdown AS breakdown,
+  sp.g_environment AS environment,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_events AS l1
+  ON l1.period = sp.period
+  AND l1.nsm_breakdown IS NOT DISTINCT FROM sp.nsm_breakdown
+  AND l1.g_environment IS NOT DISTINCT FROM sp.g_environment
+ORDER BY
+  sp.period NULLS LAST,
+  sp.nsm_breakdown NULLS LAST,
+  sp.g_environment NULLS LAST

@@ -1,0 +1,98 @@
+WITH nsm_per_account_invoiced AS (
+  SELECT
+    period,
+    nsm_entity,
+    SUM(c_amount) AS nsm_value
+  FROM (
+    SELECT
+      toStartOfMonth(invoices.issued_at) AS period,
+      invoices.account_id AS nsm_entity,
+      invoices.amount AS c_amount
+    FROM invoices AS invoices
+    WHERE
+      NOT (
+        invoices.account_id IS NULL
+      )
+  ) AS r
+  GROUP BY
+    period,
+    nsm_entity
+), nsm_rows_accounts AS (
+  SELECT
+    toStartOfMonth(accounts.created_at) AS period
+  FROM accounts AS accounts
+  LEFT JOIN nsm_per_account_invoiced
+    ON nsm_per_account_invoiced.period = toStartOfMonth(accounts.created_at)
+    AND nsm_per_account_invoiced.nsm_entity = accounts.account_id
+  WHERE
+    NOT (
+      accounts.account_id IS NULL
+    )
+    AND COALESCE(nsm_per_account_invoiced.nsm_value, 0) > 100
+), nsm_bounds AS (
+  SELECT
+    minOrNull(d.period) AS period_lo,
+    maxOrNull(d.period) AS period_hi,
+    minOrNull(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_accounts
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    addMonths(toDate32(b.period_from), d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000) <= b.period_hi
+), nsm_agg_accounts AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_accounts
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_accounts AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period
+SETTINGS join_use_nulls = 1, count_distinct_implementation = 'uniqExact'

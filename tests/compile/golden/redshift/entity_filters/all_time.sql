@@ -1,0 +1,88 @@
+WITH nsm_ever_account_api_calls AS (
+  SELECT
+    nsm_entity,
+    COUNT(*) AS nsm_value
+  FROM (
+    SELECT
+      events.account_id AS nsm_entity
+    FROM events AS events
+    WHERE
+      events.environment = 'production' AND NOT events.account_id IS NULL
+  ) AS r
+  GROUP BY
+    nsm_entity
+), nsm_rows_events AS (
+  SELECT
+    CAST(DATE_TRUNC('month', CAST(events.called_at AS TIMESTAMP)) AS DATE) AS period
+  FROM events AS events
+  LEFT JOIN nsm_ever_account_api_calls
+    ON nsm_ever_account_api_calls.nsm_entity = events.account_id
+  WHERE
+    NOT events.account_id IS NULL
+    AND COALESCE(nsm_ever_account_api_calls.nsm_value, 0) >= 10
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_events
+  ) AS d
+), nsm_digits AS (
+  SELECT
+    0 AS n
+  UNION ALL
+  SELECT
+    1 AS n
+  UNION ALL
+  SELECT
+    2 AS n
+  UNION ALL
+  SELECT
+    3 AS n
+  UNION ALL
+  SELECT
+    4 AS n
+  UNION ALL
+  SELECT
+    5 AS n
+  UNION ALL
+  SELECT
+    6 AS n
+  UNION ALL
+  SELECT
+    7 AS n
+  UNION ALL
+  SELECT
+    8 AS n
+  UNION ALL
+  SELECT
+    9 AS n
+), nsm_periods AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS DATE) AS period
+  FROM nsm_bounds AS b
+  CROSS JOIN nsm_digits AS d0
+  CROSS JOIN nsm_digits AS d1
+  CROSS JOIN nsm_digits AS d2
+  CROSS JOIN nsm_digits AS d3
+  WHERE
+    CAST(DATEADD(MONTH, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000, b.period_from) AS DATE) <= b.period_hi
+), nsm_agg_events AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_events
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_events AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period

@@ -1,0 +1,70 @@
+WITH RECURSIVE nsm_per_account_integration_points AS (
+  SELECT
+    period,
+    nsm_entity,
+    COUNT(*) AS nsm_value
+  FROM (
+    SELECT DISTINCT
+      DATE(events.called_at, 'weekday 0', '-6 days') AS period,
+      events.account_id AS nsm_entity,
+      events.account_id AS c_account_id,
+      events.endpoint AS c_endpoint
+    FROM events AS events
+    WHERE
+      events.environment = 'production'
+      AND NOT events.account_id IS NULL
+      AND NOT events.endpoint IS NULL
+  ) AS r
+  GROUP BY
+    period,
+    nsm_entity
+), nsm_rows_events AS (
+  SELECT
+    DATE(events.called_at, 'weekday 0', '-6 days') AS period,
+    DATE(events.called_at) AS nsm_day
+  FROM events AS events
+  LEFT JOIN nsm_per_account_integration_points
+    ON nsm_per_account_integration_points.period = DATE(events.called_at, 'weekday 0', '-6 days')
+    AND nsm_per_account_integration_points.nsm_entity = events.account_id
+  WHERE
+    events.environment = 'production'
+    AND NOT events.account_id IS NULL
+    AND COALESCE(nsm_per_account_integration_points.nsm_value, 0) >= 2
+), nsm_bounds AS (
+  SELECT
+    DATE('2026-03-02') AS period_lo,
+    DATE('2026-06-22') AS period_hi,
+    DATE('2026-03-02') AS period_from
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+7 days')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+7 days') <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    COUNT(*) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_events AS r
+  WHERE
+    r.nsm_day >= DATE(DATE(p.period, '+7 days'), '-28 days')
+    AND r.nsm_day < DATE(p.period, '+7 days')
+  GROUP BY
+    p.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST
