@@ -1,0 +1,127 @@
+"""Time to convert (`type: time_to_convert`): compiled and executed on DuckDB, SQLite,
+PostgreSQL and Spark, equal to plain Python (durations_reference.py); golden SQL for every
+target; located errors for misuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from compile_engines import Runner
+from durations_data import PROJECT
+from durations_engines import (  # noqa: F401  (fixtures)
+    durations_duckdb,
+    durations_postgres,
+    durations_spark,
+    durations_sqlite,
+)
+from durations_reference import ACCOUNTS, Durations
+from test_compile_execution import assert_rows
+
+from nsmcode.compile import TOTAL, QueryOptions, compile_metrics
+from nsmcode.models import Grain
+from nsmcode.project import Project, load_project
+
+ACCOUNT_METRICS = [
+    "median_days_to_production",
+    "p90_hours_to_production_30d",
+    "p99_seconds_to_production_exclusive",
+    "quartile_minutes_to_any_call",
+    "median_hours_to_production",
+    "slowest_seconds_30d",
+    "slowest_seconds_30d_exclusive",
+    "fastest_seconds",
+]
+CASES: list[tuple[str, tuple[str, ...], dt.date | None, dt.date | None]] = [
+    ("month", (), None, None),
+    ("week", ("plan",), dt.date(2025, 6, 1), dt.date(2026, 3, 31)),
+    ("quarter", ("plan",), None, None),
+    ("total", (), dt.date(2025, 3, 1), dt.date(2026, 3, 10)),
+    ("total", ("plan",), None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def durations() -> Project:
+    return load_project(PROJECT)
+
+
+def _id(case: tuple[Any, ...]) -> str:
+    grain, segments, since, until = case
+    return "-".join([grain, *segments, *([f"{since}..{until}"] if since or until else [])])
+
+
+def _options(case: tuple[Any, ...]) -> QueryOptions:
+    grain, segments, since, until = case
+    chosen = TOTAL if grain == "total" else Grain(grain)
+    return QueryOptions(grain=chosen, segments=segments, since=since, until=until)
+
+
+# Spark runs one case (seconds per query): the other cases run on the three other engines only
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    [
+        pytest.param(engine, case, id=f"{_id(case)}-{engine}")
+        for case in CASES
+        for engine in ("duckdb", "sqlite", "postgres", "spark")
+        if engine != "spark" or case[0] == "quarter"
+    ],
+)
+def test_time_to_convert_matches_python(
+    engine: str, case: tuple[Any, ...], durations: Project, request: pytest.FixtureRequest
+) -> None:
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    grain, segments, since, until = case
+    want = Durations(grain, segments).table(ACCOUNT_METRICS, since, until)
+    got = run(compile_metrics(durations, ACCOUNT_METRICS, engine, _options(case)))
+    assert_rows(got, want, 1 + len(segments))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
+def test_a_conversion_entity_reached_through_joins(
+    engine: str, durations: Project, request: pytest.FixtureRequest
+) -> None:
+    """Users timed to their account's first production call (users -> accounts)."""
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    names = ["user_median_days_to_account_call"]
+    want = Durations("month").table(names)
+    got = run(compile_metrics(durations, names, engine, QueryOptions(grain=Grain.MONTH)))
+    assert_rows(got, want, 1)
+
+
+EDGE_DAY = dt.date(2026, 7, 15)
+EDGES = ["slowest_seconds_30d", "slowest_seconds_30d_exclusive", "fastest_seconds"]
+
+
+def test_the_reference_times_the_edges_as_the_spec_says() -> None:
+    """The accounts signing up on 2026-07-15 (durations_data.py): 0 s at the signup second,
+    the cap exactly (inclusive only), one second inside it, never one second outside, a call
+    one second before the signup ignored, fractions read to the second, the first of two."""
+    day = Durations("day")
+    inclusive = sorted(day.durations("slowest_seconds_30d")[(EDGE_DAY,)])
+    exclusive = sorted(day.durations("slowest_seconds_30d_exclusive")[(EDGE_DAY,)])
+    cap = 30 * 86400
+    assert inclusive == [0, 0, 1, 2 * 86400, 3 * 86400, cap - 1, cap]
+    assert exclusive == [0, 0, 1, 2 * 86400, 3 * 86400, cap - 1]
+    uncapped = sorted(day.durations("fastest_seconds")[(EDGE_DAY,)])
+    assert uncapped == sorted([*inclusive, cap + 1])
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
+def test_the_edges_on_every_engine(
+    engine: str, durations: Project, request: pytest.FixtureRequest
+) -> None:
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    options = QueryOptions(grain=Grain.DAY, since=EDGE_DAY, until=EDGE_DAY)
+    (row,) = run(compile_metrics(durations, EDGES, engine, options))
+    assert row == (EDGE_DAY, 30 * 86400, 30 * 86400 - 1, 0)
+    assert Durations("day").table(EDGES, EDGE_DAY, EDGE_DAY) == [row]
+
+
+def test_the_data_has_ties_and_entities_without_a_conversion() -> None:
+    month = Durations("month").durations("median_days_to_production")
+    values = [d for ds in month.values() for d in ds]
+    assert values.count(2 * 86400) >= 5
+    timed = sum(len(ds) for ds in month.values())
+    assert timed < len({a["account_id"] for a in ACCOUNTS if a["account_id"]})
