@@ -5,9 +5,11 @@ target; located errors for misuse."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
+import sqlglot
 from compile_engines import Runner
 from durations_data import PROJECT
 from durations_engines import (  # noqa: F401  (fixtures)
@@ -18,9 +20,10 @@ from durations_engines import (  # noqa: F401  (fixtures)
 )
 from durations_reference import ACCOUNTS, Durations
 from test_compile_execution import assert_rows
+from test_compile_golden import GOLDEN
 
-from nsmcode.compile import TOTAL, QueryOptions, compile_metrics
-from nsmcode.models import Grain
+from nsmcode.compile import TOTAL, QueryOptions, compile_metric, compile_metrics
+from nsmcode.models import DIALECTS, Grain
 from nsmcode.project import Project, load_project
 
 ACCOUNT_METRICS = [
@@ -125,3 +128,46 @@ def test_the_data_has_ties_and_entities_without_a_conversion() -> None:
     assert values.count(2 * 86400) >= 5
     timed = sum(len(ds) for ds in month.values())
     assert timed < len({a["account_id"] for a in ACCOUNTS if a["account_id"]})
+
+
+GOLDEN_CASES: dict[str, tuple[str, QueryOptions]] = {
+    "median_days": ("median_days_to_production", QueryOptions(grain=Grain.MONTH)),
+    "capped_exclusive_segments": (
+        "p99_seconds_to_production_exclusive",
+        QueryOptions(grain=Grain.WEEK, segments=("plan",)),
+    ),
+    "breakdown": (
+        "p90_hours_to_production_30d",
+        QueryOptions(grain=Grain.MONTH, segments=("plan",), breakdown=True),
+    ),
+    "across_entities": ("user_median_days_to_account_call", QueryOptions(grain=Grain.QUARTER)),
+}
+UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_golden_sql(case: str, dialect: str, durations: Project) -> None:
+    """golden/<dialect>/durations/<case>.sql, checked like test_compile_golden.py
+    (NSMCODE_UPDATE_GOLDEN=1 accepts new output; a mismatch leaves <case>.actual.sql)."""
+    name, options = GOLDEN_CASES[case]
+    sql = compile_metric(durations, name, dialect, options) + "\n"
+    path = GOLDEN / dialect / "durations" / f"{case}.sql"
+    actual = path.with_name(f"{case}.actual.sql")
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sql)
+    if path.exists() and path.read_text() == sql:
+        actual.unlink(missing_ok=True)
+        return
+    actual.write_text(sql)
+    pytest.fail(f"{path.relative_to(GOLDEN)} differs: see {actual.name} beside it")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_golden_files_parse_in_their_dialect(dialect: str) -> None:
+    files = sorted((GOLDEN / dialect / "durations").glob("*.sql"))
+    files = [f for f in files if not f.name.endswith(".actual.sql")]
+    assert [f.stem for f in files] == sorted(GOLDEN_CASES), "golden files and cases differ"
+    for file in files:
+        assert sqlglot.parse_one(file.read_text(), read=dialect).find(sqlglot.exp.With), file
