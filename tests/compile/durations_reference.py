@@ -127,6 +127,11 @@ class Durations:
         return out
 
     def value(self, name: str, key: Key, lo: dt.date | None, hi: dt.date | None) -> Number:
+        if name == "median_days_change":
+            now = self.value("median_days_to_production", key, lo, hi)
+            before_key = (shift(key[0], -1, self.grain), *key[1:])
+            before = self.value("median_days_to_production", before_key, lo, hi)
+            return None if now is None or before is None else now - before
         if name == "median_hours_to_production":
             days = self.value("median_days_to_production", key, lo, hi)
             return None if days is None else days * 24

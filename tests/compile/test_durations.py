@@ -81,6 +81,19 @@ def test_time_to_convert_matches_python(
     assert_rows(got, want, 1 + len(segments))
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_a_time_to_convert_at_an_offset(
+    engine: str, durations: Project, request: pytest.FixtureRequest
+) -> None:
+    """Read per period like an average: the month before's median, NULL when it has none."""
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    names = ["median_days_to_production", "median_days_change"]
+    options = QueryOptions(grain=Grain.MONTH, segments=("plan",))
+    want = Durations("month", ("plan",)).table(names)
+    assert any(r[3] is not None for r in want) and any(r[3] is None for r in want)
+    assert_rows(run(compile_metrics(durations, names, engine, options)), want, 2)
+
+
 @pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
 def test_a_conversion_entity_reached_through_joins(
     engine: str, durations: Project, request: pytest.FixtureRequest
