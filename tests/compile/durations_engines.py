@@ -1,6 +1,7 @@
-"""The time-to-convert dataset loaded into DuckDB, SQLite, PostgreSQL and Spark (types as in
-compile_engines.py; tables start with `dur_`, so they sit beside the other datasets in one Spark
-session). SQLite keeps fractions of a second in its text timestamps, as the other engines do."""
+"""The time-to-convert dataset loaded into DuckDB, SQLite, PostgreSQL, ClickHouse (chDB) and
+Spark (types as in compile_engines.py; tables start with `dur_`, so they sit beside the other
+datasets in one Spark session). SQLite keeps fractions of a second in its text timestamps, as the
+other engines do."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from typing import Any
 
 import pytest
 from compile_engines import (
+    _CLICKHOUSE,
     _DUCKDB,
     _POSTGRES,
     _SQLITE,
     Runner,
+    _inserts,
     normalize,
     postgres_dsn,
     unavailable,
@@ -102,3 +105,28 @@ def durations_spark(spark_run: Runner) -> Runner:
         schema = T.StructType([T.StructField(c, kinds[t], True) for c, t in columns])
         spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
     return lambda sql: [normalize(tuple(r)) for r in spark.sql(sql).collect()]
+
+
+@pytest.fixture(scope="session")
+def durations_clickhouse() -> Runner:
+    """chDB: ClickHouse in-process, running the `clickhouse` target's SQL unchanged."""
+    try:
+        from chdb import dbapi
+    except ImportError:
+        unavailable("chdb is not installed: ClickHouse execution tests skipped")
+    con = dbapi.connect()
+    cursor = con.cursor()
+    for name, (columns, rows) in DATA.items():
+        cursor.execute(f"CREATE TABLE {name} ({_ddl(_CLICKHOUSE, columns)}) ENGINE = Memory")
+        for insert in _inserts(name, rows):
+            cursor.execute(insert)
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        query = con.cursor()  # a cursor that saw an error returns stale rows afterwards
+        try:
+            query.execute(sql)
+            return [normalize(tuple(r)) for r in query.fetchall()]
+        finally:
+            query.close()
+
+    return run

@@ -13,6 +13,7 @@ import sqlglot
 from compile_engines import Runner
 from durations_data import PROJECT
 from durations_engines import (  # noqa: F401  (fixtures)
+    durations_clickhouse,
     durations_duckdb,
     durations_postgres,
     durations_spark,
@@ -67,7 +68,7 @@ def _options(case: tuple[Any, ...]) -> QueryOptions:
     [
         pytest.param(engine, case, id=f"{_id(case)}-{engine}")
         for case in CASES
-        for engine in ("duckdb", "sqlite", "postgres", "spark")
+        for engine in ("duckdb", "sqlite", "postgres", "clickhouse", "spark")
         if engine != "spark" or case[0] == "quarter"
     ],
 )
@@ -81,7 +82,7 @@ def test_time_to_convert_matches_python(
     assert_rows(got, want, 1 + len(segments))
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse"])
 def test_a_time_to_convert_at_an_offset(
     engine: str, durations: Project, request: pytest.FixtureRequest
 ) -> None:
@@ -94,7 +95,7 @@ def test_a_time_to_convert_at_an_offset(
     assert_rows(run(compile_metrics(durations, names, engine, options)), want, 2)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse", "spark"])
 def test_a_conversion_entity_reached_through_joins(
     engine: str, durations: Project, request: pytest.FixtureRequest
 ) -> None:
@@ -124,7 +125,7 @@ def test_the_reference_times_the_edges_as_the_spec_says() -> None:
     assert uncapped == sorted([*inclusive, cap + 1])
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "spark"])
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse", "spark"])
 def test_the_edges_on_every_engine(
     engine: str, durations: Project, request: pytest.FixtureRequest
 ) -> None:
