@@ -152,15 +152,15 @@ def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
     elif isinstance(calc, models.TimeToConvert):
         which = "median" if calc.percentile == 0.5 else f"{calc.percentile * 100:g}th percentile"
         head = Markup(
-            "The {which} time, in {unit}, from each of {entity}' first event in {base} to "
-            "their first event in {conv} at or after it{cap}"
+            "The {which} time, in {unit}, each {entity} takes from its first event in {base} to "
+            "its first event in {conv} at or after it{cap}"
         ).format(
             which=which,
             unit=calc.unit,
-            entity=_plural(calc.entity),
+            entity=calc.entity.replace("_", " "),
             base=link(calc.base),
             conv=link(calc.conversion),
-            cap=f" (within {calc.within})" if calc.within else "",
+            cap=f" (those taking longer than {calc.within} left out)" if calc.within else "",
         )
     elif isinstance(calc, models.PeriodOverPeriod):
         back = _periods(calc.periods, grain)
