@@ -83,6 +83,24 @@ def test_time_to_convert_matches_python(
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse"])
+def test_a_breakdown_as_compile_writes_it(
+    engine: str, durations: Project, request: pytest.FixtureRequest
+) -> None:
+    """One series over every entity (breakdown ''), then one per plan ('plan'), as in the files
+    `nsmcode compile` writes for a metric declaring `segments:`."""
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    names = ["median_days_to_production", "p90_hours_to_production_30d"]
+    options = QueryOptions(grain=Grain.QUARTER, segments=("plan",), breakdown=True)
+    overall = {r[0]: r[1:] for r in Durations("quarter").table(names)}
+    want: list[tuple[Any, ...]] = []
+    per_plan = Durations("quarter", ("plan",)).table(names)
+    for period in sorted(overall):
+        want.append((period, "", None, *overall[period]))
+        want += [(period, "plan", *r[1:]) for r in per_plan if r[0] == period]
+    assert_rows(run(compile_metrics(durations, names, engine, options)), want, 3)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse"])
 def test_a_time_to_convert_at_an_offset(
     engine: str, durations: Project, request: pytest.FixtureRequest
 ) -> None:
