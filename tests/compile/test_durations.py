@@ -203,3 +203,14 @@ def test_golden_files_parse_in_their_dialect(dialect: str) -> None:
     assert [f.stem for f in files] == sorted(GOLDEN_CASES), "golden files and cases differ"
     for file in files:
         assert sqlglot.parse_one(file.read_text(), read=dialect).find(sqlglot.exp.With), file
+
+
+def test_a_period_settles_after_the_cap(durations: Project) -> None:
+    """`complete` and `okr status`: a capped time to convert waits for its cap, as a conversion;
+    an uncapped one counts as settled at the period's end (docs/running.md)."""
+    from nsmcode.run.goals import settle
+    from nsmcode.run.status import Settle
+
+    assert settle(durations, "p90_hours_to_production_30d") == Settle(days=30)
+    assert settle(durations, "quartile_minutes_to_any_call") == Settle(days=14)
+    assert settle(durations, "median_days_to_production") == Settle()
