@@ -368,9 +368,14 @@ class Percentile(Spec):
     @field_validator("percentile")
     @classmethod
     def _places(cls, value: float) -> float:
-        if len(repr(value).partition(".")[2]) > 6 or "e" in repr(value):
-            raise invalid("a percentile has at most 6 decimal places", "write e.g. 0.5 or 0.99")
-        return value
+        return percentile_places(value)
+
+
+def percentile_places(value: float) -> float:
+    """A percentile is written with at most 6 decimals (it compiles to integers num / den)."""
+    if len(repr(value).partition(".")[2]) > 6 or "e" in repr(value):
+        raise invalid("a percentile has at most 6 decimal places", "write e.g. 0.5 or 0.99")
+    return value
 
 
 class Balance(Spec):
@@ -488,6 +493,57 @@ class Conversion(Spec):
     """`rate`: the share of base entities that convert; `count`: how many convert."""
 
 
+TimeUnit = Literal["seconds", "minutes", "hours", "days"]
+SECONDS_PER: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+"""The seconds in one unit of a duration's result (a day is 86,400 s)."""
+
+
+class TimeToConvert(Spec):
+    """A percentile of the time each entity takes from its first base event to its first
+    conversion event at or after it: "median days to the first production call"."""
+
+    type: Literal["time_to_convert"]
+    base: Name
+    """The metric whose first event per entity starts the clock (e.g. signups)."""
+    conversion: Name
+    """The metric whose first event at or after the start stops it (e.g. production calls)."""
+    entity: Name
+    """The entity timed; the base metric's source must declare it. Without
+    `conversion_entity`, also the entity the conversion events are matched on."""
+    percentile: float = Field(ge=0, le=1)
+    """Which percentile of the entities' durations: 0.5 is the median, 0.9 the 90th."""
+    unit: TimeUnit
+    """The unit of the value: `seconds`, `minutes`, `hours` or `days` (fractions kept)."""
+    within: Duration | None = None
+    """A cap: an entity whose first conversion comes later than this after its start (or
+    never) has no duration and is left out. None: no cap."""
+    window_end: Literal["inclusive", "exclusive"] = "inclusive"
+    """With `within`: `inclusive` keeps a conversion exactly `within` after the start;
+    `exclusive` does not."""
+    conversion_entity: Name | None = None
+    """The entity whose events stop the clock (e.g. the user's account), reached from both
+    metrics' sources through declared many-to-one joins; default: `entity`."""
+
+    @field_validator("percentile")
+    @classmethod
+    def _places(cls, value: float) -> float:
+        return percentile_places(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TimeToConvert:
+        if self.base == self.conversion:
+            raise invalid(
+                "`base` and `conversion` are the same metric: every duration would be 0",
+                "time from one kind of event to another, e.g. signups to production calls",
+            )
+        if self.within is None and "window_end" in self.model_fields_set:
+            raise invalid(
+                "`window_end` applies only with `within`",
+                "add `within:` (e.g. `within: 30 days`), or remove `window_end`",
+            )
+        return self
+
+
 class PeriodOverPeriod(Spec):
     type: Literal["period_over_period"]
     metric: Name
@@ -521,6 +577,7 @@ Calculation = Annotated[
     | Derived
     | Cumulative
     | Conversion
+    | TimeToConvert
     | PeriodOverPeriod
     | Retention,
     Field(discriminator="type"),

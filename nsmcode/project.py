@@ -223,7 +223,7 @@ def metric_references(calc: models.Calculation) -> tuple[str, ...]:
         return (calc.numerator, calc.denominator)
     if isinstance(calc, (models.Cumulative, models.PeriodOverPeriod)):
         return (calc.metric,)
-    if isinstance(calc, models.Conversion):
+    if isinstance(calc, models.Conversion | models.TimeToConvert):
         return (calc.base, calc.conversion)
     if isinstance(calc, models.Retention):
         return (calc.cohort, calc.activity)
@@ -429,10 +429,10 @@ class _Checker:
             target = getattr(m, attr)
             if target is not None:
                 self.ref("metric", name, "metric", target, attr)
-        if isinstance(calc, (models.Conversion, models.Retention)):
+        if isinstance(calc, (models.Conversion, models.Retention, models.TimeToConvert)):
             checked: set[str] = set()
             refs = metric_references(calc)
-            if isinstance(calc, models.Conversion) and calc.conversion_entity:
+            if not isinstance(calc, models.Retention) and calc.conversion_entity:
                 refs = refs[:1]  # the converting entity is reached through joins (compiler)
             for ref in refs:
                 base = self.p.metrics.get(ref)
@@ -519,6 +519,7 @@ def _calc_ref_field(calc: models.Calculation, index: int) -> str:
     fields = {
         "ratio": ("numerator", "denominator"),
         "conversion": ("base", "conversion"),
+        "time_to_convert": ("base", "conversion"),
         "retention": ("cohort", "activity"),
     }.get(calc.type)
     if fields:

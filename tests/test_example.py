@@ -149,6 +149,7 @@ def test_the_duckdb_connection_maps_the_eight_tables(project: Project) -> None:
             "invoices",
         )
     }
+    assert project.config.connections["spark"].tables == tables  # the same files on Spark
     # docs_visits stitches anonymous visits to accounts with a select over the table
     select = project.sources["docs_visits"].select
     assert select is not None and "FROM docs_visits" in select

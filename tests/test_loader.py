@@ -408,7 +408,8 @@ CASES: dict[str, Case] = {
                 "E004",
                 "unknown calculation type 'p95'",
                 "use one of: count, count_distinct, sum, average, min, max, percentile, "
-                "balance, ratio, derived, cumulative, conversion, period_over_period, retention",
+                "balance, ratio, derived, cumulative, conversion, time_to_convert, "
+                "period_over_period, retention",
             )
         ],
     ),
@@ -423,8 +424,8 @@ CASES: dict[str, Case] = {
                 "E005",
                 "missing required field 'type' in metrics[x].calculation",
                 "add `type:`, one of: count, count_distinct, sum, average, min, max, "
-                "percentile, balance, ratio, derived, cumulative, conversion, period_over_period, "
-                "retention",
+                "percentile, balance, ratio, derived, cumulative, conversion, time_to_convert, "
+                "period_over_period, retention",
             )
         ],
     ),

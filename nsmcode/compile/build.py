@@ -25,6 +25,7 @@ from nsmcode import models
 from nsmcode.compile import plan as p
 from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
+from nsmcode.compile.durations import elapsed_ctes
 from nsmcode.compile.entities import EntityKey
 from nsmcode.compile.entity_filters import value_ctes, value_joins
 from nsmcode.compile.expressions import (
@@ -257,7 +258,8 @@ class _Builder(LeafQueries):
         ]
         if self.total or any(isinstance(leaf, p.Window) for leaf in consumers):
             select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
-        if any(isinstance(leaf, p.Converted) or is_balance(leaf) for leaf in consumers):
+        timed = (p.Converted, p.Elapsed)
+        if any(isinstance(leaf, timed) or is_balance(leaf) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
         for owner, column, name in self.columns(source, consumers):
             needed.add(owner)
@@ -313,7 +315,7 @@ class _Builder(LeafQueries):
             if isinstance(leaf, p.Measure | p.Window):
                 measure = leaf if isinstance(leaf, p.Measure) else leaf.measure
                 out += measure.columns
-            elif isinstance(leaf, p.Converted):
+            elif isinstance(leaf, p.Converted | p.Elapsed):
                 if leaf.base.source == source:
                     out.append(leaf.base_entity)
                     keys.append(leaf.base_key)
@@ -387,6 +389,10 @@ class _Builder(LeafQueries):
         elif isinstance(leaf, p.Converted):
             name = f"nsm_converted{i + 1}"
             self.ctes.append(cte(name, self.converted(leaf)))
+        elif isinstance(leaf, p.Elapsed):
+            breakdown = BREAKDOWN if self.plan.breakdown else None
+            ctes, name = elapsed_ctes(i + 1, leaf, self.segment_cols, breakdown, self.flag)
+            self.ctes += ctes
         else:
             name = f"nsm_retained{i + 1}"
             self.retained(i + 1, leaf, name)

@@ -30,8 +30,23 @@ def percentile_query(
 ) -> exp.Select:
     """(period, segments..., value) of one percentile measure."""
     assert measure.fraction is not None
-    num, den = fraction(measure.fraction)
-    value = col(f"c_{measure.columns[0]}")
+    column = f"c_{measure.columns[0]}"
+    return ranked_percentile(column, measure.fraction, source_cte, segment_cols, flag)
+
+
+def ranked_percentile(
+    column: str,
+    share: float,
+    source_cte: str,
+    segment_cols: list[str],
+    flag: list[exp.Expr],
+    per: int = 1,
+) -> exp.Select:
+    """(period, segments..., value): the `share` percentile of `column` over the rows of
+    `source_cte` (those whose flag is set) per period and segments, divided by `per` (a
+    duration's unit: the interpolation commutes with the division)."""
+    num, den = fraction(share)
+    value = col(column)
     keys = [col("period"), *(col(c) for c in segment_cols)]
 
     def over(function: exp.Expr, ordered: bool) -> exp.Expr:
@@ -87,9 +102,11 @@ def percentile_query(
     weight_sum = exp.Sub(this=target.copy(), expression=times(r.copy(), den))
     weight = exp.Div(this=cast(weight_sum, "DOUBLE"), expression=number(den))
     spread = exp.Sub(this=pick(is_hi, x.copy()), expression=low.copy())
-    result = exp.Add(
+    result: exp.Expr = exp.Add(
         this=low, expression=exp.Mul(this=pick(is_lo, weight), expression=exp.Paren(this=spread))
     )
+    if per != 1:
+        result = exp.Div(this=exp.Paren(this=result), expression=number(per))
     subquery = exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("r")))
     outer_keys = [col("period", "r"), *(col(c, "r") for c in segment_cols)]
     select = exp.Select()

@@ -115,6 +115,24 @@ class Converted:
 
 
 @dataclass(frozen=True)
+class Elapsed:
+    """Per period of each base entity's first base event, a percentile (`fraction`) of the whole
+    seconds from that event to the entity's first conversion event at or after it, in units of
+    `per` seconds; entities without a conversion (within `seconds`, when capped) are left out.
+    Matched on `base_key` and `conversion_key`, as for `Converted` (see durations.py)."""
+
+    base: Rows
+    base_entity: str
+    conversion: Rows
+    base_key: EntityKey
+    conversion_key: EntityKey
+    fraction: float
+    per: int
+    seconds: int | None = None
+    inclusive: bool = True
+
+
+@dataclass(frozen=True)
 class Retained:
     """Per cohort period (an entity's first cohort event), the share of the cohort active exactly
     `offset` periods later; NULL while that period is after the last activity period."""
@@ -126,7 +144,7 @@ class Retained:
     offset: int
 
 
-Leaf = Measure | Window | Converted | Retained
+Leaf = Measure | Window | Converted | Elapsed | Retained
 
 
 @dataclass(frozen=True)
@@ -260,7 +278,7 @@ def rows_of(leaf: Leaf) -> tuple[Rows, ...]:
         return (leaf.rows,)
     if isinstance(leaf, Window):
         return (leaf.measure.rows,)
-    if isinstance(leaf, Converted):
+    if isinstance(leaf, Converted | Elapsed):
         return (leaf.base, leaf.conversion)
     return (leaf.cohort, leaf.activity)
 
@@ -272,6 +290,6 @@ def primary_rows(leaf: Leaf) -> tuple[Rows, ...]:
         return (leaf.rows,)
     if isinstance(leaf, Window):
         return (leaf.measure.rows,)
-    if isinstance(leaf, Converted):
+    if isinstance(leaf, Converted | Elapsed):
         return (leaf.base,)
     return (leaf.cohort,)

@@ -25,6 +25,7 @@ from nsmcode.compile.plan import (
     Condition,
     Converted,
     Divide,
+    Elapsed,
     Feature,
     Measure,
     Negate,
@@ -229,6 +230,8 @@ class Planner:
                 return Ref(converted, 0)
             entities = Measure(base.rows, "count_distinct", (base_entity,))
             return Divide(Ref(converted, 0), Ref(entities, 0))
+        if isinstance(calc, models.TimeToConvert):
+            return Ref(self._elapsed(metric.name, calc, grain), None)
         if isinstance(calc, models.PeriodOverPeriod):
             current = self.value(calc.metric, grain)
             previous = shifted(current, calc.periods)
@@ -248,6 +251,26 @@ class Planner:
             return Ref(retained, None)
         measure = self._aggregation(metric, grain)
         return Ref(measure, measure.fill)
+
+    def _elapsed(self, name: str, calc: models.TimeToConvert, grain: QueryGrain) -> Elapsed:
+        """A time-to-convert percentile: entities and keys as for a conversion."""
+        base = self._measure(name, calc.base, "base", grain)
+        conv = self._measure(name, calc.conversion, "conversion", grain)
+        matched = calc.conversion_entity or calc.entity
+        field_name = "conversion_entity" if calc.conversion_entity else "entity"
+        span = self.project.span("metric", name, "calculation", field_name)
+        what = f"metric {name!r}"
+        return Elapsed(
+            base.rows,
+            self._entity(name, base.rows.source, calc.entity),
+            conv.rows,
+            entity_key(self.project, base.rows.source, matched, span, what),
+            entity_key(self.project, conv.rows.source, matched, span, what),
+            calc.percentile,
+            models.SECONDS_PER[calc.unit],
+            models.duration_days(calc.within) * 86400 if calc.within else None,
+            calc.window_end == "inclusive",
+        )
 
     def _periodless(self, metric: models.Metric) -> Exception:
         calc = metric.calculation

@@ -18,6 +18,7 @@ from sqlglot.errors import ErrorLevel, TokenError, UnsupportedError
 from sqlglot.generator import Generator
 from sqlglot.tokenizer_core import TokenType
 
+from nsmcode.compile.durations import WholeSeconds, whole_seconds
 from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
@@ -124,6 +125,7 @@ class Target:
                     self.shift_date(e.this, e.expression, e.text("unit"))
                 ),
                 ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
+                WholeSeconds: lambda g, e: g.sql(whole_seconds(self.name, e.this, e.expression)),
                 RoundHalfUp: lambda g, e: g.sql(
                     self.round_half_up(e.this, int(e.args["decimals"].name))
                 ),

@@ -92,7 +92,7 @@ def _leaf(leaf: p.Leaf, rows: RowsMap) -> p.Leaf:
         return replace(leaf, rows=rows(leaf.rows))
     if isinstance(leaf, p.Window):
         return replace(leaf, measure=replace(leaf.measure, rows=rows(leaf.measure.rows)))
-    if isinstance(leaf, p.Converted):
+    if isinstance(leaf, p.Converted | p.Elapsed):
         return replace(leaf, base=rows(leaf.base), conversion=rows(leaf.conversion))
     return replace(leaf, cohort=rows(leaf.cohort), activity=rows(leaf.activity))
 

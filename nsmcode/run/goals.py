@@ -105,7 +105,8 @@ def settle(project: Project, name: str) -> status.Settle:
     result = status.Settle()
     for current in [name, *project.upstream(name)]:
         calc = project.metrics[current].calculation
-        if isinstance(calc, models.Conversion):
+        if isinstance(calc, models.Conversion | models.TimeToConvert) and calc.within:
+            # a time to convert without a cap can change forever: see docs/spec.md
             result |= status.Settle(days=models.duration_days(calc.within))
         elif isinstance(calc, models.Retention):
             result |= status.Settle(periods=calc.offset)

@@ -151,6 +151,19 @@ def describe(project: Project, metric: models.Metric, link: Link) -> Markup:
             conv=link(calc.conversion),
             within=calc.within,
         )
+    elif isinstance(calc, models.TimeToConvert):
+        which = "median" if calc.percentile == 0.5 else f"{calc.percentile * 100:g}th percentile"
+        head = Markup(
+            "The {which} time, in {unit}, each {entity} takes from its first event in {base} to "
+            "its first event in {conv} at or after it{cap}"
+        ).format(
+            which=which,
+            unit=calc.unit,
+            entity=calc.entity.replace("_", " "),
+            base=link(calc.base),
+            conv=link(calc.conversion),
+            cap=f" (those taking longer than {calc.within} left out)" if calc.within else "",
+        )
     elif isinstance(calc, models.PeriodOverPeriod):
         back = _periods(calc.periods, grain)
         how = "relative change" if calc.comparison == "ratio" else "change"
@@ -212,6 +225,7 @@ CALCULATION_NAMES = {
     "derived": "Derived",
     "cumulative": "Cumulative",
     "conversion": "Conversion",
+    "time_to_convert": "Time to convert",
     "period_over_period": "Period over period",
     "retention": "Retention",
 }

@@ -451,7 +451,8 @@ class Mutator:
             "role": ["north_star", "input", "kpi", "guardrail", "plain"],
             "type": ["count", "count_distinct", "sum", "average", "min", "max", "ratio",
                      "derived", "cumulative", "conversion", "period_over_period", "retention",
-                     "string", "integer", "number", "boolean", "date", "timestamp"],
+                     "time_to_convert", "string", "integer", "number", "boolean", "date",
+                     "timestamp"],
             "grain": ["day", "week", "month", "quarter"],
             "category": ["dx", "product", "growth"],
             "measures": ["outcome", "activity"],
@@ -461,6 +462,7 @@ class Mutator:
             "company": [True, False],
             "period_to_date": ["day", "week", "month", "quarter"],
             "comparison": ["ratio", "difference"],
+            "unit": ["seconds", "minutes", "hours", "days", "weeks"],
             "dialect": ["duckdb", "postgres", "tsql", "bigquery", "clickhouse", "sqlite"],
         }  # fmt: skip
         paths = self._paths(value, lambda p, v: p[-1] in enums)

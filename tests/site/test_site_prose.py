@@ -7,8 +7,9 @@ import re
 
 import pytest
 from markupsafe import Markup
+from site_html import EXAMPLE
 
-from nsmcode.project import Project
+from nsmcode.project import Project, load_project
 from nsmcode.site import prose
 
 
@@ -101,3 +102,17 @@ def test_titles_capitalise_acronyms(mini: Project) -> None:
     assert prose.title(mini.metrics["weekly_active_integration_points"]) == (
         "Weekly active integration points"
     )
+
+
+def test_a_time_to_convert_sentence() -> None:
+    example = load_project(EXAMPLE)
+    metric = example.metrics["median_days_to_first_production_call"]
+    assert text(prose.describe(example, metric, link)) == (
+        "The median time, in days, each account takes from its first event in weekly_signups "
+        "to its first event in production_api_calls at or after it (those taking longer than "
+        "30 days left out), per week."
+    )
+    other = metric.model_copy(
+        update={"calculation": metric.calculation.model_copy(update={"percentile": 0.9})}
+    )
+    assert "The 90th percentile time, in days" in text(prose.describe(example, other, link))

@@ -1,0 +1,167 @@
+WITH nsm_rows_dur_accounts AS (
+  SELECT
+    CAST(DATE_TRUNC('month', dur_accounts.signed_up_at) AS DATE) AS period,
+    NULLIF(dur_accounts.plan, dur_accounts.plan) AS g_plan,
+    dur_accounts.signed_up_at AS nsm_ts,
+    dur_accounts.account_id AS c_account_id,
+    '' AS nsm_breakdown
+  FROM dur_accounts AS dur_accounts
+  UNION ALL
+  SELECT
+    CAST(DATE_TRUNC('month', dur_accounts.signed_up_at) AS DATE) AS period,
+    dur_accounts.plan AS g_plan,
+    dur_accounts.signed_up_at AS nsm_ts,
+    dur_accounts.account_id AS c_account_id,
+    'plan' AS nsm_breakdown
+  FROM dur_accounts AS dur_accounts
+), nsm_rows_dur_calls AS (
+  SELECT
+    CAST(DATE_TRUNC('month', dur_calls.called_at) AS DATE) AS period,
+    dur_calls.called_at AS nsm_ts,
+    dur_calls.account_id AS c_account_id
+  FROM dur_calls AS dur_calls
+  WHERE
+    dur_calls.environment = 'production'
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_dur_accounts
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 1 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_start1 AS (
+  SELECT
+    b.c_account_id AS nsm_entity,
+    b.nsm_breakdown,
+    MIN(b.nsm_ts) AS nsm_t0
+  FROM nsm_rows_dur_accounts AS b
+  WHERE
+    NOT b.c_account_id IS NULL AND NOT b.nsm_ts IS NULL
+  GROUP BY
+    b.c_account_id,
+    b.nsm_breakdown
+), nsm_entry1 AS (
+  SELECT
+    s.nsm_entity,
+    s.nsm_breakdown,
+    s.nsm_t0,
+    MIN(b.period) AS period,
+    MIN(b.g_plan) AS g_plan,
+    MIN(b.c_account_id) AS nsm_key
+  FROM nsm_start1 AS s
+  JOIN nsm_rows_dur_accounts AS b
+    ON b.c_account_id = s.nsm_entity
+    AND b.nsm_ts = s.nsm_t0
+    AND b.nsm_breakdown = s.nsm_breakdown
+  GROUP BY
+    s.nsm_entity,
+    s.nsm_breakdown,
+    s.nsm_t0
+), nsm_elapsed1 AS (
+  SELECT
+    e.period,
+    e.nsm_breakdown,
+    e.g_plan,
+    e.nsm_entity,
+    MIN(
+      TIMESTAMPDIFF(SECOND, DATE_TRUNC('SECOND', e.nsm_t0), DATE_TRUNC('SECOND', c.nsm_ts))
+    ) AS nsm_d
+  FROM nsm_entry1 AS e
+  JOIN nsm_rows_dur_calls AS c
+    ON c.c_account_id = e.nsm_key
+  WHERE
+    TIMESTAMPDIFF(SECOND, DATE_TRUNC('SECOND', e.nsm_t0), DATE_TRUNC('SECOND', c.nsm_ts)) >= 0
+    AND TIMESTAMPDIFF(SECOND, DATE_TRUNC('SECOND', e.nsm_t0), DATE_TRUNC('SECOND', c.nsm_ts)) <= 2592000
+  GROUP BY
+    e.period,
+    e.nsm_breakdown,
+    e.g_plan,
+    e.nsm_entity
+), nsm_durations1 AS (
+  SELECT
+    r.period,
+    r.nsm_breakdown,
+    r.g_plan,
+    (
+      MAX(
+        CASE
+          WHEN r.nsm_r * 10 <= 9 * r.nsm_m AND 9 * r.nsm_m < (
+            r.nsm_r + 1
+          ) * 10
+          THEN r.nsm_x
+        END
+      ) + MAX(
+        CASE
+          WHEN r.nsm_r * 10 <= 9 * r.nsm_m AND 9 * r.nsm_m < (
+            r.nsm_r + 1
+          ) * 10
+          THEN CAST(9 * r.nsm_m - r.nsm_r * 10 AS DOUBLE) / 10
+        END
+      ) * (
+        MAX(
+          CASE
+            WHEN r.nsm_r * 10 < 9 * r.nsm_m + 10 AND 9 * r.nsm_m <= r.nsm_r * 10
+            THEN r.nsm_x
+          END
+        ) - MAX(
+          CASE
+            WHEN r.nsm_r * 10 <= 9 * r.nsm_m AND 9 * r.nsm_m < (
+              r.nsm_r + 1
+            ) * 10
+            THEN r.nsm_x
+          END
+        )
+      )
+    ) / 3600 AS value
+  FROM (
+    SELECT
+      period,
+      nsm_breakdown,
+      g_plan,
+      nsm_d AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period, nsm_breakdown, g_plan ORDER BY nsm_d NULLS LAST) - 1 AS nsm_r,
+      COUNT(*) OVER (PARTITION BY period, nsm_breakdown, g_plan) - 1 AS nsm_m
+    FROM nsm_elapsed1
+    WHERE
+      NOT nsm_d IS NULL
+  ) AS r
+  GROUP BY
+    r.period,
+    r.nsm_breakdown,
+    r.g_plan
+), nsm_segments AS (
+  SELECT DISTINCT
+    nsm_breakdown,
+    g_plan
+  FROM nsm_rows_dur_accounts
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.nsm_breakdown,
+    sv.g_plan
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.nsm_breakdown AS breakdown,
+  sp.g_plan AS plan,
+  l1.value AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_durations1 AS l1
+  ON l1.period = sp.period
+  AND l1.nsm_breakdown IS NOT DISTINCT FROM sp.nsm_breakdown
+  AND l1.g_plan IS NOT DISTINCT FROM sp.g_plan
+ORDER BY
+  sp.period NULLS LAST,
+  sp.nsm_breakdown NULLS LAST,
+  sp.g_plan NULLS LAST

@@ -1,0 +1,143 @@
+WITH RECURSIVE nsm_rows_dur_users AS (
+  SELECT
+    DATE(
+      dur_users.joined_at,
+      'start of month',
+      PRINTF('-%d months', (
+        CAST(STRFTIME('%m', dur_users.joined_at) AS INTEGER) - 1
+      ) % 3)
+    ) AS period,
+    DATETIME(dur_users.joined_at) AS nsm_ts,
+    dur_users.user_id AS c_user_id,
+    dur_accounts.account_id AS k_dur_accounts_account_id
+  FROM dur_users AS dur_users
+  LEFT JOIN dur_accounts AS dur_accounts
+    ON dur_users.account_id = dur_accounts.account_id
+), nsm_rows_dur_calls AS (
+  SELECT
+    DATE(
+      dur_calls.called_at,
+      'start of month',
+      PRINTF('-%d months', (
+        CAST(STRFTIME('%m', dur_calls.called_at) AS INTEGER) - 1
+      ) % 3)
+    ) AS period,
+    DATETIME(dur_calls.called_at) AS nsm_ts,
+    dur_calls.account_id AS c_account_id
+  FROM dur_calls AS dur_calls
+  WHERE
+    dur_calls.environment = 'production'
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_dur_users
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+3 months')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+3 months') <= b.period_hi
+), nsm_start1 AS (
+  SELECT
+    b.c_user_id AS nsm_entity,
+    MIN(b.nsm_ts) AS nsm_t0
+  FROM nsm_rows_dur_users AS b
+  WHERE
+    NOT b.c_user_id IS NULL AND NOT b.nsm_ts IS NULL
+  GROUP BY
+    b.c_user_id
+), nsm_entry1 AS (
+  SELECT
+    s.nsm_entity,
+    s.nsm_t0,
+    MIN(b.period) AS period,
+    MIN(b.k_dur_accounts_account_id) AS nsm_key
+  FROM nsm_start1 AS s
+  JOIN nsm_rows_dur_users AS b
+    ON b.c_user_id = s.nsm_entity AND b.nsm_ts = s.nsm_t0
+  GROUP BY
+    s.nsm_entity,
+    s.nsm_t0
+), nsm_elapsed1 AS (
+  SELECT
+    e.period,
+    e.nsm_entity,
+    MIN(
+      CAST(STRFTIME('%s', c.nsm_ts) AS INTEGER) - CAST(STRFTIME('%s', e.nsm_t0) AS INTEGER)
+    ) AS nsm_d
+  FROM nsm_entry1 AS e
+  JOIN nsm_rows_dur_calls AS c
+    ON c.c_account_id = e.nsm_key
+  WHERE
+    CAST(STRFTIME('%s', c.nsm_ts) AS INTEGER) - CAST(STRFTIME('%s', e.nsm_t0) AS INTEGER) >= 0
+  GROUP BY
+    e.period,
+    e.nsm_entity
+), nsm_durations1 AS (
+  SELECT
+    r.period,
+    CAST((
+      MAX(
+        CASE
+          WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+            r.nsm_r + 1
+          ) * 2
+          THEN r.nsm_x
+        END
+      ) + MAX(
+        CASE
+          WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+            r.nsm_r + 1
+          ) * 2
+          THEN CAST(1 * r.nsm_m - r.nsm_r * 2 AS REAL) / 2
+        END
+      ) * (
+        MAX(
+          CASE
+            WHEN r.nsm_r * 2 < 1 * r.nsm_m + 2 AND 1 * r.nsm_m <= r.nsm_r * 2
+            THEN r.nsm_x
+          END
+        ) - MAX(
+          CASE
+            WHEN r.nsm_r * 2 <= 1 * r.nsm_m AND 1 * r.nsm_m < (
+              r.nsm_r + 1
+            ) * 2
+            THEN r.nsm_x
+          END
+        )
+      )
+    ) AS REAL) / 86400 AS value
+  FROM (
+    SELECT
+      period,
+      nsm_d AS nsm_x,
+      ROW_NUMBER() OVER (PARTITION BY period ORDER BY nsm_d NULLS LAST) - 1 AS nsm_r,
+      COUNT(*) OVER (PARTITION BY period) - 1 AS nsm_m
+    FROM nsm_elapsed1
+    WHERE
+      NOT nsm_d IS NULL
+  ) AS r
+  GROUP BY
+    r.period
+)
+SELECT
+  sp.period AS period,
+  l1.value AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_durations1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST
