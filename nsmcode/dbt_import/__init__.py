@@ -16,8 +16,8 @@ from typing import Any
 
 from nsmcode.dbt_import.filters import Context, Reference
 from nsmcode.dbt_import.metrics import MetricTranslator
-from nsmcode.dbt_import.reader import read_dbt
-from nsmcode.dbt_import.semantic import Builder, not_carried
+from nsmcode.dbt_import.reader import not_carried, read_dbt
+from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.verify import verify
 from nsmcode.dbt_import.writer import definition_file, project_file, write_files
 from nsmcode.diagnostics import Diagnostic, Span

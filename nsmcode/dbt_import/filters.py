@@ -65,6 +65,7 @@ def translate(text: str, ctx: Context, dialect: str) -> str:
     sql = _JINJA.sub(replace, text).strip()
     if "{{" in sql or "}}" in sql:
         raise FilterError("unbalanced Jinja braces")
+    _type_hints(text, slots, ctx, dialect)
     if any(slot.truncated for slot in slots):
         from nsmcode.dbt_import.timeranges import rewrite
 
@@ -83,6 +84,7 @@ class Slot:
     sql: str
     grain: str | None = None
     date_part: str | None = None
+    ref: Reference | None = None
 
     @property
     def truncated(self) -> bool:
@@ -91,6 +93,34 @@ class Slot:
     @staticmethod
     def placeholder(index: int) -> str:
         return f"nsm_slot_{index}"
+
+
+def _type_hints(text: str, slots: list[Slot], ctx: Context, dialect: str) -> None:
+    """A dimension compared with a number or a boolean holds numbers or booleans: dbt's YAML
+    has no column types, and the filter was written for the warehouse's real one."""
+    import sqlglot
+    from sqlglot import exp
+
+    counter = iter(range(len(slots)))
+    marked = _JINJA.sub(lambda _: Slot.placeholder(next(counter)), text)
+    try:
+        tree = sqlglot.parse_one(marked, read=dialect)
+    except sqlglot.errors.ParseError:
+        return
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+        sides = [node.this, *([node.expression] if not isinstance(node, exp.In) else [])]
+        values = node.expressions if isinstance(node, exp.In) else sides
+        for side in sides:
+            if not (isinstance(side, exp.Column) and side.name.startswith("nsm_slot_")):
+                continue
+            slot = slots[int(side.name.removeprefix("nsm_slot_"))]
+            if slot.ref is None or slot.truncated:
+                continue
+            others = [v for v in values if v is not side]
+            if others and all(isinstance(v, exp.Boolean) for v in others):
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "boolean")
+            elif others and all(isinstance(v, exp.Literal) and not v.is_string for v in others):
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "number")
 
 
 def _check_sql(sql: str, dialect: str) -> None:
@@ -164,7 +194,7 @@ def _call(source: str, ctx: Context) -> Slot:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:
             raise FilterError(f"unknown date part {date_part!r}")
-    return Slot(sql, grain, date_part)
+    return Slot(sql, grain, date_part, ref)
 
 
 def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool]) -> SemanticModel:
@@ -174,22 +204,34 @@ def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool
     orders); a foreign entity joins to the model where the entity is the key.
     """
     current = ctx.model
-    for entity in entities:
+    for i, entity in enumerate(entities):
+        last = i == len(entities) - 1
         own = current.entities.get(entity)
+        if own is None and entity == current.primary_entity:
+            if not last or has(current):
+                continue  # a model-level `primary_entity:` names the model's own rows
+            raise FilterError(
+                f"entity {entity!r} is the primary entity of {current.name!r}, which has no "
+                "such field"
+            )
         if own is None:
             raise FilterError(f"semantic model {current.name!r} has no entity {entity!r}")
         if own.kind != "foreign":
-            if entity != entities[-1] or has(current):
+            if not last or has(current):
                 continue
             raise FilterError(
                 f"entity {entity!r} is the key of {current.name!r}, which has no such field"
             )
-        target = ctx.builder.join_target(current, entity)
+        # several models may carry the entity as their key: the one holding the field (for the
+        # last hop) or the next entity of the path
+        wanted = has if last else (lambda m, e=entities[i + 1]: m.has_entity(e))
+        target = ctx.builder.join_target(current, entity, wanted)
         if target is None:
             raise FilterError(
                 f"no other semantic model has entity {entity!r} as its primary key, so "
                 f"{current.name!r} cannot join through it"
             )
+        ctx.builder.use_join(current, entity, target)
         current = target
     return current
 

@@ -15,19 +15,31 @@ located in the dbt file) and the metrics that depend on it are left out, never h
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from nsmcode.dbt_import import offsets
 from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
-from nsmcode.dbt_import.reader import Located
-from nsmcode.dbt_import.semantic import Builder, Measure, not_carried, sql_text
+from nsmcode.dbt_import.reader import Located, not_carried
+from nsmcode.dbt_import.semantic import Builder, Measure, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z]+?)s?\s*$")
 _GRAINS = ("day", "week", "month", "quarter")
-_METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity"}
+_METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
+MAX_NAME = 128  # nsmcode names
+CONVERSION_RESULTS = {"conversion_rate": "rate", "conversions": "count"}
+
+
+def short_name(name: str) -> str:
+    """`name`, or when longer than nsmcode allows its start and a stable hash of the whole."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_NAME - 12].rstrip('_')}__{digest}"
 
 
 @dataclass(frozen=True)
@@ -162,15 +174,17 @@ class MetricTranslator:
         measure = params.get("measure") if params else None
         if isinstance(measure, str):
             return measure
-        if isinstance(measure, dict) and set(measure) <= {"name", "join_to_timespine"}:
+        # fill_nulls_with changes empty periods, not the rows a running total or conversion reads
+        plain = {"name", "join_to_timespine", "fill_nulls_with", "alias"}
+        if isinstance(measure, dict) and set(measure) <= plain and not measure.get("filter"):
             value = measure.get("name")
             return value if isinstance(value, str) else None
         return None
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 2
+        candidate, n = short_name(name), 2
         while candidate in self.out:
-            candidate, n = f"{name}_{n}", n + 1
+            candidate, n = short_name(f"{name}_{n}"), n + 1
         return candidate
 
     def _emit(self, definition: dict[str, Any], span: Span) -> str:
@@ -213,6 +227,9 @@ class MetricTranslator:
             )
         assert handler is not None
         definition = handler(loc, params, filters, out_name)
+        fill = self._fill(loc, loc)
+        if fill is not None:
+            definition["fill_nulls_with"] = fill
         self._describe(definition, loc, bool(extra))
         return self._emit(definition, loc.span())
 
@@ -292,7 +309,11 @@ class MetricTranslator:
         if child is not None:
             extra = self._filters(child, "filter")
             self._measure_options(loc, child)
-        return self._aggregation(out_name, measure, (*filters, *extra), loc)
+        definition = self._aggregation(out_name, measure, (*filters, *extra), loc)
+        fill = self._fill(loc, child)
+        if fill is not None:
+            definition["fill_nulls_with"] = fill
+        return definition
 
     def _measure(self, loc: Located, name: str, span: Span) -> Measure:
         """The measure `name`, or fail (reported) when it is unknown or was left out."""
@@ -309,16 +330,35 @@ class MetricTranslator:
             )
         self._fail(loc, "D112", f"metric {loc.name!r}: measure {name!r} is not defined", span)
 
-    def _measure_options(self, loc: Located, child: Located) -> None:
-        if child.get("fill_nulls_with") is not None:
+    def _fill(self, loc: Located, holder: Located | None, carried: bool = True) -> float | None:
+        """A `fill_nulls_with` number (on the metric or its measure input), or None."""
+        value = holder.get("fill_nulls_with") if holder else None
+        if value is None or holder is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problems.append(
                 not_carried(
                     "D103",
-                    f"metric {loc.name!r}: fill_nulls_with is not carried over: periods "
-                    "without rows give 0 for counts and sums, NULL otherwise",
-                    child.span("fill_nulls_with", key=True),
+                    f"metric {loc.name!r}: fill_nulls_with {value!r} is not a number, so it "
+                    "is not carried over",
+                    holder.span("fill_nulls_with"),
                 )
             )
+            return None
+        if not carried:
+            self.problems.append(
+                not_carried(
+                    "D103",
+                    f"metric {loc.name!r}: fill_nulls_with on a conversion input is not "
+                    "carried over; an nsmcode conversion reads its inputs' rows",
+                    holder.span("fill_nulls_with", key=True),
+                    "put fill_nulls_with on the conversion metric itself",
+                )
+            )
+            return None
+        return float(value)
+
+    def _measure_options(self, loc: Located, child: Located) -> None:
         for key in child.value:
             if key not in ("name", "filter", "alias", "fill_nulls_with", "join_to_timespine"):
                 self.problems.append(
@@ -393,27 +433,41 @@ class MetricTranslator:
             self._fail(loc, "D112", f"derived metric {loc.name!r} has no `expr`", params.span())
         assert expr is not None
         mapping: dict[str, str] = {}
-        for child in params.children("metrics"):
-            for key in ("offset_window", "offset_to_grain"):
-                if child.get(key) is not None:
-                    self._fail(
-                        loc,
-                        "D104",
-                        f"derived metric {loc.name!r}: `{key}` on input {child.name!r} is not "
-                        "carried over; nsmcode has no time-offset inputs",
-                        child.span(key, key=True),
-                        "for a change against the previous period use "
-                        "`type: period_over_period` in nsmcode",
-                    )
-            alias = child.get("alias")
-            ref = alias if isinstance(alias, str) else child.name
-            extra = (*filters, *self._filters(child, "filter"))
-            target = self.metric(
-                child.name, extra, f"{out_name}__{ref}" if extra else child.name, child.span()
-            )
+        inputs: list[dict[str, Any]] = []
+        shifted: list[tuple[str, str, offsets.Offset, Span]] = []  # name, metric, offset, span
+        for name, child, span in self._metric_inputs(loc, params):
+            alias = child.get("alias") if child else None
+            ref = alias if isinstance(alias, str) else name
+            extra = (*filters, *(self._filters(child, "filter") if child else []))
+            target = self.metric(name, extra, f"{out_name}__{ref}" if extra else name, span)
             if target is None:
                 raise Failed(loc.name)
-            mapping[ref] = target
+            offset: offsets.Offset | None = None
+            if child is not None:
+                try:
+                    offset = offsets.read(child.get("offset_window"), child.get("offset_to_grain"))
+                except offsets.OffsetError as exc:
+                    self._offset_failed(loc, child, name, str(exc))
+            if offset is None:
+                mapping[ref] = target
+            else:
+                assert child is not None
+                shifted.append((ref, target, offset, child.span()))
+        grain = self._offset_grain(loc, shifted)
+        for ref, target, offset, span in shifted:
+            try:
+                shift = offsets.nsmcode_offset(offset, grain)
+            except offsets.OffsetError as exc:
+                self._fail(loc, "D104", f"derived metric {loc.name!r}: {exc}", span)
+            if shift is None:  # offset_to_grain at its own grain: the period itself
+                mapping[ref] = target
+                continue
+            # the expression's name for the shifted value must not be a metric's name
+            input_name = ref
+            if ref in self.dbt or ref in self.builder.measures or ref in self.out:
+                input_name = short_name(f"{ref}__offset")
+            mapping[ref] = input_name
+            inputs.append({"name": input_name, "metric": target, "offset": shift})
         rewritten = self._rewrite(expr, mapping)
         if rewritten is None:
             self._fail(
@@ -423,7 +477,68 @@ class MetricTranslator:
                 f"among its metrics ({', '.join(sorted(mapping)) or 'none'})",
                 params.span("expr"),
             )
-        return {"name": out_name, "calculation": {"type": "derived", "expression": rewritten}}
+        calculation: dict[str, Any] = {"type": "derived", "expression": rewritten}
+        if inputs:
+            calculation["inputs"] = inputs
+        definition: dict[str, Any] = {"name": out_name, "calculation": calculation}
+        if shifted:
+            definition["grain"] = grain
+        return definition
+
+    def _metric_inputs(
+        self, loc: Located, params: Located
+    ) -> list[tuple[str, Located | None, Span]]:
+        """A derived metric's `metrics:`: mappings (`- name: orders`) or plain names
+        (`- orders`), both accepted by dbt."""
+        items = params.get("metrics")
+        if not isinstance(items, list):
+            return []
+        out: list[tuple[str, Located | None, Span]] = []
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                out.append((item, None, params.span("metrics", i)))
+                continue
+            child = params.child("metrics", i)
+            if child is None or not child.name:
+                self._fail(
+                    loc,
+                    "D112",
+                    f"derived metric {loc.name!r}: input {i + 1} names no metric",
+                    params.span("metrics", i),
+                )
+            assert child is not None
+            out.append((child.name, child, child.span()))
+        return out
+
+    def _offset_failed(self, loc: Located, child: Located, name: str, why: str) -> NoReturn:
+        key = "offset_window" if child.get("offset_window") is not None else "offset_to_grain"
+        self._fail(
+            loc,
+            "D104",
+            f"derived metric {loc.name!r}: `{key}` on input {name!r} is not carried over: {why}",
+            child.span(key),
+        )
+
+    def _offset_grain(
+        self, loc: Located, shifted: list[tuple[str, str, offsets.Offset, Span]]
+    ) -> str:
+        """The grain the derived metric is read at, so its offsets mean MetricFlow's."""
+        declared = loc.get("time_granularity")
+        if declared is not None and str(declared).lower() not in offsets.GRAINS:
+            if shifted:
+                self._fail(
+                    loc,
+                    "D104",
+                    f"derived metric {loc.name!r}: offsets at grain {declared!r} are not "
+                    "carried over",
+                    loc.span("time_granularity"),
+                )
+            return "day"
+        if not shifted:
+            return str(declared).lower() if declared else "day"
+        return offsets.choose_grain(
+            str(declared).lower() if declared else None, [s[2] for s in shifted]
+        )
 
     def _rewrite(self, expr: str, mapping: dict[str, str]) -> str | None:
         import sqlglot
@@ -485,8 +600,10 @@ class MetricTranslator:
         assert found is not None
         measure_name, child, span = found
         extra = (*filters, *(self._filters(child, "filter") if child else []))
+        fill = None
         if child is not None:
             self._measure_options(loc, child)
+            fill = self._fill(loc, child)
         measure = self.builder.measures.get(measure_name)
         if measure is not None and not measure.additive:
             self._fail(
@@ -516,7 +633,8 @@ class MetricTranslator:
                     options.span("grain_to_date"),
                 )
             calculation["period_to_date"] = str(to_date).lower()
-        return {"name": out_name, "calculation": calculation, **grain}
+        filled = {} if fill is None else {"fill_nulls_with": fill}
+        return {"name": out_name, "calculation": calculation, **grain, **filled}
 
     @staticmethod
     def _counts_entities(measure: Measure, entity: str) -> bool:
@@ -544,12 +662,13 @@ class MetricTranslator:
                 "put the filter on base_measure or conversion_measure instead",
             )
         calculation = str(options.get("calculation", "conversion_rate")).lower()
-        if calculation != "conversion_rate":
+        result = CONVERSION_RESULTS.get(calculation)
+        if result is None:
             self._fail(
                 loc,
                 "D107",
                 f"conversion metric {loc.name!r}: calculation {calculation!r} is not carried "
-                "over; nsmcode conversions are rates",
+                "over; nsmcode conversions are rates (conversion_rate) or counts (conversions)",
                 options.span("calculation"),
             )
         if options.get("constant_properties"):
@@ -579,6 +698,7 @@ class MetricTranslator:
             extra = tuple(self._filters(child, "filter")) if child else ()
             if child is not None:
                 self._measure_options(loc, child)
+                self._fill(loc, child, carried=False)
             measure = self.builder.measures.get(measure_name)
             if measure is not None and str(entity) not in measure.model.entities:
                 self._fail(
@@ -613,5 +733,6 @@ class MetricTranslator:
                 "conversion": names["conversion"],
                 "entity": str(entity),
                 "within": self._window(loc, window, options.span("window")),
+                **({"result": result} if result != "rate" else {}),
             },
         }

@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.diagnostics import Diagnostic, InputError, Severity, Span
 from nsmcode.loader import display_path, read_text
 from nsmcode.yamlsource import Document, parse
 
 # Folders dbt writes into or installs packages into: never the user's definitions.
 SKIPPED_FOLDERS = {"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "venv"}
+
+
+def not_carried(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    """A dbt feature the import could not carry over (exit 1)."""
+    return Diagnostic(code, message, span, hint, Severity.WARNING)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nsmcode.dbt_import.semantic import not_carried
+from nsmcode.dbt_import.reader import not_carried
 from nsmcode.dbt_import.writer import write_files
 from nsmcode.diagnostics import Diagnostic, InputError
 
