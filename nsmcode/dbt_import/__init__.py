@@ -10,13 +10,14 @@ an nsmcode equivalent becomes a `D1xx` diagnostic with the dbt file:line:col.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nsmcode.dbt_import.filters import Context, Reference
 from nsmcode.dbt_import.metrics import MetricTranslator
 from nsmcode.dbt_import.reader import not_carried, read_dbt
+from nsmcode.dbt_import.saved import SavedQueries
 from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.verify import verify
 from nsmcode.dbt_import.writer import definition_file, project_file, write_files
@@ -37,6 +38,7 @@ class ImportResult:
     sources: Definitions
     metrics: Definitions
     problems: list[Diagnostic]
+    saved_queries: Definitions = field(default_factory=list)
     """Everything not carried over (warnings located in the dbt files), sorted."""
 
     def rendered(self) -> dict[str, str]:
@@ -57,6 +59,10 @@ class ImportResult:
         if self.metrics:
             out["definitions/metrics.yaml"] = definition_file(
                 header, {"metrics": self.metrics}, self.root
+            )
+        if self.saved_queries:
+            out["definitions/saved_queries.yaml"] = definition_file(
+                header, {"saved_queries": self.saved_queries}, self.root
             )
         from nsmcode.schema import SCHEMA_FILES, schema_text
 
@@ -98,15 +104,15 @@ def import_dbt(
     metrics = sorted(
         translator.out.values(), key=lambda item: (item[1].file, item[1].line, item[0]["name"])
     )
-    problems = [*builder.problems, *translator.problems]
+    carried = {name: out for (name, extra), out in translator.done.items() if not extra and out}
+    for measure in builder.measures.values():
+        made = translator.done.get(("measure:" + measure.name, ()))
+        if measure.loc.get("create_metric") is True and made:
+            carried.setdefault(measure.name, made)
+    saved = SavedQueries(builder, carried)
     for loc in dbt.saved_queries:
-        problems.append(
-            not_carried(
-                "D111",
-                f"saved query {loc.name!r} is not carried over; use `nsmcode query` instead",
-                loc.span("name"),
-            )
-        )
+        saved.add(loc)
+    problems = [*builder.problems, *translator.problems, *saved.problems]
     for loc in dbt.latest_spec_models:
         problems.append(
             not_carried(
@@ -118,7 +124,14 @@ def import_dbt(
         )
     project_name = name or dbt.project_name or path.resolve().name
     result = ImportResult(
-        project_name, dialect, dbt.root, dbt.files, builder.source_definitions(), metrics, []
+        project_name,
+        dialect,
+        dbt.root,
+        dbt.files,
+        builder.source_definitions(),
+        metrics,
+        [],
+        saved.out,
     )
     problems += verify(result)
     unique = {(d.code, d.message, d.span): d for d in problems}

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from nsmcode.dbt_import.semantic import Builder, SemanticModel
 
-_JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_JINJA = JINJA
 _GRAINS = ("day", "week", "month", "quarter", "year", "hour", "minute", "second")
 _DATE_PARTS = ("year", "quarter", "month", "week", "day", "dow", "doy", "hour", "minute")
 
@@ -145,7 +146,19 @@ def _string_list(node: ast.expr, what: str) -> list[str]:
     raise FilterError(f"{what} must be a list of quoted strings")
 
 
-def _call(source: str, ctx: Context) -> Slot:
+@dataclass(frozen=True)
+class Call:
+    """One `{{ Dimension(...) }}` / `TimeDimension` / `Entity`, read (not resolved)."""
+
+    kind: str
+    parts: tuple[str, ...]
+    """The entity path then the name: `order__customer__region` -> (order, customer, region)."""
+    grain: str | None
+    date_part: str | None
+
+
+def parse_call(source: str) -> Call:
+    """Read the call inside `{{ }}` with `ast`, never evaluating it."""
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
@@ -183,9 +196,6 @@ def _call(source: str, ctx: Context) -> Slot:
             date_part = _literal(args[0], ".date_part(...)")
         else:
             raise FilterError(f"`.{method}(...)` has no meaning in a filter")
-    parts = [*entity_path, *name.split("__")]
-    ref = _entity(parts, ctx) if kind == "Entity" else _dimension(parts, ctx)
-    sql = ctx.qualify(ref, ctx)
     if grain is not None:
         grain = grain.lower()
         if grain not in _GRAINS:
@@ -194,7 +204,14 @@ def _call(source: str, ctx: Context) -> Slot:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:
             raise FilterError(f"unknown date part {date_part!r}")
-    return Slot(sql, grain, date_part, ref)
+    return Call(kind, (*entity_path, *name.split("__")), grain, date_part)
+
+
+def _call(source: str, ctx: Context) -> Slot:
+    call = parse_call(source)
+    parts = list(call.parts)
+    ref = _entity(parts, ctx) if call.kind == "Entity" else _dimension(parts, ctx)
+    return Slot(ctx.qualify(ref, ctx), call.grain, call.date_part, ref)
 
 
 def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool]) -> SemanticModel:

@@ -78,7 +78,7 @@ class MetricTranslator:
                 continue
             self.dbt[loc.name] = loc
         self.out: dict[str, tuple[dict[str, Any], Span]] = {}
-        self._done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
+        self.done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
         self._active: set[str] = set()
 
     def run(self) -> list[tuple[dict[str, Any], Span]]:
@@ -93,9 +93,9 @@ class MetricTranslator:
     ) -> str | None:
         """The nsmcode name of dbt metric `name` with `extra` filters pushed into its inputs."""
         key = (name, extra)
-        if key not in self._done:
-            self._done[key] = self._metric(name, extra, out_name, ref)
-        result = self._done[key]
+        if key not in self.done:
+            self.done[key] = self._metric(name, extra, out_name, ref)
+        result = self.done[key]
         if result is None and ref is not None and name in self.dbt:
             self.problems.append(
                 not_carried(
@@ -140,8 +140,8 @@ class MetricTranslator:
     ) -> str | None:
         """A metric aggregating measure `name` (reusing an equivalent dbt simple metric)."""
         key = ("measure:" + name, filters)
-        if key in self._done:
-            return self._done[key]
+        if key in self.done:
+            return self.done[key]
         measure = self.builder.measures.get(name)
         if measure is None:
             dropped = self.builder.dropped.get(name)
@@ -150,7 +150,7 @@ class MetricTranslator:
                 if dropped
                 else not_carried("D112", f"measure {name!r} is not defined", ref)
             )
-            self._done[key] = None
+            self.done[key] = None
             return None
         if not filters:
             for metric_name, loc in self.dbt.items():
@@ -163,7 +163,7 @@ class MetricTranslator:
         except Failed:
             definition = None
         result = self._emit(definition, measure.loc.span()) if definition else None
-        self._done[key] = result
+        self.done[key] = result
         return result
 
     def _plain_simple(self, loc: Located) -> str | None:

@@ -23,6 +23,7 @@ def verify(result: ImportResult) -> list[Diagnostic]:
     """Remove the metrics that do not compile from `result`; return why, located in dbt."""
     from nsmcode.compile import CompileError, compile_metric
     from nsmcode.project import load_project
+    from nsmcode.run.saved import compile_saved
 
     with tempfile.TemporaryDirectory(prefix="nsmcode-import-") as tmp:
         write_files(Path(tmp), result.rendered())
@@ -37,6 +38,15 @@ def verify(result: ImportResult) -> list[Diagnostic]:
             except CompileError as exc:
                 failed[name] = exc.diagnostics[0] if exc.diagnostics else None
         upstream = {name: project.upstream(name) for name in failed}
+        saved_failed: dict[str, Diagnostic | None] = {}
+        for name, saved in project.saved_queries.items():
+            if any(metric in failed for metric in saved.metrics):
+                saved_failed[name] = None
+                continue
+            try:
+                compile_saved(project, name, result.dialect)
+            except InputError as exc:
+                saved_failed[name] = exc.diagnostics[0] if exc.diagnostics else None
     spans = {definition["name"]: span for definition, span in result.metrics}
     problems: list[Diagnostic] = []
     for name, reason in failed.items():
@@ -60,4 +70,20 @@ def verify(result: ImportResult) -> list[Diagnostic]:
                 )
             )
     result.metrics = [item for item in result.metrics if item[0]["name"] not in failed]
+    saved_spans = {definition["name"]: span for definition, span in result.saved_queries}
+    for name, saved_reason in saved_failed.items():
+        why = (
+            f"{saved_reason.code} {saved_reason.message}"
+            if saved_reason
+            else "one of its metrics does not compile in nsmcode"
+        )
+        problems.append(
+            not_carried(
+                "D115",
+                f"saved query {name!r} is not carried over: {why}",
+                saved_spans[name],
+                saved_reason.hint if saved_reason else None,
+            )
+        )
+    result.saved_queries = [s for s in result.saved_queries if s[0]["name"] not in saved_failed]
     return problems
