@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nsmcode.dbt_import.filters import Context, Reference
+from nsmcode.dbt_import.manifest import read_manifest
 from nsmcode.dbt_import.metrics import MetricTranslator
 from nsmcode.dbt_import.reader import not_carried, read_dbt
 from nsmcode.dbt_import.saved import SavedQueries
@@ -85,13 +86,19 @@ def _qualify(builder: Builder) -> Any:
 
 
 def import_dbt(
-    path: Path, *, name: str | None = None, dialect: str = "duckdb", schema: str | None = None
+    path: Path,
+    *,
+    name: str | None = None,
+    dialect: str = "duckdb",
+    schema: str | None = None,
+    manifest: bool = False,
 ) -> ImportResult:
     """Read a dbt project (or folder, or file) and translate it; nothing is written.
 
+    With `manifest`, `path` is dbt's compiled target/semantic_manifest.json.
     Raises InputError when the input cannot be read at all (exit 2).
     """
-    dbt = read_dbt(path)
+    dbt = read_manifest(path) if manifest else read_dbt(path)
     builder = Builder(schema)
     for loc in dbt.semantic_models:
         builder.add(loc)
@@ -122,7 +129,7 @@ def import_dbt(
                 loc.span("semantic_model", key=True),
             )
         )
-    project_name = name or dbt.project_name or path.resolve().name
+    project_name = name or dbt.project_name or dbt.root.resolve().name
     result = ImportResult(
         project_name,
         dialect,

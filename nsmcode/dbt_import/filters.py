@@ -108,6 +108,18 @@ def _type_hints(text: str, slots: list[Slot], ctx: Context, dialect: str) -> Non
         tree = sqlglot.parse_one(marked, read=dialect)
     except sqlglot.errors.ParseError:
         return
+    for column in tree.find_all(exp.Column):
+        # used as a condition itself (`{{ Dimension('booking__is_instant') }}`, `NOT ...`,
+        # `... AND ...`): a boolean
+        parent = column.parent
+        while isinstance(parent, exp.Paren):
+            parent = parent.parent
+        if column.name.startswith("nsm_slot_") and (
+            parent is None or isinstance(parent, (exp.And, exp.Or, exp.Not))
+        ):
+            slot = slots[int(column.name.removeprefix("nsm_slot_"))]
+            if slot.ref is not None and not slot.truncated:
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "boolean")
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
         sides = [node.this, *([node.expression] if not isinstance(node, exp.In) else [])]
         values = node.expressions if isinstance(node, exp.In) else sides

@@ -551,7 +551,11 @@ class MetricTranslator:
         for column in list(tree.find_all(exp.Column)):
             if column.table or column.name not in mapping:
                 return None
-            column.replace(exp.column(mapping[column.name]))
+            renamed = exp.column(mapping[column.name])
+            if column is tree:  # the whole expression is one name: replace() has no parent
+                tree = renamed
+            else:
+                column.replace(renamed)
         return tree.sql(dialect=self.dialect)
 
     def _window(self, loc: Located, text: Any, span: Span) -> str:

@@ -55,7 +55,8 @@ class Offset:
 def parse_window(value: Any) -> tuple[int, str]:
     """`'1 month'`, `'2 weeks'`, or a compiled manifest's `{count: 1, granularity: month}`."""
     if isinstance(value, dict):
-        count, unit = value.get("count"), str(value.get("granularity", "")).lower()
+        count = value.get("count")
+        unit = str(value.get("granularity", "")).lower().removesuffix("s")
         if isinstance(count, int) and not isinstance(count, bool):
             return count, unit
         raise OffsetError(f"{value!r} is not a window")

@@ -81,6 +81,19 @@ class DbtFiles:
     latest_spec_models: list[Located]
 
 
+def project_name_of(folder: Path) -> str | None:
+    """The `name` in `folder`/dbt_project.yml, if it can be read."""
+    file = folder / "dbt_project.yml"
+    if not file.is_file():
+        return None
+    text, errs = read_text(file, str(file))
+    if text is None:
+        return None
+    doc, errs = parse(text, str(file))
+    name = doc.value.get("name") if isinstance(doc.value, dict) and not errs else None
+    return name if isinstance(name, str) else None
+
+
 def _candidate_files(path: Path) -> tuple[list[Path], str | None, list[Diagnostic]]:
     if path.is_file():
         return [path], None, []
