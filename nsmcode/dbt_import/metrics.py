@@ -330,7 +330,9 @@ class MetricTranslator:
             )
         self._fail(loc, "D112", f"metric {loc.name!r}: measure {name!r} is not defined", span)
 
-    def _fill(self, loc: Located, holder: Located | None, carried: bool = True) -> float | None:
+    def _fill(
+        self, loc: Located, holder: Located | None, carried: bool = True
+    ) -> float | int | None:
         """A `fill_nulls_with` number (on the metric or its measure input), or None."""
         value = holder.get("fill_nulls_with") if holder else None
         if value is None or holder is None:
@@ -356,7 +358,7 @@ class MetricTranslator:
                 )
             )
             return None
-        return float(value)
+        return int(value) if float(value).is_integer() else float(value)
 
     def _measure_options(self, loc: Located, child: Located) -> None:
         for key in child.value:
