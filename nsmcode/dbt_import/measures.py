@@ -77,8 +77,8 @@ def balance(
         return refuse("it must be a mapping with `name`, `window_choice`, `window_groupings`")
     if calculation["type"] != "sum":
         return refuse(
-            f"nsmcode balances sum each entity's observation, and this measure is a "
-            f"{calculation['type']}",
+            "nsmcode balances sum each entity's observation, and this measure aggregates "
+            f"with {calculation['type']}",
         )
     dimension = spec.get("name")
     if dimension != time_dim:

@@ -454,7 +454,8 @@ class MetricTranslator:
                 mapping[ref] = target
             else:
                 assert child is not None
-                shifted.append((ref, target, offset, child.span()))
+                key = "offset_window" if offset.count else "offset_to_grain"
+                shifted.append((ref, target, offset, child.span(key)))
         grain = self._offset_grain(loc, shifted)
         for ref, target, offset, span in shifted:
             try:
