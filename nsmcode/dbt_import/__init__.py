@@ -100,6 +100,7 @@ def import_dbt(
     """
     dbt = read_manifest(path) if manifest else read_dbt(path)
     builder = Builder(schema)
+    builder.column_types = dbt.column_types
     for loc in dbt.semantic_models:
         builder.add(loc)
     translator = MetricTranslator(builder, dbt.metrics, dialect, _qualify(builder))

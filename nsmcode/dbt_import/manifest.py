@@ -64,6 +64,31 @@ def normalize(value: Any, key: str | None = None) -> Any:
     return value
 
 
+def declared_types(path: Path) -> dict[str, dict[str, str]]:
+    """Column `data_type`s dbt models declare, from dbt's full manifest.json beside the
+    semantic manifest (the semantic manifest has no column types). Best effort: a missing or
+    unreadable file only means no declared types."""
+    import json
+
+    try:
+        nodes = json.loads(path.read_text(encoding="utf-8")).get("nodes", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    if not isinstance(nodes, dict):
+        return out
+    for node in nodes.values():
+        if not isinstance(node, dict) or node.get("resource_type") != "model":
+            continue
+        name, columns = node.get("name"), node.get("columns")
+        if not isinstance(name, str) or not isinstance(columns, dict):
+            continue
+        for column in columns.values():
+            if isinstance(column, dict) and isinstance(column.get("data_type"), str):
+                out.setdefault(name, {})[str(column.get("name", "")).lower()] = column["data_type"]
+    return out
+
+
 def read_manifest(path: Path) -> DbtFiles:
     """Every semantic model, metric and saved query of a compiled semantic manifest."""
     if not path.is_file():
@@ -98,6 +123,7 @@ def read_manifest(path: Path) -> DbtFiles:
             ]
         )
     result = DbtFiles(root, project_name_of(root), [shown], [], [], [], [])
+    result.column_types = declared_types(path.parent / "manifest.json")
     for section, bucket in (
         ("semantic_models", result.semantic_models),
         ("metrics", result.metrics),

@@ -6,7 +6,7 @@ the import cannot carry over is reported where the user wrote it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,8 @@ class DbtFiles:
     metrics: list[Located]
     saved_queries: list[Located]
     latest_spec_models: list[Located]
+    column_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    """dbt model -> column (lower case) -> its declared `data_type` (models: columns:)."""
 
 
 def project_name_of(folder: Path) -> str | None:
@@ -129,6 +131,18 @@ def _candidate_files(path: Path) -> tuple[list[Path], str | None, list[Diagnosti
                 if found.is_file() and found.name != "dbt_project.yml":
                     files.add(found)
     return sorted(files, key=lambda p: p.as_posix()), project_name, problems
+
+
+def _column_types(model: Any, into: dict[str, dict[str, str]]) -> None:
+    """A dbt model's columns with a declared `data_type` (dbt's model contracts)."""
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str):
+        return
+    for column in model.get("columns") or []:
+        if not isinstance(column, dict):
+            continue
+        name, data_type = column.get("name"), column.get("data_type")
+        if isinstance(name, str) and isinstance(data_type, str) and data_type.strip():
+            into.setdefault(model["name"], {})[name.lower()] = data_type.strip()
 
 
 def read_dbt(path: Path) -> DbtFiles:
@@ -200,6 +214,7 @@ def read_dbt(path: Path) -> DbtFiles:
                 if isinstance(item, dict) and "semantic_model" in item:
                     found = True
                     result.latest_spec_models.append(Located(item, doc, ("models", i)))
+                _column_types(item, result.column_types)
         if found:
             result.files.append(shown)
     if problems:

@@ -234,7 +234,7 @@ class Builder:
         self.extra_joins: dict[str, dict[str, str]] = {}
         """model -> joined model -> entity: joins filters need beyond each entity's first."""
         self.column_types: dict[str, dict[str, str]] = {}
-        """dbt model name -> column (lower case) -> nsmcode type, from `data_type:`."""
+        """dbt model name -> column (lower case) -> declared `data_type:` (dbt's spelling)."""
 
     def add(self, loc: Located) -> None:
         name = loc.name
@@ -363,7 +363,10 @@ class Builder:
         if cast is not None:
             return cast
         declared = self.column_types.get(model.table.rpartition(".")[2], {}).get(expr.lower())
-        return declared or "string"
+        if declared is None:
+            return "string"
+        base = re.split(r"[\s(<]", declared.strip(), maxsplit=1)[0].upper()
+        return CAST_TYPES.get(base, "string")
 
     def hint(self, model: SemanticModel, column: str, type_: str) -> None:
         """Evidence that a column typed `string` (nothing declared) holds `type_` values: a

@@ -127,6 +127,9 @@ def test_dimension_types_from_casts_measures_and_filters(saas: ImportResult) -> 
     assert columns["latency_bucket"] == "number"  # the column a sum measure reads
     assert columns["is_production"] == "boolean"  # a filter uses it as a condition
     assert columns["endpoint"] == "string"
+    accounts = {c["name"]: c["type"] for c in _sources(saas)["accounts"]["columns"]}
+    assert accounts["seats"] == "integer"  # the dbt model's `data_type: integer`
+    assert accounts["plan"] == "string"  # varchar(16)
 
 
 def test_conversion_counts(saas: ImportResult) -> None:
@@ -294,6 +297,24 @@ def as_manifest(folder: Path) -> dict[str, Any]:
     }
 
 
+def full_manifest(folder: Path) -> dict[str, Any]:
+    """The part of dbt's target/manifest.json the import reads: models' declared columns."""
+    yaml = YAML(typ="safe")
+    nodes: dict[str, Any] = {}
+    for file in sorted(f for f in folder.rglob("*.yml") if f.name != "dbt_project.yml"):
+        for model in yaml.load(file.read_text()).get("models", []):
+            columns = {
+                c["name"]: {"name": c["name"], "data_type": c.get("data_type")}
+                for c in model.get("columns", [])
+            }
+            nodes[f"model.x.{model['name']}"] = {
+                "resource_type": "model",
+                "name": model["name"],
+                "columns": columns,
+            }
+    return {"nodes": nodes}
+
+
 @pytest.mark.parametrize("fixture", [SAAS, SHOP], ids=["saas", "shop"])
 def test_manifest_imports_as_the_yaml_does(fixture: Path, tmp_path: Path) -> None:
     target = tmp_path / "project" / "target"
@@ -301,6 +322,8 @@ def test_manifest_imports_as_the_yaml_does(fixture: Path, tmp_path: Path) -> Non
     (tmp_path / "project" / "dbt_project.yml").write_text(f"name: {fixture.name}\n")
     manifest = target / "semantic_manifest.json"
     manifest.write_text(json.dumps(as_manifest(fixture), indent=2))
+    # dbt's full manifest beside it holds the models' declared column types
+    (target / "manifest.json").write_text(json.dumps(full_manifest(fixture)))
     from_yaml = import_dbt(fixture, schema="analytics")
     from_manifest = import_dbt(manifest, manifest=True)
     assert from_manifest.name == fixture.name

@@ -81,9 +81,12 @@ class Data:
         )
         con.executemany("INSERT INTO api_calls VALUES (?, ?, ?, ?, ?, ?)", self.calls)
         con.execute(
-            "CREATE TABLE accounts (account_id VARCHAR, signed_up_at TIMESTAMP, plan VARCHAR)"
+            "CREATE TABLE accounts (account_id VARCHAR, signed_up_at TIMESTAMP, plan VARCHAR, "
+            "seats INTEGER)"
         )
-        con.executemany("INSERT INTO accounts VALUES (?, ?, ?)", self.accounts)
+        con.executemany(
+            "INSERT INTO accounts VALUES (?, ?, ?, ?)", [(*a, 3) for a in self.accounts]
+        )
         con.execute("CREATE TABLE regions_by_account (account_id VARCHAR, region VARCHAR)")
         con.executemany("INSERT INTO regions_by_account VALUES (?, ?)", self.regions)
         con.execute(
