@@ -227,7 +227,8 @@ class MetricTranslator:
             )
         assert handler is not None
         definition = handler(loc, params, filters, out_name)
-        fill = self._fill(loc, loc)
+        fill = self._fill(loc, loc)  # newer dbt: on the metric, or its type_params
+        fill = self._fill(loc, params) if fill is None else fill
         if fill is not None:
             definition["fill_nulls_with"] = fill
         self._describe(definition, loc, bool(extra))

@@ -15,12 +15,14 @@ grains) would change the numbers, so the saved query is left out and reported (D
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from typing import Any
 
 from nsmcode.dbt_import.filters import JINJA, FilterError, parse_call
 from nsmcode.dbt_import.reader import Located, not_carried
 from nsmcode.dbt_import.semantic import Builder
+from nsmcode.dbt_import.timeranges import next_start, period_start
 from nsmcode.diagnostics import Diagnostic, Span
 
 GRAINS = ("day", "week", "month", "quarter")
@@ -92,9 +94,10 @@ class SavedQueries:
         definition["grain"] = grains[0] if grains else "total"
         if segments:
             definition["segments"] = segments
-        where = self._where(loc, params)
+        where, bounds = self._where(loc, params, definition["grain"])
         if where:
             definition["where"] = where
+        definition.update(bounds)
         for key in ("order_by", "limit"):
             if params.get(key) is not None:
                 self._note(
@@ -166,16 +169,27 @@ class SavedQueries:
             if dim.name == name
         )
 
-    def _where(self, loc: Located, params: Located) -> str | None:
+    def _where(
+        self, loc: Located, params: Located, grain: str
+    ) -> tuple[str | None, dict[str, dt.date]]:
+        """The `where` over dimension names, and the `since`/`until` a metric_time bound gives."""
         value = params.get("where")
+        bounds: dict[str, dt.date] = {}
         if value is None:
-            return None
+            return None, bounds
         if isinstance(value, dict):  # a compiled manifest: {where_filters: [{where_sql_template}]}
             value = [f.get("where_sql_template") for f in value.get("where_filters") or []]
         texts = [value] if isinstance(value, str) else list(value)
         conditions: list[str] = []
         for i, text in enumerate(texts):
             span = params.span("where", i) if not isinstance(value, str) else params.span("where")
+            found = time_bounds(str(text), grain)
+            if found is not None:
+                for key, day in found.items():
+                    earlier = bounds.get(key)
+                    if earlier is None or (day > earlier) == (key == "since"):
+                        bounds[key] = day
+                continue
 
             def replace(match: re.Match[str], text: str = str(text), span: Span = span) -> str:
                 try:
@@ -197,5 +211,85 @@ class SavedQueries:
 
             conditions.append(JINJA.sub(replace, str(text)).strip())
         if len(conditions) == 1:
-            return conditions[0]
-        return " AND ".join(f"({c})" for c in conditions) or None
+            return conditions[0], bounds
+        return " AND ".join(f"({c})" for c in conditions) or None, bounds
+
+
+def time_bounds(text: str, grain: str) -> dict[str, dt.date] | None:
+    """`{{ TimeDimension('metric_time', G) }} >= '2024-03-01'` (and >, <, <=, =, BETWEEN) as the
+    saved query's `since`/`until`, when the query's grain is G or a total: MetricFlow keeps the
+    rows whose G period compares so, which are the periods (or, for a total, the days) from/to
+    that bound. None: not such a bound (the caller reports it)."""
+    import sqlglot
+    from sqlglot import exp
+
+    calls = JINJA.findall(text)
+    if len(calls) != 1:
+        return None
+    try:
+        call = parse_call(calls[0].strip())
+    except FilterError:
+        return None
+    unit = call.grain or "day"
+    if call.parts[-1] != "metric_time" or call.date_part or grain not in (unit, "total"):
+        return None
+    if unit not in GRAINS:
+        return None
+    try:
+        tree = sqlglot.parse_one(JINJA.sub("nsm_time", text))
+    except sqlglot.errors.ParseError:
+        return None
+
+    def day(node: exp.Expr) -> dt.date | None:
+        node = node.this if isinstance(node, exp.Cast) else node
+        if not (isinstance(node, exp.Literal) and node.is_string):
+            return None
+        try:
+            return dt.date.fromisoformat(str(node.this).strip()[:10])
+        except ValueError:
+            return None
+
+    def is_time(node: exp.Expr) -> bool:
+        return isinstance(node, exp.Column) and node.name == "nsm_time" and not node.table
+
+    one_day = dt.timedelta(days=1)
+
+    def from_(d: dt.date, strict: bool) -> dt.date:  # first day whose period is >= (>) d's
+        start = period_start(d, unit)
+        return start if start == d and not strict else next_start(start, unit)
+
+    def to(d: dt.date, strict: bool) -> dt.date:  # last day whose period is <= (<) d's
+        start = period_start(d, unit)
+        return (start if start == d and strict else next_start(start, unit)) - one_day
+
+    bounds: dict[str, dt.date] = {}
+    if isinstance(tree, exp.Between) and is_time(tree.this):
+        low, high = day(tree.args["low"]), day(tree.args["high"])
+        if low is None or high is None:
+            return None
+        bounds = {"since": from_(low, False), "until": to(high, False)}
+    elif isinstance(tree, (exp.GTE, exp.GT, exp.LTE, exp.LT, exp.EQ)):
+        flipped: dict[type[exp.Expr], type[exp.Expr]] = {
+            exp.GTE: exp.LTE,
+            exp.GT: exp.LT,
+            exp.LTE: exp.GTE,
+            exp.LT: exp.GT,
+        }
+        op: type[exp.Expr] = type(tree)
+        if is_time(tree.this):
+            d = day(tree.expression)
+        elif is_time(tree.expression):  # '2024-01-01' <= time
+            op, d = flipped.get(op, op), day(tree.this)
+        else:
+            return None
+        if d is None or (op is exp.EQ and period_start(d, unit) != d):
+            return None  # a period never equals a date that does not start one
+        if op in (exp.GTE, exp.GT, exp.EQ):
+            bounds["since"] = from_(d, op is exp.GT)
+        if op in (exp.LTE, exp.LT, exp.EQ):
+            bounds["until"] = to(d, op is exp.LT)
+    else:
+        return None
+    if grain != "total" and "until" in bounds:  # `until` is the last period's start
+        bounds["until"] = period_start(bounds["until"], unit)
+    return bounds

@@ -4,6 +4,7 @@ the bugs it once had, and `--manifest` (dbt's compiled semantic_manifest.json)."
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from ruamel.yaml import YAML
 from nsmcode.cli import main
 from nsmcode.dbt_import import ImportResult, import_dbt
 from nsmcode.dbt_import.metrics import short_name
+from nsmcode.dbt_import.saved import time_bounds
 from nsmcode.dbt_import.writer import origin
 
 SAAS = Path(__file__).parent / "fixtures" / "saas"
@@ -149,6 +151,16 @@ def test_saved_queries(saas: ImportResult) -> None:
         "where": "endpoint <> 'health'",
     }
     assert saved["all_time_signups"]["grain"] == "total"
+    # a bound on metric_time at the query's grain: the periods from/to it
+    assert saved["spring_calls"] == {
+        "name": "spring_calls",
+        "metrics": ["calls"],
+        "grain": "month",
+        "since": dt.date(2025, 3, 1),
+        "until": dt.date(2025, 5, 1),
+    }
+    # a total: the days from/to it
+    assert saved["calls_since_mid_march"]["since"] == dt.date(2025, 3, 15)
     assert "calls_per_call" not in saved  # grouped by an entity
     reported = sorted((p.code, p.span.line) for p in saas.problems if p.span)
     text = (SAAS / "models" / "metrics.yml").read_text().splitlines()
@@ -172,6 +184,41 @@ def test_imported_project_validates_compiles_and_writes_saved_queries(
     compiled = runner.invoke(main, ["compile", "--project", str(out), "--out", str(tmp_path / "s")])
     assert compiled.exit_code == 0, compiled.output
     assert (tmp_path / "s" / "sql" / "duckdb" / "saved" / "weekly_calls_by_endpoint.sql").is_file()
+
+
+MONTH = "{{ TimeDimension('metric_time', 'month') }}"
+
+
+@pytest.mark.parametrize(
+    ("where", "grain", "bounds"),
+    [
+        (f"{MONTH} >= '2024-03-01'", "month", {"since": "2024-03-01"}),
+        (f"{MONTH} >= '2024-03-15'", "month", {"since": "2024-04-01"}),
+        (f"{MONTH} > '2024-03-01'", "month", {"since": "2024-04-01"}),
+        (f"{MONTH} <= '2024-03-15'", "month", {"until": "2024-03-01"}),
+        (f"{MONTH} < '2024-03-01'", "month", {"until": "2024-02-01"}),
+        (f"{MONTH} < '2024-03-01'", "total", {"until": "2024-02-29"}),
+        (f"{MONTH} = '2024-03-01'", "total", {"since": "2024-03-01", "until": "2024-03-31"}),
+        (
+            f"{MONTH} BETWEEN '2024-01-01' AND '2024-03-10'",
+            "month",
+            {"since": "2024-01-01", "until": "2024-03-01"},
+        ),
+        (f"'2024-03-01' <= {MONTH}", "month", {"since": "2024-03-01"}),
+        ("{{ TimeDimension('metric_time') }} > '2024-03-03'", "day", {"since": "2024-03-04"}),
+        # not a bound nsmcode can say the same way
+        (f"{MONTH} >= '2024-03-01'", "week", None),
+        (f"{MONTH} = '2024-03-15'", "month", None),
+        (f"{MONTH} >= other_column", "month", None),
+        ("{{ Dimension('customer__region') }} = 'EU'", "month", None),
+    ],
+)
+def test_metric_time_bounds_of_saved_queries(
+    where: str, grain: str, bounds: dict[str, str] | None
+) -> None:
+    found = time_bounds(where, grain)
+    expected = {k: dt.date.fromisoformat(v) for k, v in bounds.items()} if bounds else None
+    assert found == expected
 
 
 # -- --manifest ----------------------------------------------------------------------------------
