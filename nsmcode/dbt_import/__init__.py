@@ -109,6 +109,7 @@ def import_dbt(
     for measure in builder.measures.values():
         if measure.loc.get("create_metric") is True:
             translator.measure_metric(measure.name, (), measure.name, measure.loc.span())
+    translator.finish()
     metrics = sorted(
         translator.out.values(), key=lambda item: (item[1].file, item[1].line, item[0]["name"])
     )

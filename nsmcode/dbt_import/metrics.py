@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from nsmcode.dbt_import import offsets
 from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
 from nsmcode.dbt_import.reader import Located, not_carried
-from nsmcode.dbt_import.semantic import Builder, Measure, sql_text
+from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z]+?)s?\s*$")
@@ -80,11 +80,26 @@ class MetricTranslator:
         self.out: dict[str, tuple[dict[str, Any], Span]] = {}
         self.done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
         self._active: set[str] = set()
+        self.segmented: dict[str, SemanticModel] = {}
+        """Aggregations -> the model whose reachable dimensions are their segments."""
 
     def run(self) -> list[tuple[dict[str, Any], Span]]:
         for name in self.dbt:
             self.metric(name, (), name, None)
         return list(self.out.values())
+
+    def finish(self) -> None:
+        """Every aggregation's segments: the dimensions its source reaches through all its
+        joins, including those filters of other metrics added."""
+        for name, model in self.segmented.items():
+            if name not in self.out:
+                continue
+            definition = self.out[name][0]
+            segments = self.builder.segments(model)
+            if segments:
+                definition["segments"] = segments
+            else:
+                definition.pop("segments", None)
 
     # -- references ---------------------------------------------------------------------------
 
@@ -406,9 +421,9 @@ class MetricTranslator:
                 definition["filter"] = conditions[0]
             else:
                 definition["filter"] = " AND ".join(f"({c})" for c in conditions)
-        segments = self.builder.segments(model)
-        if segments:
-            definition["segments"] = segments
+        # the dimensions the source reaches, known once every filter has added its joins
+        definition["segments"] = self.builder.segments(model)
+        self.segmented[out_name] = model
         return definition
 
     def _ratio(

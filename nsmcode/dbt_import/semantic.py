@@ -578,11 +578,13 @@ class Builder:
                 continue
             seen.add(current.name)
             for dim in current.dimensions.values():
-                if not dim.time and dim.name not in out:
+                # `period` and `value` are nsmcode's output columns: not a breakdown's name
+                if not dim.time and dim.name not in out and dim.name not in ("period", "value"):
                     out.append(dim.name)
             for entity in current.entities.values():
                 if entity.kind == "foreign":
                     target = self.join_target(current, entity.name)
                     if target is not None:
                         todo.append(target)
+            todo.extend(self.models[n] for n in sorted(self.extra_joins.get(current.name, {})))
         return out

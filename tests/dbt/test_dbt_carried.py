@@ -116,6 +116,13 @@ def test_a_dimension_on_the_second_model_keyed_by_the_entity(saas: ImportResult)
     assert {"source": "regions_by_account", "column": "account_id"} in sources["calls"]["joins"]
 
 
+def test_a_dimension_named_value_is_no_metric_segment(saas: ImportResult) -> None:
+    assert "value" in _sources(saas)["regions_by_account"]["dimensions"]
+    assert all("value" not in m.get("segments", ()) for m in _metrics(saas).values())
+    # regions_by_account's other dimension is reachable, through the join a filter added
+    assert "region" in _metrics(saas)["calls"]["segments"]
+
+
 def test_cumulative_reuses_the_plain_metric_over_its_measure(saas: ImportResult) -> None:
     m = _metrics(saas)
     # `calls` fills NULLs, which changes no row a running total reads: no `calls_7d__base`
