@@ -121,7 +121,7 @@ def import_dbt(
     saved = SavedQueries(builder, carried)
     for loc in dbt.saved_queries:
         saved.add(loc)
-    problems = [*builder.problems, *translator.problems, *saved.problems]
+    problems = [*dbt.warnings, *builder.problems, *translator.problems, *saved.problems]
     for loc in dbt.latest_spec_models:
         problems.append(
             not_carried(

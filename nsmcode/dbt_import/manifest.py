@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nsmcode.dbt_import.reader import DbtFiles, Located, project_name_of
+from nsmcode.dbt_import.reader import DbtFiles, Located, project_name_of, too_long
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.loader import display_path, read_text
 from nsmcode.yamlsource import parse
@@ -134,7 +134,9 @@ def read_manifest(path: Path) -> DbtFiles:
             continue
         for i, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
-                bucket.append(Located(normalize(item), doc, (section, i)))
+                located = Located(normalize(item), doc, (section, i))
+                if not too_long(located, result.warnings):
+                    bucket.append(located)
     if not result.semantic_models and not result.metrics:
         raise InputError(
             [Diagnostic("D001", f"{shown} holds no semantic models or metrics", Span(shown, 1, 1))]

@@ -15,7 +15,6 @@ located in the dbt file) and the metrics that depend on it are left out, never h
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,23 +22,14 @@ from typing import Any, NoReturn
 
 from nsmcode.dbt_import import offsets
 from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
-from nsmcode.dbt_import.reader import Located, not_carried
+from nsmcode.dbt_import.reader import Located, not_carried, short_name
 from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z]+?)s?\s*$")
 _GRAINS = ("day", "week", "month", "quarter")
 _METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
-MAX_NAME = 128  # nsmcode names
 CONVERSION_RESULTS = {"conversion_rate": "rate", "conversions": "count"}
-
-
-def short_name(name: str) -> str:
-    """`name`, or when longer than nsmcode allows its start and a stable hash of the whole."""
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-    return f"{name[: MAX_NAME - 12].rstrip('_')}__{digest}"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ the import cannot carry over is reported where the user wrote it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,33 @@ from nsmcode.yamlsource import Document, parse
 
 # Folders dbt writes into or installs packages into: never the user's definitions.
 SKIPPED_FOLDERS = {"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "venv"}
+
+
+MAX_NAME = 128  # nsmcode names
+
+
+def short_name(name: str) -> str:
+    """`name`, or when longer than nsmcode allows its start and a stable hash of the whole."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_NAME - 12].rstrip('_')}__{digest}"
+
+
+def too_long(loc: Located, problems: list[Diagnostic]) -> bool:
+    """A dbt name longer than nsmcode's 128 characters: reported (D108), the item left out."""
+    if len(loc.name) <= MAX_NAME:
+        return False
+    problems.append(
+        not_carried(
+            "D108",
+            f"{loc.name[:40]}...: a name of {len(loc.name)} characters is not carried over; "
+            f"nsmcode names have at most {MAX_NAME}",
+            loc.span("name"),
+            "give it a shorter name in dbt",
+        )
+    )
+    return True
 
 
 def not_carried(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
@@ -79,6 +107,8 @@ class DbtFiles:
     metrics: list[Located]
     saved_queries: list[Located]
     latest_spec_models: list[Located]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Items left out while reading (a name nsmcode cannot hold), reported, not fatal."""
     column_types: dict[str, dict[str, str]] = field(default_factory=dict)
     """dbt model -> column (lower case) -> its declared `data_type` (models: columns:)."""
 
@@ -207,7 +237,9 @@ def read_dbt(path: Path) -> DbtFiles:
                         )
                     )
                     continue
-                bucket.append(Located(item, doc, (key, i)))
+                located = Located(item, doc, (key, i))
+                if not too_long(located, result.warnings):
+                    bucket.append(located)
         models = doc.value.get("models")
         if isinstance(models, list):
             for i, item in enumerate(models):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nsmcode.dbt_import.measures import balance, percentile
-from nsmcode.dbt_import.reader import Located, not_carried
+from nsmcode.dbt_import.reader import Located, not_carried, short_name, too_long
 from nsmcode.diagnostics import Diagnostic, Span
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -152,7 +152,7 @@ class SemanticModel:
         if time_dimension is None or time_dimension == self.default_time:
             return self.name
         self.time_variants.add(time_dimension)
-        return f"{self.name}__{time_dimension}"
+        return short_name(f"{self.name}__{time_dimension}")
 
     def time_column(self, time_dimension: str | None) -> str | None:
         dim = self.dimensions.get(time_dimension or "") if time_dimension else None
@@ -317,6 +317,8 @@ class Builder:
 
     def _entity(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            return
         kind = str(loc.get("type", "")).lower()
         expr = sql_text(loc.get("expr")) or name
         column = expr if IDENTIFIER.match(expr) else name
@@ -329,6 +331,8 @@ class Builder:
 
     def _dimension(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            return
         kind = str(loc.get("type", "categorical")).lower()
         expr = sql_text(loc.get("expr")) or name
         self._check_keys(loc, {"name", "type", "expr", "type_params"}, f"dimension {name!r}")
@@ -377,6 +381,9 @@ class Builder:
 
     def _measure(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            self.dropped[name] = loc.span()
+            return
         agg = str(loc.get("agg", "")).lower()
         self._check_keys(
             loc,

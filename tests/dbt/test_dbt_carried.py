@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from nsmcode.cli import main
 from nsmcode.dbt_import import ImportResult, import_dbt
-from nsmcode.dbt_import.metrics import short_name
+from nsmcode.dbt_import.reader import short_name
 from nsmcode.dbt_import.saved import time_bounds
 from nsmcode.dbt_import.writer import origin
 
@@ -407,3 +407,33 @@ def test_manifest_command_line(runner: CliRunner, tmp_path: Path) -> None:
     wrong = runner.invoke(main, ["import", "dbt", "--manifest", str(other), "--dry-run"])
     assert wrong.exit_code == 2 and "D001" in wrong.output
     assert "not a dbt semantic manifest" in wrong.output
+
+
+def test_dbt_names_longer_than_nsmcode_allows_are_reported_not_a_crash(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    long_metric, long_dimension = "m" * 140, "d" * 129
+    (tmp_path / "orders.yml").write_text(
+        f"""semantic_models:
+  - name: orders
+    model: ref('orders')
+    defaults: {{agg_time_dimension: ordered_at}}
+    entities: [{{name: order, type: primary, expr: order_id}}]
+    dimensions:
+      - {{name: ordered_at, type: time, type_params: {{time_granularity: day}}}}
+      - {{name: {long_dimension}, type: categorical}}
+    measures: [{{name: order_count, agg: sum, expr: 1}}]
+metrics:
+  - name: {long_metric}
+    type: simple
+    type_params: {{measure: order_count}}
+  - name: orders
+    type: simple
+    type_params: {{measure: order_count}}
+"""
+    )
+    result = runner.invoke(main, ["import", "dbt", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1, result.output
+    assert re.findall(r"orders\.yml:(\d+):\d+: D108", result.output) == ["8", "11"]
+    metrics = YAML(typ="safe").load((tmp_path / "o" / "definitions" / "metrics.yaml").read_text())
+    assert [m["name"] for m in metrics["metrics"]] == ["orders"]
