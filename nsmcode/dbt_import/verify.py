@@ -1,4 +1,5 @@
-"""Compile every imported metric before anything is written, so the project always compiles.
+"""Compile every imported metric, for every target, before anything is written, so the project
+always validates and compiles.
 
 dbt expressions are warehouse SQL; nsmcode conditions and derived expressions are a portable
 subset. A metric the compiler refuses (a function nsmcode does not allow in a filter, say) is
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     from nsmcode.dbt_import import ImportResult
 
 
+def _targets(targets: tuple[str, ...], dialect: str) -> list[str]:
+    """The project's dialect first (its reason is the one shown), then every other target:
+    `validate` compiles for all of them, so the import does too."""
+    return [dialect, *(t for t in targets if t != dialect)]
+
+
 def verify(result: ImportResult) -> list[Diagnostic]:
     """Remove the metrics that do not compile from `result`; return why, located in dbt."""
     from nsmcode.compile import CompileError, compile_metric
@@ -32,11 +39,15 @@ def verify(result: ImportResult) -> list[Diagnostic]:
         except InputError as exc:  # the importer wrote something nsmcode cannot read: a bug
             raise RuntimeError(f"the imported project does not load: {exc}") from exc
         failed: dict[str, Diagnostic | None] = {}
+        failed_for: dict[str, str] = {}
         for name in project.metrics:
-            try:
-                compile_metric(project, name, result.dialect)
-            except CompileError as exc:
-                failed[name] = exc.diagnostics[0] if exc.diagnostics else None
+            for target in _targets(project.config.targets, result.dialect):
+                try:
+                    compile_metric(project, name, target)
+                except CompileError as exc:
+                    failed[name] = exc.diagnostics[0] if exc.diagnostics else None
+                    failed_for[name] = target
+                    break
         upstream = {name: project.upstream(name) for name in failed}
         saved_failed: dict[str, Diagnostic | None] = {}
         for name, saved in project.saved_queries.items():
@@ -44,7 +55,8 @@ def verify(result: ImportResult) -> list[Diagnostic]:
                 saved_failed[name] = None
                 continue
             try:
-                compile_saved(project, name, result.dialect)
+                for target in _targets(project.config.targets, result.dialect):
+                    compile_saved(project, name, target)
             except InputError as exc:
                 saved_failed[name] = exc.diagnostics[0] if exc.diagnostics else None
     spans = {definition["name"]: span for definition, span in result.metrics}
@@ -61,6 +73,8 @@ def verify(result: ImportResult) -> list[Diagnostic]:
             )
         else:
             message = reason.message if reason else "it does not compile"
+            if failed_for[name] != result.dialect:
+                message += f" (compiling for {failed_for[name]})"
             problems.append(
                 not_carried(
                     "D114",
