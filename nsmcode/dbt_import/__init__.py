@@ -16,11 +16,11 @@ from typing import Any
 
 from nsmcode.dbt_import.filters import Context, Reference
 from nsmcode.dbt_import.manifest import read_manifest
-from nsmcode.dbt_import.metrics import MetricTranslator
 from nsmcode.dbt_import.reader import not_carried, read_dbt
 from nsmcode.dbt_import.saved import SavedQueries
 from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.verify import verify
+from nsmcode.dbt_import.windowed import Translator
 from nsmcode.dbt_import.writer import definition_file, project_file, write_files
 from nsmcode.diagnostics import Diagnostic, Span
 
@@ -103,7 +103,7 @@ def import_dbt(
     builder.column_types = dbt.column_types
     for loc in dbt.semantic_models:
         builder.add(loc)
-    translator = MetricTranslator(builder, dbt.metrics, dialect, _qualify(builder))
+    translator = Translator(builder, dbt.metrics, dialect, _qualify(builder))
     translator.run()
     # measures marked create_metric: true are metrics in dbt too
     for measure in builder.measures.values():

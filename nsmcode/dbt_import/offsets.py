@@ -4,7 +4,7 @@ MetricFlow shifts an input by a calendar interval (`offset_window: 1 month`) wha
 of the query, or reads it at the start of a coarser period (`offset_to_grain: month`). nsmcode
 offsets count periods of the query's grain (`N periods`) or read the same period a year earlier
 (`1 year`). The two agree at one grain, so the imported derived metric gets that grain: `1
-month` is `1 periods` at `grain: month`, `14 days` is `2 periods` at `grain: week` when the
+month` is `1 period` at `grain: month`, `14 days` is `2 periods` at `grain: week` when the
 dbt metric says `time_granularity: week`. At that grain `offset_to_grain: G` reads the period
 itself. Whatever has no exact equivalent at the chosen grain is reported (D104).
 
