@@ -43,6 +43,14 @@ def percentile(
             params.span("percentile") if params else loc.span("agg"),
         )
     assert params is not None
+    if len(repr(float(value)).partition(".")[2]) > 6 or "e" in repr(float(value)):
+        return calculation, problem or not_carried(
+            "D101",
+            f"measure {name!r}: percentile {value!r} has more than 6 decimal places, which "
+            "nsmcode does not read; the measure and the metrics built on it are left out",
+            params.span("percentile"),
+            "round it in dbt (0.999999 at most)",
+        )
     if params.get("use_discrete_percentile") is True:
         return calculation, problem or not_carried(
             "D101",

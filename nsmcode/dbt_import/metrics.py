@@ -14,6 +14,7 @@ located in the dbt file) and the metrics that depend on it are left out, never h
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -338,7 +339,8 @@ class MetricTranslator:
         value = holder.get("fill_nulls_with") if holder else None
         if value is None or holder is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
             self.problems.append(
                 not_carried(
                     "D103",

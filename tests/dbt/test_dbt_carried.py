@@ -437,3 +437,34 @@ metrics:
     assert re.findall(r"orders\.yml:(\d+):\d+: D108", result.output) == ["8", "11"]
     metrics = YAML(typ="safe").load((tmp_path / "o" / "definitions" / "metrics.yaml").read_text())
     assert [m["name"] for m in metrics["metrics"]] == ["orders"]
+
+
+def test_values_nsmcode_cannot_hold_are_reported_not_a_crash(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "orders.yml").write_text(
+        """semantic_models:
+  - name: orders
+    model: ref('orders')
+    defaults: {agg_time_dimension: ordered_at}
+    entities: [{name: order, type: primary, expr: order_id}]
+    dimensions:
+      - {name: ordered_at, type: time, type_params: {time_granularity: day}}
+    measures:
+      - {name: order_count, agg: sum, expr: 1}
+      - name: p_amount
+        agg: percentile
+        expr: amount
+        agg_params: {percentile: 0.12345678}
+metrics:
+  - name: orders
+    type: simple
+    type_params: {measure: {name: order_count, fill_nulls_with: .inf}}
+"""
+    )
+    result = runner.invoke(main, ["import", "dbt", str(tmp_path), "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert re.findall(r"orders\.yml:(\d+):\d+: (D10\d)", result.output) == [
+        ("13", "D101"),
+        ("17", "D103"),
+    ]
