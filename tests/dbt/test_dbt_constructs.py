@@ -1,8 +1,10 @@
 """The constructs `nsmcode import dbt` carries over, imported from tests/dbt/fixtures/saas (a dbt
 project written for these tests) and executed on DuckDB against answers computed here in plain
 Python with MetricFlow's meaning: percentiles (continuous), balances at the end/start of the
-period per entity, offsets, fill_nulls_with, conversion counts, filters through a model-level
-primary_entity and through the second model keyed by an entity, numeric dimension types."""
+period per entity (no ties in the data), fill_nulls_with, conversion counts, filters through a
+model-level primary_entity and through the second model keyed by an entity, numeric dimension
+types; offsets read the earlier calendar period (MetricFlow's day-shifted months differ at month
+ends, see docs/dbt.md; its weeks and days are the same)."""
 
 from __future__ import annotations
 
