@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from nsmcode.dbt_import.semantic import Builder, SemanticModel
 
 JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_JINJA = JINJA
 _GRAINS = ("day", "week", "month", "quarter", "year", "hour", "minute", "second")
 _DATE_PARTS = ("year", "quarter", "month", "week", "day", "dow", "doy", "hour", "minute")
 
@@ -63,7 +62,7 @@ def translate(text: str, ctx: Context, dialect: str) -> str:
         slots.append(slot)
         return slot.placeholder(len(slots) - 1) if slot.truncated else slot.sql
 
-    sql = _JINJA.sub(replace, text).strip()
+    sql = JINJA.sub(replace, text).strip()
     if "{{" in sql or "}}" in sql:
         raise FilterError("unbalanced Jinja braces")
     _type_hints(text, slots, ctx, dialect)
@@ -103,7 +102,7 @@ def _type_hints(text: str, slots: list[Slot], ctx: Context, dialect: str) -> Non
     from sqlglot import exp
 
     counter = iter(range(len(slots)))
-    marked = _JINJA.sub(lambda _: Slot.placeholder(next(counter)), text)
+    marked = JINJA.sub(lambda _: Slot.placeholder(next(counter)), text)
     try:
         tree = sqlglot.parse_one(marked, read=dialect)
     except sqlglot.errors.ParseError:
