@@ -33,7 +33,14 @@ def import_group() -> None:
 
 
 @import_group.command(name="dbt")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read dbt's compiled target/semantic_manifest.json instead of the YAML (for "
+    "projects using Jinja or packages).",
+)
 @click.option(
     "--out",
     "out",
@@ -55,19 +62,32 @@ def import_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the YAML instead of writing files.")
 @report_errors
 def dbt(
-    path: Path, out: Path, name: str | None, dialect: str, schema: str | None, dry_run: bool
+    path: Path | None,
+    manifest: Path | None,
+    out: Path,
+    name: str | None,
+    dialect: str,
+    schema: str | None,
+    dry_run: bool,
 ) -> None:
     """Translate dbt semantic models and metrics under PATH into an nsmcode project.
 
-    PATH is a dbt project folder (holding dbt_project.yml), any folder, or one YAML file.
-    Everything that cannot be carried over is reported with its dbt file:line:col and the exit
-    code is 1; unreadable input exits 2 and writes nothing.
+    PATH is a dbt project folder (holding dbt_project.yml), any folder, or one YAML file; or
+    give --manifest target/semantic_manifest.json instead. Everything that cannot be carried
+    over is reported with its dbt file:line:col and the exit code is 1; unreadable input exits
+    2 and writes nothing.
     """
     from nsmcode.console import current
     from nsmcode.dbt_import import import_dbt
 
+    if (path is None) == (manifest is None):
+        raise click.UsageError("give a dbt project PATH or --manifest FILE (one of them)")
     console = current()
-    result = import_dbt(path, name=name, dialect=dialect, schema=schema)
+    chosen = manifest if manifest is not None else path
+    assert chosen is not None
+    result = import_dbt(
+        chosen, name=name, dialect=dialect, schema=schema, manifest=manifest is not None
+    )
     count = len(result.files)
     console.detail(f"read {count} dbt file{'s' if count != 1 else ''}: {', '.join(result.files)}")
     if dry_run:

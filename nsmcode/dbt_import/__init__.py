@@ -10,15 +10,17 @@ an nsmcode equivalent becomes a `D1xx` diagnostic with the dbt file:line:col.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nsmcode.dbt_import.filters import Context, Reference
-from nsmcode.dbt_import.metrics import MetricTranslator
-from nsmcode.dbt_import.reader import read_dbt
-from nsmcode.dbt_import.semantic import Builder, not_carried
+from nsmcode.dbt_import.manifest import read_manifest
+from nsmcode.dbt_import.reader import not_carried, read_dbt
+from nsmcode.dbt_import.saved import SavedQueries
+from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.verify import verify
+from nsmcode.dbt_import.windowed import Translator
 from nsmcode.dbt_import.writer import definition_file, project_file, write_files
 from nsmcode.diagnostics import Diagnostic, Span
 
@@ -37,6 +39,7 @@ class ImportResult:
     sources: Definitions
     metrics: Definitions
     problems: list[Diagnostic]
+    saved_queries: Definitions = field(default_factory=list)
     """Everything not carried over (warnings located in the dbt files), sorted."""
 
     def rendered(self) -> dict[str, str]:
@@ -57,6 +60,10 @@ class ImportResult:
         if self.metrics:
             out["definitions/metrics.yaml"] = definition_file(
                 header, {"metrics": self.metrics}, self.root
+            )
+        if self.saved_queries:
+            out["definitions/saved_queries.yaml"] = definition_file(
+                header, {"saved_queries": self.saved_queries}, self.root
             )
         from nsmcode.schema import SCHEMA_FILES, schema_text
 
@@ -79,34 +86,42 @@ def _qualify(builder: Builder) -> Any:
 
 
 def import_dbt(
-    path: Path, *, name: str | None = None, dialect: str = "duckdb", schema: str | None = None
+    path: Path,
+    *,
+    name: str | None = None,
+    dialect: str = "duckdb",
+    schema: str | None = None,
+    manifest: bool = False,
 ) -> ImportResult:
     """Read a dbt project (or folder, or file) and translate it; nothing is written.
 
+    With `manifest`, `path` is dbt's compiled target/semantic_manifest.json.
     Raises InputError when the input cannot be read at all (exit 2).
     """
-    dbt = read_dbt(path)
+    dbt = read_manifest(path) if manifest else read_dbt(path)
     builder = Builder(schema)
+    builder.column_types = dbt.column_types
     for loc in dbt.semantic_models:
         builder.add(loc)
-    translator = MetricTranslator(builder, dbt.metrics, dialect, _qualify(builder))
+    translator = Translator(builder, dbt.metrics, dialect, _qualify(builder))
     translator.run()
     # measures marked create_metric: true are metrics in dbt too
     for measure in builder.measures.values():
         if measure.loc.get("create_metric") is True:
             translator.measure_metric(measure.name, (), measure.name, measure.loc.span())
+    translator.finish()
     metrics = sorted(
         translator.out.values(), key=lambda item: (item[1].file, item[1].line, item[0]["name"])
     )
-    problems = [*builder.problems, *translator.problems]
+    carried = {name: out for (name, extra), out in translator.done.items() if not extra and out}
+    for measure in builder.measures.values():
+        made = translator.done.get(("measure:" + measure.name, ()))
+        if measure.loc.get("create_metric") is True and made:
+            carried.setdefault(measure.name, made)
+    saved = SavedQueries(builder, carried)
     for loc in dbt.saved_queries:
-        problems.append(
-            not_carried(
-                "D111",
-                f"saved query {loc.name!r} is not carried over; use `nsmcode query` instead",
-                loc.span("name"),
-            )
-        )
+        saved.add(loc)
+    problems = [*dbt.warnings, *builder.problems, *translator.problems, *saved.problems]
     for loc in dbt.latest_spec_models:
         problems.append(
             not_carried(
@@ -116,9 +131,16 @@ def import_dbt(
                 loc.span("semantic_model", key=True),
             )
         )
-    project_name = name or dbt.project_name or path.resolve().name
+    project_name = name or dbt.project_name or dbt.root.resolve().name
     result = ImportResult(
-        project_name, dialect, dbt.root, dbt.files, builder.source_definitions(), metrics, []
+        project_name,
+        dialect,
+        dbt.root,
+        dbt.files,
+        builder.source_definitions(),
+        metrics,
+        [],
+        saved.out,
     )
     problems += verify(result)
     unique = {(d.code, d.message, d.span): d for d in problems}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nsmcode.dbt_import.semantic import Builder, SemanticModel
 
-_JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+JINJA = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _GRAINS = ("day", "week", "month", "quarter", "year", "hour", "minute", "second")
 _DATE_PARTS = ("year", "quarter", "month", "week", "day", "dow", "doy", "hour", "minute")
 
@@ -62,9 +62,10 @@ def translate(text: str, ctx: Context, dialect: str) -> str:
         slots.append(slot)
         return slot.placeholder(len(slots) - 1) if slot.truncated else slot.sql
 
-    sql = _JINJA.sub(replace, text).strip()
+    sql = JINJA.sub(replace, text).strip()
     if "{{" in sql or "}}" in sql:
         raise FilterError("unbalanced Jinja braces")
+    _type_hints(text, slots, ctx, dialect)
     if any(slot.truncated for slot in slots):
         from nsmcode.dbt_import.timeranges import rewrite
 
@@ -83,6 +84,7 @@ class Slot:
     sql: str
     grain: str | None = None
     date_part: str | None = None
+    ref: Reference | None = None
 
     @property
     def truncated(self) -> bool:
@@ -91,6 +93,46 @@ class Slot:
     @staticmethod
     def placeholder(index: int) -> str:
         return f"nsm_slot_{index}"
+
+
+def _type_hints(text: str, slots: list[Slot], ctx: Context, dialect: str) -> None:
+    """A dimension compared with a number or a boolean holds numbers or booleans: dbt's YAML
+    has no column types, and the filter was written for the warehouse's real one."""
+    import sqlglot
+    from sqlglot import exp
+
+    counter = iter(range(len(slots)))
+    marked = JINJA.sub(lambda _: Slot.placeholder(next(counter)), text)
+    try:
+        tree = sqlglot.parse_one(marked, read=dialect)
+    except sqlglot.errors.ParseError:
+        return
+    for column in tree.find_all(exp.Column):
+        # used as a condition itself (`{{ Dimension('booking__is_instant') }}`, `NOT ...`,
+        # `... AND ...`): a boolean
+        parent = column.parent
+        while isinstance(parent, exp.Paren):
+            parent = parent.parent
+        if column.name.startswith("nsm_slot_") and (
+            parent is None or isinstance(parent, (exp.And, exp.Or, exp.Not))
+        ):
+            slot = slots[int(column.name.removeprefix("nsm_slot_"))]
+            if slot.ref is not None and not slot.truncated:
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "boolean")
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+        sides = [node.this, *([node.expression] if not isinstance(node, exp.In) else [])]
+        values = node.expressions if isinstance(node, exp.In) else sides
+        for side in sides:
+            if not (isinstance(side, exp.Column) and side.name.startswith("nsm_slot_")):
+                continue
+            slot = slots[int(side.name.removeprefix("nsm_slot_"))]
+            if slot.ref is None or slot.truncated:
+                continue
+            others = [v for v in values if v is not side]
+            if others and all(isinstance(v, exp.Boolean) for v in others):
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "boolean")
+            elif others and all(isinstance(v, exp.Literal) and not v.is_string for v in others):
+                ctx.builder.hint(slot.ref.model, slot.ref.column, "number")
 
 
 def _check_sql(sql: str, dialect: str) -> None:
@@ -115,7 +157,19 @@ def _string_list(node: ast.expr, what: str) -> list[str]:
     raise FilterError(f"{what} must be a list of quoted strings")
 
 
-def _call(source: str, ctx: Context) -> Slot:
+@dataclass(frozen=True)
+class Call:
+    """One `{{ Dimension(...) }}` / `TimeDimension` / `Entity`, read (not resolved)."""
+
+    kind: str
+    parts: tuple[str, ...]
+    """The entity path then the name: `order__customer__region` -> (order, customer, region)."""
+    grain: str | None
+    date_part: str | None
+
+
+def parse_call(source: str) -> Call:
+    """Read the call inside `{{ }}` with `ast`, never evaluating it."""
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError as exc:
@@ -153,9 +207,6 @@ def _call(source: str, ctx: Context) -> Slot:
             date_part = _literal(args[0], ".date_part(...)")
         else:
             raise FilterError(f"`.{method}(...)` has no meaning in a filter")
-    parts = [*entity_path, *name.split("__")]
-    ref = _entity(parts, ctx) if kind == "Entity" else _dimension(parts, ctx)
-    sql = ctx.qualify(ref, ctx)
     if grain is not None:
         grain = grain.lower()
         if grain not in _GRAINS:
@@ -164,7 +215,14 @@ def _call(source: str, ctx: Context) -> Slot:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:
             raise FilterError(f"unknown date part {date_part!r}")
-    return Slot(sql, grain, date_part)
+    return Call(kind, (*entity_path, *name.split("__")), grain, date_part)
+
+
+def _call(source: str, ctx: Context) -> Slot:
+    call = parse_call(source)
+    parts = list(call.parts)
+    ref = _entity(parts, ctx) if call.kind == "Entity" else _dimension(parts, ctx)
+    return Slot(ctx.qualify(ref, ctx), call.grain, call.date_part, ref)
 
 
 def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool]) -> SemanticModel:
@@ -174,22 +232,34 @@ def _walk(entities: list[str], ctx: Context, has: Callable[[SemanticModel], bool
     orders); a foreign entity joins to the model where the entity is the key.
     """
     current = ctx.model
-    for entity in entities:
+    for i, entity in enumerate(entities):
+        last = i == len(entities) - 1
         own = current.entities.get(entity)
+        if own is None and entity == current.primary_entity:
+            if not last or has(current):
+                continue  # a model-level `primary_entity:` names the model's own rows
+            raise FilterError(
+                f"entity {entity!r} is the primary entity of {current.name!r}, which has no "
+                "such field"
+            )
         if own is None:
             raise FilterError(f"semantic model {current.name!r} has no entity {entity!r}")
         if own.kind != "foreign":
-            if entity != entities[-1] or has(current):
+            if not last or has(current):
                 continue
             raise FilterError(
                 f"entity {entity!r} is the key of {current.name!r}, which has no such field"
             )
-        target = ctx.builder.join_target(current, entity)
+        # several models may carry the entity as their key: the one holding the field (for the
+        # last hop) or the next entity of the path
+        wanted = has if last else (lambda m, e=entities[i + 1]: m.has_entity(e))
+        target = ctx.builder.join_target(current, entity, wanted)
         if target is None:
             raise FilterError(
                 f"no other semantic model has entity {entity!r} as its primary key, so "
                 f"{current.name!r} cannot join through it"
             )
+        ctx.builder.use_join(current, entity, target)
         current = target
     return current
 

@@ -4,8 +4,7 @@
   filters as the nsmcode `filter`;
 - ratio: numerator / denominator metrics (a filtered input becomes its own metric);
 - derived: the expression over metric names, aliases replaced by the metrics they stand for;
-- cumulative: `window` (days or weeks) or `grain_to_date`, over a metric for the measure;
-- conversion: base and conversion metrics for the measures, the entity and the window.
+- cumulative and conversion: see `windowed`.
 
 A filter on an input cannot be a property of a reference in nsmcode, so the input is copied into
 a metric of its own named `<metric>__<role>`; dbt names never contain `__`, so these names never
@@ -15,19 +14,19 @@ located in the dbt file) and the metrics that depend on it are left out, never h
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from nsmcode.dbt_import import offsets
 from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
-from nsmcode.dbt_import.reader import Located
-from nsmcode.dbt_import.semantic import Builder, Measure, not_carried, sql_text
+from nsmcode.dbt_import.reader import Located, not_carried, short_name
+from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
-_WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z]+?)s?\s*$")
-_GRAINS = ("day", "week", "month", "quarter")
-_METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity"}
+GRAINS = ("day", "week", "month", "quarter")
+_METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,7 @@ class DbtFilter:
 
 
 Qualify = Callable[[Reference, Context], str]
+Handler = Callable[["Located", "Located", tuple["DbtFilter", ...], str], dict[str, Any]]
 
 
 class Failed(Exception):
@@ -66,13 +66,28 @@ class MetricTranslator:
                 continue
             self.dbt[loc.name] = loc
         self.out: dict[str, tuple[dict[str, Any], Span]] = {}
-        self._done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
+        self.done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
         self._active: set[str] = set()
+        self.segmented: dict[str, SemanticModel] = {}
+        """Aggregations -> the model whose reachable dimensions are their segments."""
 
     def run(self) -> list[tuple[dict[str, Any], Span]]:
         for name in self.dbt:
             self.metric(name, (), name, None)
         return list(self.out.values())
+
+    def finish(self) -> None:
+        """Every aggregation's segments: the dimensions its source reaches through all its
+        joins, including those filters of other metrics added."""
+        for name, model in self.segmented.items():
+            if name not in self.out:
+                continue
+            definition = self.out[name][0]
+            segments = self.builder.segments(model)
+            if segments:
+                definition["segments"] = segments
+            else:
+                definition.pop("segments", None)
 
     # -- references ---------------------------------------------------------------------------
 
@@ -81,9 +96,9 @@ class MetricTranslator:
     ) -> str | None:
         """The nsmcode name of dbt metric `name` with `extra` filters pushed into its inputs."""
         key = (name, extra)
-        if key not in self._done:
-            self._done[key] = self._metric(name, extra, out_name, ref)
-        result = self._done[key]
+        if key not in self.done:
+            self.done[key] = self._metric(name, extra, out_name, ref)
+        result = self.done[key]
         if result is None and ref is not None and name in self.dbt:
             self.problems.append(
                 not_carried(
@@ -128,8 +143,8 @@ class MetricTranslator:
     ) -> str | None:
         """A metric aggregating measure `name` (reusing an equivalent dbt simple metric)."""
         key = ("measure:" + name, filters)
-        if key in self._done:
-            return self._done[key]
+        if key in self.done:
+            return self.done[key]
         measure = self.builder.measures.get(name)
         if measure is None:
             dropped = self.builder.dropped.get(name)
@@ -138,7 +153,7 @@ class MetricTranslator:
                 if dropped
                 else not_carried("D112", f"measure {name!r} is not defined", ref)
             )
-            self._done[key] = None
+            self.done[key] = None
             return None
         if not filters:
             for metric_name, loc in self.dbt.items():
@@ -151,7 +166,7 @@ class MetricTranslator:
         except Failed:
             definition = None
         result = self._emit(definition, measure.loc.span()) if definition else None
-        self._done[key] = result
+        self.done[key] = result
         return result
 
     def _plain_simple(self, loc: Located) -> str | None:
@@ -162,15 +177,17 @@ class MetricTranslator:
         measure = params.get("measure") if params else None
         if isinstance(measure, str):
             return measure
-        if isinstance(measure, dict) and set(measure) <= {"name", "join_to_timespine"}:
+        # fill_nulls_with changes empty periods, not the rows a running total or conversion reads
+        plain = {"name", "join_to_timespine", "fill_nulls_with", "alias"}
+        if isinstance(measure, dict) and set(measure) <= plain and not measure.get("filter"):
             value = measure.get("name")
             return value if isinstance(value, str) else None
         return None
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 2
+        candidate, n = short_name(name), 2
         while candidate in self.out:
-            candidate, n = f"{name}_{n}", n + 1
+            candidate, n = short_name(f"{name}_{n}"), n + 1
         return candidate
 
     def _emit(self, definition: dict[str, Any], span: Span) -> str:
@@ -179,6 +196,10 @@ class MetricTranslator:
         return name
 
     # -- one dbt metric -------------------------------------------------------------------------
+
+    def handlers(self) -> dict[str, Handler]:
+        """dbt metric type -> its translation (windowed.Translator adds the windowed types)."""
+        return {"simple": self._simple, "ratio": self._ratio, "derived": self._derived}
 
     def _translate(self, loc: Located, extra: tuple[DbtFilter, ...], out_name: str) -> str:
         kind = str(loc.get("type", "")).lower()
@@ -196,13 +217,7 @@ class MetricTranslator:
             self._fail(loc, "D112", f"metric {loc.name!r} has no `type_params`", loc.span())
         assert params is not None
         filters = (*self._filters(loc, "filter"), *extra)
-        handler = {
-            "simple": self._simple,
-            "ratio": self._ratio,
-            "derived": self._derived,
-            "cumulative": self._cumulative,
-            "conversion": self._conversion,
-        }.get(kind)
+        handler = self.handlers().get(kind)
         if handler is None:
             self._fail(
                 loc,
@@ -213,6 +228,10 @@ class MetricTranslator:
             )
         assert handler is not None
         definition = handler(loc, params, filters, out_name)
+        fill = self._fill(loc, loc)  # newer dbt: on the metric, or its type_params
+        fill = self._fill(loc, params) if fill is None else fill
+        if fill is not None:
+            definition["fill_nulls_with"] = fill
         self._describe(definition, loc, bool(extra))
         return self._emit(definition, loc.span())
 
@@ -228,7 +247,7 @@ class MetricTranslator:
             described["description"] = description.strip()
         grain = loc.get("time_granularity")
         if grain is not None:
-            if str(grain).lower() in _GRAINS:
+            if str(grain).lower() in GRAINS:
                 definition["grain"] = str(grain).lower()
             else:
                 self.problems.append(
@@ -292,7 +311,11 @@ class MetricTranslator:
         if child is not None:
             extra = self._filters(child, "filter")
             self._measure_options(loc, child)
-        return self._aggregation(out_name, measure, (*filters, *extra), loc)
+        definition = self._aggregation(out_name, measure, (*filters, *extra), loc)
+        fill = self._fill(loc, child)
+        if fill is not None:
+            definition["fill_nulls_with"] = fill
+        return definition
 
     def _measure(self, loc: Located, name: str, span: Span) -> Measure:
         """The measure `name`, or fail (reported) when it is unknown or was left out."""
@@ -309,16 +332,38 @@ class MetricTranslator:
             )
         self._fail(loc, "D112", f"metric {loc.name!r}: measure {name!r} is not defined", span)
 
-    def _measure_options(self, loc: Located, child: Located) -> None:
-        if child.get("fill_nulls_with") is not None:
+    def _fill(
+        self, loc: Located, holder: Located | None, carried: bool = True
+    ) -> float | int | None:
+        """A `fill_nulls_with` number (on the metric or its measure input), or None."""
+        value = holder.get("fill_nulls_with") if holder else None
+        if value is None or holder is None:
+            return None
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
             self.problems.append(
                 not_carried(
                     "D103",
-                    f"metric {loc.name!r}: fill_nulls_with is not carried over: periods "
-                    "without rows give 0 for counts and sums, NULL otherwise",
-                    child.span("fill_nulls_with", key=True),
+                    f"metric {loc.name!r}: fill_nulls_with {value!r} is not a number, so it "
+                    "is not carried over",
+                    holder.span("fill_nulls_with"),
                 )
             )
+            return None
+        if not carried:
+            self.problems.append(
+                not_carried(
+                    "D103",
+                    f"metric {loc.name!r}: fill_nulls_with on a conversion input is not "
+                    "carried over; an nsmcode conversion reads its inputs' rows",
+                    holder.span("fill_nulls_with", key=True),
+                    "put fill_nulls_with on the conversion metric itself",
+                )
+            )
+            return None
+        return int(value) if float(value).is_integer() else float(value)
+
+    def _measure_options(self, loc: Located, child: Located) -> None:
         for key in child.value:
             if key not in ("name", "filter", "alias", "fill_nulls_with", "join_to_timespine"):
                 self.problems.append(
@@ -363,9 +408,9 @@ class MetricTranslator:
                 definition["filter"] = conditions[0]
             else:
                 definition["filter"] = " AND ".join(f"({c})" for c in conditions)
-        segments = self.builder.segments(model)
-        if segments:
-            definition["segments"] = segments
+        # the dimensions the source reaches, known once every filter has added its joins
+        definition["segments"] = self.builder.segments(model)
+        self.segmented[out_name] = model
         return definition
 
     def _ratio(
@@ -393,27 +438,42 @@ class MetricTranslator:
             self._fail(loc, "D112", f"derived metric {loc.name!r} has no `expr`", params.span())
         assert expr is not None
         mapping: dict[str, str] = {}
-        for child in params.children("metrics"):
-            for key in ("offset_window", "offset_to_grain"):
-                if child.get(key) is not None:
-                    self._fail(
-                        loc,
-                        "D104",
-                        f"derived metric {loc.name!r}: `{key}` on input {child.name!r} is not "
-                        "carried over; nsmcode has no time-offset inputs",
-                        child.span(key, key=True),
-                        "for a change against the previous period use "
-                        "`type: period_over_period` in nsmcode",
-                    )
-            alias = child.get("alias")
-            ref = alias if isinstance(alias, str) else child.name
-            extra = (*filters, *self._filters(child, "filter"))
-            target = self.metric(
-                child.name, extra, f"{out_name}__{ref}" if extra else child.name, child.span()
-            )
+        inputs: list[dict[str, Any]] = []
+        shifted: list[tuple[str, str, offsets.Offset, Span]] = []  # name, metric, offset, span
+        for name, child, span in self._metric_inputs(loc, params):
+            alias = child.get("alias") if child else None
+            ref = alias if isinstance(alias, str) else name
+            extra = (*filters, *(self._filters(child, "filter") if child else []))
+            target = self.metric(name, extra, f"{out_name}__{ref}" if extra else name, span)
             if target is None:
                 raise Failed(loc.name)
-            mapping[ref] = target
+            offset: offsets.Offset | None = None
+            if child is not None:
+                try:
+                    offset = offsets.read(child.get("offset_window"), child.get("offset_to_grain"))
+                except offsets.OffsetError as exc:
+                    self._offset_failed(loc, child, name, str(exc))
+            if offset is None:
+                mapping[ref] = target
+            else:
+                assert child is not None
+                key = "offset_window" if offset.count else "offset_to_grain"
+                shifted.append((ref, target, offset, child.span(key)))
+        grain = self._offset_grain(loc, shifted)
+        for ref, target, offset, span in shifted:
+            try:
+                shift = offsets.nsmcode_offset(offset, grain)
+            except offsets.OffsetError as exc:
+                self._fail(loc, "D104", f"derived metric {loc.name!r}: {exc}", span)
+            if shift is None:  # offset_to_grain at its own grain: the period itself
+                mapping[ref] = target
+                continue
+            # the expression's name for the shifted value must not be a metric's name
+            input_name = ref
+            if ref in self.dbt or ref in self.builder.measures or ref in self.out:
+                input_name = short_name(f"{ref}__offset")
+            mapping[ref] = input_name
+            inputs.append({"name": input_name, "metric": target, "offset": shift})
         rewritten = self._rewrite(expr, mapping)
         if rewritten is None:
             self._fail(
@@ -423,7 +483,68 @@ class MetricTranslator:
                 f"among its metrics ({', '.join(sorted(mapping)) or 'none'})",
                 params.span("expr"),
             )
-        return {"name": out_name, "calculation": {"type": "derived", "expression": rewritten}}
+        calculation: dict[str, Any] = {"type": "derived", "expression": rewritten}
+        if inputs:
+            calculation["inputs"] = inputs
+        definition: dict[str, Any] = {"name": out_name, "calculation": calculation}
+        if shifted:
+            definition["grain"] = grain
+        return definition
+
+    def _metric_inputs(
+        self, loc: Located, params: Located
+    ) -> list[tuple[str, Located | None, Span]]:
+        """A derived metric's `metrics:`: mappings (`- name: orders`) or plain names
+        (`- orders`), both accepted by dbt."""
+        items = params.get("metrics")
+        if not isinstance(items, list):
+            return []
+        out: list[tuple[str, Located | None, Span]] = []
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                out.append((item, None, params.span("metrics", i)))
+                continue
+            child = params.child("metrics", i)
+            if child is None or not child.name:
+                self._fail(
+                    loc,
+                    "D112",
+                    f"derived metric {loc.name!r}: input {i + 1} names no metric",
+                    params.span("metrics", i),
+                )
+            assert child is not None
+            out.append((child.name, child, child.span()))
+        return out
+
+    def _offset_failed(self, loc: Located, child: Located, name: str, why: str) -> NoReturn:
+        key = "offset_window" if child.get("offset_window") is not None else "offset_to_grain"
+        self._fail(
+            loc,
+            "D104",
+            f"derived metric {loc.name!r}: `{key}` on input {name!r} is not carried over: {why}",
+            child.span(key),
+        )
+
+    def _offset_grain(
+        self, loc: Located, shifted: list[tuple[str, str, offsets.Offset, Span]]
+    ) -> str:
+        """The grain the derived metric is read at, so its offsets mean MetricFlow's."""
+        declared = loc.get("time_granularity")
+        if declared is not None and str(declared).lower() not in offsets.GRAINS:
+            if shifted:
+                self._fail(
+                    loc,
+                    "D104",
+                    f"derived metric {loc.name!r}: offsets at grain {declared!r} are not "
+                    "carried over",
+                    loc.span("time_granularity"),
+                )
+            return "day"
+        if not shifted:
+            return str(declared).lower() if declared else "day"
+        return offsets.choose_grain(
+            str(declared).lower() if declared else None, [s[2] for s in shifted]
+        )
 
     def _rewrite(self, expr: str, mapping: dict[str, str]) -> str | None:
         import sqlglot
@@ -436,182 +557,9 @@ class MetricTranslator:
         for column in list(tree.find_all(exp.Column)):
             if column.table or column.name not in mapping:
                 return None
-            column.replace(exp.column(mapping[column.name]))
+            renamed = exp.column(mapping[column.name])
+            if column is tree:  # the whole expression is one name: replace() has no parent
+                tree = renamed
+            else:
+                column.replace(renamed)
         return tree.sql(dialect=self.dialect)
-
-    def _window(self, loc: Located, text: Any, span: Span) -> str:
-        match = _WINDOW.match(str(text))
-        unit = match.group(2).lower() if match else ""
-        if not match or unit not in ("day", "week"):
-            self._fail(
-                loc,
-                "D106",
-                f"metric {loc.name!r}: window {text!r} is not carried over; nsmcode windows "
-                "are counted in days or weeks",
-                span,
-                "e.g. '1 month' has no fixed length: choose '30 days' or '4 weeks' if that "
-                "is what you mean",
-            )
-        assert match is not None
-        count = int(match.group(1))
-        return f"{count} {unit}{'s' if count != 1 else ''}"
-
-    def _cumulative(
-        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
-    ) -> dict[str, Any]:
-        options = params.child("cumulative_type_params") or params
-        window = options.get("window", params.get("window"))
-        to_date = options.get("grain_to_date", params.get("grain_to_date"))
-        period_agg = options.get("period_agg")
-        if period_agg is not None and str(period_agg).lower() not in ("first", "last"):
-            self.problems.append(
-                not_carried(
-                    "D111",
-                    f"metric {loc.name!r}: period_agg {period_agg!r} is not carried over; "
-                    "at grains above a day nsmcode reports the total at the end of the period",
-                    options.span("period_agg"),
-                )
-            )
-        if window is not None and to_date is not None:
-            self._fail(
-                loc,
-                "D108",
-                f"metric {loc.name!r} gives both window and grain_to_date",
-                options.span("grain_to_date"),
-            )
-        found = self._input(params, "measure")
-        if found is None:
-            self._fail(loc, "D112", f"metric {loc.name!r} names no measure", params.span())
-        assert found is not None
-        measure_name, child, span = found
-        extra = (*filters, *(self._filters(child, "filter") if child else []))
-        if child is not None:
-            self._measure_options(loc, child)
-        measure = self.builder.measures.get(measure_name)
-        if measure is not None and not measure.additive:
-            self._fail(
-                loc,
-                "D113",
-                f"metric {loc.name!r}: a running total of {measure.calculation['type']} "
-                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts and "
-                "sums only",
-                span,
-            )
-        base = self.measure_metric(measure_name, extra, f"{out_name}__base", span)
-        if base is None:
-            raise Failed(loc.name)
-        calculation: dict[str, Any] = {"type": "cumulative", "metric": base}
-        # MetricFlow computes running totals per day; without a declared grain, so does nsmcode
-        # (nsmcode's default grain is a week, where the value is the total at the week's end)
-        grain = {} if loc.get("time_granularity") else {"grain": "day"}
-        if window is not None:
-            calculation["window"] = self._window(loc, window, options.span("window"))
-        if to_date is not None:
-            if str(to_date).lower() not in _GRAINS:
-                self._fail(
-                    loc,
-                    "D106",
-                    f"metric {loc.name!r}: grain_to_date {to_date!r} is not carried over "
-                    "(nsmcode restarts totals by day, week, month or quarter)",
-                    options.span("grain_to_date"),
-                )
-            calculation["period_to_date"] = str(to_date).lower()
-        return {"name": out_name, "calculation": calculation, **grain}
-
-    @staticmethod
-    def _counts_entities(measure: Measure, entity: str) -> bool:
-        key = measure.model.entities.get(entity)
-        return key is not None and measure.calculation == {
-            "type": "count_distinct",
-            "columns": [key.column],
-        }
-
-    def _conversion(
-        self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
-    ) -> dict[str, Any]:
-        options = params.child("conversion_type_params")
-        if options is None:
-            self._fail(
-                loc, "D112", f"metric {loc.name!r} has no conversion_type_params", params.span()
-            )
-        assert options is not None
-        if filters:
-            self._fail(
-                loc,
-                "D105",
-                f"conversion metric {loc.name!r}: a metric-level filter is not carried over",
-                filters[0].span,
-                "put the filter on base_measure or conversion_measure instead",
-            )
-        calculation = str(options.get("calculation", "conversion_rate")).lower()
-        if calculation != "conversion_rate":
-            self._fail(
-                loc,
-                "D107",
-                f"conversion metric {loc.name!r}: calculation {calculation!r} is not carried "
-                "over; nsmcode conversions are rates",
-                options.span("calculation"),
-            )
-        if options.get("constant_properties"):
-            self._fail(
-                loc,
-                "D107",
-                f"conversion metric {loc.name!r}: constant_properties are not carried over",
-                options.span("constant_properties", key=True),
-            )
-        window = options.get("window")
-        if window is None:
-            self._fail(
-                loc,
-                "D107",
-                f"conversion metric {loc.name!r} has no window; nsmcode conversions need one",
-                options.span(),
-                "add `window: 7 days` (or the window you mean) in dbt and import again",
-            )
-        entity = options.get("entity")
-        names: dict[str, str] = {}
-        for role, key in (("base", "base_measure"), ("conversion", "conversion_measure")):
-            found = self._input(options, key)
-            if found is None:
-                self._fail(loc, "D112", f"metric {loc.name!r} has no {key}", options.span())
-            assert found is not None
-            measure_name, child, span = found
-            extra = tuple(self._filters(child, "filter")) if child else ()
-            if child is not None:
-                self._measure_options(loc, child)
-            measure = self.builder.measures.get(measure_name)
-            if measure is not None and str(entity) not in measure.model.entities:
-                self._fail(
-                    loc,
-                    "D108",
-                    f"conversion metric {loc.name!r}: semantic model {measure.model.name!r} "
-                    f"has no entity {entity!r}",
-                    options.span("entity"),
-                )
-            if measure is not None and not self._counts_entities(measure, str(entity)):
-                self.problems.append(
-                    not_carried(
-                        "D107",
-                        f"conversion metric {loc.name!r}: {key} {measure_name!r} is not a "
-                        f"count_distinct of the {entity!r} entity, so MetricFlow's rate counts "
-                        "rows while nsmcode's counts entities: the imported metric is the share "
-                        f"of {entity} entities that convert",
-                        span,
-                        f"make both measures count_distinct of the {entity} key for the same "
-                        "number in both tools",
-                    )
-                )
-            target = self.measure_metric(measure_name, extra, f"{out_name}__{role}", span)
-            if target is None:
-                raise Failed(loc.name)
-            names[role] = target
-        return {
-            "name": out_name,
-            "calculation": {
-                "type": "conversion",
-                "base": names["base"],
-                "conversion": names["conversion"],
-                "entity": str(entity),
-                "within": self._window(loc, window, options.span("window")),
-            },
-        }

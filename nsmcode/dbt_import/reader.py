@@ -6,16 +6,49 @@ the import cannot carry over is reported where the user wrote it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.diagnostics import Diagnostic, InputError, Severity, Span
 from nsmcode.loader import display_path, read_text
 from nsmcode.yamlsource import Document, parse
 
 # Folders dbt writes into or installs packages into: never the user's definitions.
 SKIPPED_FOLDERS = {"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "venv"}
+
+
+MAX_NAME = 128  # nsmcode names
+
+
+def short_name(name: str) -> str:
+    """`name`, or when longer than nsmcode allows its start and a stable hash of the whole."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_NAME - 12].rstrip('_')}__{digest}"
+
+
+def too_long(loc: Located, problems: list[Diagnostic]) -> bool:
+    """A dbt name longer than nsmcode's 128 characters: reported (D108), the item left out."""
+    if len(loc.name) <= MAX_NAME:
+        return False
+    problems.append(
+        not_carried(
+            "D108",
+            f"{loc.name[:40]}...: a name of {len(loc.name)} characters is not carried over; "
+            f"nsmcode names have at most {MAX_NAME}",
+            loc.span("name"),
+            "give it a shorter name in dbt",
+        )
+    )
+    return True
+
+
+def not_carried(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    """A dbt feature the import could not carry over (exit 1)."""
+    return Diagnostic(code, message, span, hint, Severity.WARNING)
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,23 @@ class DbtFiles:
     metrics: list[Located]
     saved_queries: list[Located]
     latest_spec_models: list[Located]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Items left out while reading (a name nsmcode cannot hold), reported, not fatal."""
+    column_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    """dbt model -> column (lower case) -> its declared `data_type` (models: columns:)."""
+
+
+def project_name_of(folder: Path) -> str | None:
+    """The `name` in `folder`/dbt_project.yml, if it can be read."""
+    file = folder / "dbt_project.yml"
+    if not file.is_file():
+        return None
+    text, errs = read_text(file, str(file))
+    if text is None:
+        return None
+    doc, errs = parse(text, str(file))
+    name = doc.value.get("name") if isinstance(doc.value, dict) and not errs else None
+    return name if isinstance(name, str) else None
 
 
 def _candidate_files(path: Path) -> tuple[list[Path], str | None, list[Diagnostic]]:
@@ -111,6 +161,18 @@ def _candidate_files(path: Path) -> tuple[list[Path], str | None, list[Diagnosti
                 if found.is_file() and found.name != "dbt_project.yml":
                     files.add(found)
     return sorted(files, key=lambda p: p.as_posix()), project_name, problems
+
+
+def _column_types(model: Any, into: dict[str, dict[str, str]]) -> None:
+    """A dbt model's columns with a declared `data_type` (dbt's model contracts)."""
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str):
+        return
+    for column in model.get("columns") or []:
+        if not isinstance(column, dict):
+            continue
+        name, data_type = column.get("name"), column.get("data_type")
+        if isinstance(name, str) and isinstance(data_type, str) and data_type.strip():
+            into.setdefault(model["name"], {})[name.lower()] = data_type.strip()
 
 
 def read_dbt(path: Path) -> DbtFiles:
@@ -175,13 +237,16 @@ def read_dbt(path: Path) -> DbtFiles:
                         )
                     )
                     continue
-                bucket.append(Located(item, doc, (key, i)))
+                located = Located(item, doc, (key, i))
+                if not too_long(located, result.warnings):
+                    bucket.append(located)
         models = doc.value.get("models")
         if isinstance(models, list):
             for i, item in enumerate(models):
                 if isinstance(item, dict) and "semantic_model" in item:
                     found = True
                     result.latest_spec_models.append(Located(item, doc, ("models", i)))
+                _column_types(item, result.column_types)
         if found:
             result.files.append(shown)
     if problems:

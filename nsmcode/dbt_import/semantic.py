@@ -13,19 +13,62 @@ element its dbt name; otherwise it reads the table directly.
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nsmcode.dbt_import.reader import Located
-from nsmcode.diagnostics import Diagnostic, Severity, Span
+from nsmcode.dbt_import.measures import balance, percentile
+from nsmcode.dbt_import.reader import Located, not_carried, short_name, too_long
+from nsmcode.diagnostics import Diagnostic, Span
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"]\s*)?(?:,[^)]*)?\)""")
 _QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 
 JOIN_TARGET_KINDS = ("primary", "unique", "natural")
-AGGREGATIONS = ("sum", "count", "count_distinct", "average", "min", "max", "sum_boolean")
+AGGREGATIONS = (
+    "sum",
+    "count",
+    "count_distinct",
+    "average",
+    "min",
+    "max",
+    "sum_boolean",
+    "percentile",
+    "median",
+)
+# dbt's `CAST(x AS type)` / `x::type` in an `expr` -> the nsmcode column type it gives.
+CAST_TYPES = {
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "DATETIME": "timestamp",
+    "TIMESTAMPTZ": "timestamp",
+    "TIMESTAMPLTZ": "timestamp",
+    "TIMESTAMPNTZ": "timestamp",
+    "BOOL": "boolean",
+    "TINYINT": "integer",
+    "INTEGER": "integer",
+    "INT64": "integer",
+    "NUMERIC": "number",
+    "NUMBER": "number",
+    "REAL": "number",
+    "FLOAT64": "number",
+    "STRING": "string",
+    "SMALLINT": "integer",
+    "INT": "integer",
+    "BIGINT": "integer",
+    "UBIGINT": "integer",
+    "UINT": "integer",
+    "DECIMAL": "number",
+    "DOUBLE": "number",
+    "FLOAT": "number",
+    "VARCHAR": "string",
+    "TEXT": "string",
+    "CHAR": "string",
+}
 # Keys that only label or configure a dbt object: nothing to carry over.
 IGNORED_KEYS = {
     "label",
@@ -35,11 +78,6 @@ IGNORED_KEYS = {
     "is_partition",
     "create_metric_display_name",
 }
-
-
-def not_carried(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
-    """A dbt feature the import could not carry over (exit 1)."""
-    return Diagnostic(code, message, span, hint, Severity.WARNING)
 
 
 def sql_text(value: Any) -> str | None:
@@ -87,6 +125,7 @@ class Measure:
 
     @property
     def additive(self) -> bool:
+        """Counts and sums add up over time; a running total can be made of them."""
         return self.calculation["type"] in ("count", "sum")
 
 
@@ -102,13 +141,18 @@ class SemanticModel:
     default_time: str | None = None
     description: str | None = None
     time_variants: set[str] = field(default_factory=set)
+    primary_entity: str | None = None
+    """A model-level `primary_entity:` (an entity without a key column of its own)."""
+
+    def has_entity(self, name: str) -> bool:
+        return name in self.entities or name == self.primary_entity
 
     def source_name(self, time_dimension: str | None = None) -> str:
         """The nsmcode source for this model read along `time_dimension`."""
         if time_dimension is None or time_dimension == self.default_time:
             return self.name
         self.time_variants.add(time_dimension)
-        return f"{self.name}__{time_dimension}"
+        return short_name(f"{self.name}__{time_dimension}")
 
     def time_column(self, time_dimension: str | None) -> str | None:
         dim = self.dimensions.get(time_dimension or "") if time_dimension else None
@@ -140,6 +184,32 @@ def _normal(sql: str) -> str:
     return re.sub(r"\s+", " ", sql.strip()).lower()
 
 
+def relation_of(relation: Any) -> str | None:
+    """A compiled manifest's `node_relation` -> `schema.alias` (the table dbt built)."""
+    if not isinstance(relation, dict) or not isinstance(relation.get("alias"), str):
+        return None
+    schema = relation.get("schema_name")
+    alias = str(relation["alias"])
+    if isinstance(schema, str) and schema and _QUALIFIED.match(f"{schema}.{alias}"):
+        return f"{schema}.{alias}"
+    return alias if _QUALIFIED.match(alias) else None
+
+
+def cast_type(expr: str) -> str | None:
+    """The nsmcode type an `expr` of the form `CAST(x AS type)` / `x::type` gives, if any."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(expr)
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Cast):
+        return None
+    kind = tree.to.this.name if isinstance(tree.to.this, enum.Enum) else str(tree.to.this)
+    return CAST_TYPES.get(kind.upper())
+
+
 def table_of(model_ref: Any) -> str | None:
     """`ref('orders')` / `{{ ref('orders') }}` -> orders; a plain (qualified) name as is."""
     if not isinstance(model_ref, str):
@@ -161,10 +231,14 @@ class Builder:
         self.dropped: dict[str, Span] = {}
         """Measures not carried over -> where they are defined."""
         self.schema = schema
+        self.extra_joins: dict[str, dict[str, str]] = {}
+        """model -> joined model -> entity: joins filters need beyond each entity's first."""
+        self.column_types: dict[str, dict[str, str]] = {}
+        """dbt model name -> column (lower case) -> declared `data_type:` (dbt's spelling)."""
 
     def add(self, loc: Located) -> None:
         name = loc.name
-        table = table_of(loc.get("model"))
+        table = table_of(loc.get("model")) or relation_of(loc.get("node_relation"))
         if table is None:
             self.problems.append(
                 not_carried(
@@ -179,9 +253,20 @@ class Builder:
         if self.schema and "." not in table:
             table = f"{self.schema}.{table}"
         model = SemanticModel(name, loc, table, description=loc.get("description"))
+        primary = loc.get("primary_entity")
+        model.primary_entity = primary if isinstance(primary, str) else None
         self._check_keys(
             loc,
-            {"name", "model", "defaults", "entities", "dimensions", "measures", "primary_entity"},
+            {
+                "name",
+                "model",
+                "node_relation",
+                "defaults",
+                "entities",
+                "dimensions",
+                "measures",
+                "primary_entity",
+            },
             f"semantic model {name!r}",
         )
         for item in loc.children("entities"):
@@ -208,6 +293,10 @@ class Builder:
             model.default_time = time_dims[0]
         for item in loc.children("measures"):
             self._measure(model, item)
+        numeric = {_normal(c.expr): c.type for c in model.columns.values() if c.type == "number"}
+        for column in model.columns.values():
+            if _normal(column.expr) in numeric:
+                self.hint(model, column.name, "number")  # a measure sums the same column
         if model.default_time is None:
             # no declared default: the first measure's own time dimension reads the table itself
             firsts = [m.time_dimension for m in model.measures.values() if m.time_dimension]
@@ -228,6 +317,8 @@ class Builder:
 
     def _entity(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            return
         kind = str(loc.get("type", "")).lower()
         expr = sql_text(loc.get("expr")) or name
         column = expr if IDENTIFIER.match(expr) else name
@@ -240,6 +331,8 @@ class Builder:
 
     def _dimension(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            return
         kind = str(loc.get("type", "categorical")).lower()
         expr = sql_text(loc.get("expr")) or name
         self._check_keys(loc, {"name", "type", "expr", "type_params"}, f"dimension {name!r}")
@@ -257,9 +350,8 @@ class Builder:
                     )
                 )
         is_time = kind == "time"
-        problem = model.add_column(
-            name, expr, "timestamp" if is_time else "string", loc.span(), None
-        )
+        type_ = "timestamp" if is_time else self._declared_type(model, expr)
+        problem = model.add_column(name, expr, type_, loc.span(), None)
         if problem:
             self.problems.append(problem)
             return
@@ -267,8 +359,31 @@ class Builder:
             name, name, is_time, str(granularity).lower() if granularity else None
         )
 
+    def _declared_type(self, model: SemanticModel, expr: str) -> str:
+        """A categorical dimension's type: its `expr`'s CAST, else the dbt model's declared
+        `data_type` for the column, else string (refined later from the measures' columns and
+        the filters' comparisons, see `hint`)."""
+        cast = cast_type(expr)
+        if cast is not None:
+            return cast
+        declared = self.column_types.get(model.table.rpartition(".")[2], {}).get(expr.lower())
+        if declared is None:
+            return "string"
+        base = re.split(r"[\s(<]", declared.strip(), maxsplit=1)[0].upper()
+        return CAST_TYPES.get(base, "string")
+
+    def hint(self, model: SemanticModel, column: str, type_: str) -> None:
+        """Evidence that a column typed `string` (nothing declared) holds `type_` values: a
+        measure sums it, or a dbt filter compares it with a number or a boolean."""
+        found = model.columns.get(column)
+        if found is not None and found.type == "string" and found.semantic is None:
+            found.type = type_
+
     def _measure(self, model: SemanticModel, loc: Located) -> None:
         name = loc.name
+        if too_long(loc, self.problems):
+            self.dropped[name] = loc.span()
+            return
         agg = str(loc.get("agg", "")).lower()
         self._check_keys(
             loc,
@@ -292,18 +407,6 @@ class Builder:
                     "the measure and the metrics built on it are left out",
                     loc.span("agg"),
                     "nsmcode aggregates with count, count_distinct, sum, average, min and max",
-                ),
-            )
-            return
-        if loc.get("non_additive_dimension") is not None:
-            self._drop(
-                loc,
-                not_carried(
-                    "D102",
-                    f"measure {name!r}: non_additive_dimension is not carried over: nsmcode "
-                    "has no semi-additive measures (balances, snapshots); the measure and the "
-                    "metrics built on it are left out",
-                    loc.span("non_additive_dimension", key=True),
                 ),
             )
             return
@@ -342,8 +445,12 @@ class Builder:
                 filter_sql = f"{column} IS NOT NULL"
             elif agg == "count_distinct":
                 calculation = {"type": "count_distinct", "columns": [column]}
+            elif agg in ("percentile", "median"):
+                calculation, problem = percentile(loc, column, problem)
             else:
                 calculation = {"type": agg, "column": column}
+        if problem is None and loc.get("non_additive_dimension") is not None:
+            calculation, problem = balance(loc, model, time_dim, calculation)
         if problem:
             self._drop(loc, problem)
             return
@@ -359,7 +466,8 @@ class Builder:
     def _measure_column(
         self, model: SemanticModel, name: str, expr: str | None, agg: str, span: Span
     ) -> tuple[str, Diagnostic | None]:
-        type_ = "number" if agg in ("sum", "average", "min", "max") else "string"
+        numeric = ("sum", "average", "min", "max", "percentile", "median")
+        type_ = "number" if agg in numeric else "string"
         if expr is None or expr == name:
             return name, model.add_column(name, name, type_, span)
         if IDENTIFIER.match(expr):
@@ -371,28 +479,53 @@ class Builder:
 
     # -- joins and output -------------------------------------------------------------------
 
-    def join_target(self, model: SemanticModel, entity: str) -> SemanticModel | None:
-        """The model a foreign entity of `model` joins to (primary or unique there)."""
-        for name in sorted(self.models):
-            other = self.models[name]
-            if other is model:
-                continue
-            found = other.entities.get(entity)
-            if found is not None and found.kind in JOIN_TARGET_KINDS:
-                return other
-        return None
+    def join_target(
+        self,
+        model: SemanticModel,
+        entity: str,
+        has: Callable[[SemanticModel], bool] | None = None,
+    ) -> SemanticModel | None:
+        """The model a foreign entity of `model` joins to (primary or unique there).
+
+        Several models may carry the entity as their key (users and companies both keyed by
+        user): the first by name is the source's join, unless `has` asks for what only another
+        one holds (a dimension), as MetricFlow searches every model keyed by the entity.
+        """
+        candidates = [
+            self.models[name]
+            for name in sorted(self.models)
+            if self.models[name] is not model
+            and (found := self.models[name].entities.get(entity)) is not None
+            and found.kind in JOIN_TARGET_KINDS
+        ]
+        if has is not None:
+            for candidate in candidates:
+                if has(candidate):
+                    return candidate
+        return candidates[0] if candidates else None
+
+    def use_join(self, model: SemanticModel, entity: str, target: SemanticModel) -> None:
+        """A filter reaches `target` from `model` through `entity`: the source joins it."""
+        self.extra_joins.setdefault(model.name, {})[target.name] = entity
 
     def joins(self, model: SemanticModel) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+        pairs: list[tuple[str, SemanticModel]] = []
         for entity in model.entities.values():
             if entity.kind != "foreign":
                 continue
             target = self.join_target(model, entity.name)
-            if target is None:
-                continue
-            key = target.entities[entity.name].column
-            join: dict[str, Any] = {"source": target.name, "column": entity.column}
-            if key != entity.column:
+            if target is not None:
+                pairs.append((entity.name, target))
+        for target_name, entity_name in sorted(self.extra_joins.get(model.name, {}).items()):
+            target = self.models[target_name]
+            if all(t is not target for _, t in pairs):
+                pairs.append((entity_name, target))
+        out: list[dict[str, Any]] = []
+        for entity_name, target in pairs:
+            column = model.entities[entity_name].column
+            key = target.entities[entity_name].column
+            join: dict[str, Any] = {"source": target.name, "column": column}
+            if key != column:
                 join["key"] = key
             out.append(join)
         return out
@@ -452,11 +585,13 @@ class Builder:
                 continue
             seen.add(current.name)
             for dim in current.dimensions.values():
-                if not dim.time and dim.name not in out:
+                # `period` and `value` are nsmcode's output columns: not a breakdown's name
+                if not dim.time and dim.name not in out and dim.name not in ("period", "value"):
                     out.append(dim.name)
             for entity in current.entities.values():
                 if entity.kind == "foreign":
                     target = self.join_target(current, entity.name)
                     if target is not None:
                         todo.append(target)
+            todo.extend(self.models[n] for n in sorted(self.extra_joins.get(current.name, {})))
         return out
