@@ -590,6 +590,7 @@ class Project:
 # Input helpers
 
 GRAINS = ("day", "week", "month", "quarter")
+GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 TOTAL = "total"
 _ENGINE_DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "sqlite": "sqlite"}
 """The dialect a connection type runs (`dbapi`: the project's `dialect`), as connections.py."""

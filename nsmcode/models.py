@@ -106,6 +106,24 @@ class Grain(str, enum.Enum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    YEAR = "year"
+    FISCAL_QUARTER = "fiscal_quarter"
+    """Quarters of the fiscal year (`calendar: {fiscal_year_start: M}` in nsmcode.yaml)."""
+    FISCAL_YEAR = "fiscal_year"
+    """Years starting on the first of the project's `fiscal_year_start` month."""
+
+
+FISCAL_GRAINS = (Grain.FISCAL_QUARTER, Grain.FISCAL_YEAR)
+
+
+class Weekday(str, enum.Enum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
 
 
 class Role(str, enum.Enum):
@@ -858,6 +876,17 @@ Dialect = Literal[
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
 
 
+class Calendar(Spec):
+    """`calendar:` in nsmcode.yaml: how periods are cut (docs/spec.md, "Calendars")."""
+
+    week_start: Weekday = Weekday.MONDAY
+    """The day weeks start on (`week` grain, `period_to_date: week`); default Monday."""
+    fiscal_year_start: int | None = Field(default=None, ge=1, le=12)
+    """The month (1-12) the fiscal year starts in; required by the `fiscal_quarter` and
+    `fiscal_year` grains. A fiscal year is named after the calendar year it ends in: with
+    `fiscal_year_start: 4`, FY2027 runs from 2026-04-01 to 2027-03-31."""
+
+
 class ProjectFile(Spec):
     """`nsmcode.yaml` at the project root."""
 
@@ -878,6 +907,8 @@ class ProjectFile(Spec):
     analysis: Analysis = Analysis()
     materialize: Materialize | None = None
     """Where `nsmcode materialize` writes; nothing is ever written without it."""
+    calendar: Calendar = Calendar()
+    """Week start and fiscal year (docs/spec.md, "Calendars")."""
 
     @field_validator("paths")
     @classmethod

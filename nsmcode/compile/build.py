@@ -22,6 +22,7 @@ import datetime as dt
 from sqlglot import exp
 
 from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.compile import plan as p
 from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
@@ -119,7 +120,10 @@ class _Builder(LeafQueries):
         self.sources = sources
         self.plan = plan
         self.total = plan.grain == p.TOTAL
-        self.grain = unit("TOTAL" if self.total else models.Grain(plan.grain).value)
+        self.calendar = plan.calendar
+        self.grain = unit(
+            "TOTAL" if self.total else calendars.unit_name(models.Grain(plan.grain), plan.calendar)
+        )
         self.refs = [r for _, value in plan.outputs for r in p.leaves(value)]
         self.leaves = list(dict.fromkeys(r.leaf for r in self.refs))
         self.primary = list(dict.fromkeys(r for leaf in self.leaves for r in p.primary_rows(leaf)))
@@ -279,7 +283,7 @@ class _Builder(LeafQueries):
             if self.plan.lo is not None:
                 where.append(exp.GTE(this=day, expression=date_literal(self.plan.lo)))
             if self.plan.hi is not None:
-                end = p.next_period(self.plan.hi, self.plan.grain)
+                end = p.next_period(self.plan.hi, self.plan.grain, self.plan.calendar)
                 where.append(exp.LT(this=day.copy(), expression=date_literal(end)))
         condition = conjunction(where)
         if condition is not None:

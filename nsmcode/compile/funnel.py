@@ -159,11 +159,12 @@ class _Planner:
             lo, hi = options.since, options.until
         else:
             grain = models.Grain(cohort)
+            calendar = self.project.config.calendar
             if options.since is not None:
-                start = period_start(options.since, grain)
-                lo = start if start == options.since else next_period(start, grain)
+                start = period_start(options.since, grain, calendar)
+                lo = start if start == options.since else next_period(start, grain, calendar)
             if options.until is not None:
-                hi = period_start(options.until, grain)
+                hi = period_start(options.until, grain, calendar)
         return FunnelPlan(
             self.name,
             cohort,

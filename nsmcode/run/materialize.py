@@ -43,6 +43,7 @@ FAULT = "NSMCODE_MATERIALIZE_FAULT"
 transaction commits; `raise` raises there instead."""
 
 _GRAIN_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90}
+_GRAIN_DAYS |= {"year": 365, "fiscal_quarter": 90, "fiscal_year": 365}
 
 
 @dataclass(frozen=True)
