@@ -589,7 +589,7 @@ class Project:
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter")
 GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 TOTAL = "total"
 _ENGINE_DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "sqlite": "sqlite"}
