@@ -145,7 +145,10 @@ class Target:
         if not moved:
             return self.period_start(value, name)
         by = shift_unit(name)
-        back = self.shift_date(self.day(value), number(-moved), by)
+        # months are moved from the first of the month: SQLite's '-1 months' from 31 October
+        # is 1 October (no 31 September), not 30 September
+        anchor = self.day(value) if by == "DAY" else self.period_start(value, "MONTH")
+        back = self.shift_date(anchor, number(-moved), by)
         return self.shift_date(self.period_start(back, name), number(moved), by)
 
     def _calendar(self, query: exp.Select) -> None:
