@@ -63,7 +63,7 @@ HINTS: dict[str, str] = {
     "C036": "declare a many-to-one join from the source towards one that has the entity",
     "C037": "keep one join path to the entity, or name the source whose key to use",
     "C038": "give the metric a `grain:` (or query it `--by` a grain)",
-    "C041": "report it per week, month or quarter, or offset by periods",
+    "C041": "report it per week, month, quarter or year, or offset by periods",
     "C042": "report the value per period, or accumulate a count or sum",
     "C043": "declare `calendar: {fiscal_year_start: M}` in nsmcode.yaml (M: the month, 1-12)",
     "C060": "name a funnel from the definitions (`nsmcode list funnels`)",

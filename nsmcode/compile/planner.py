@@ -275,7 +275,8 @@ class Planner:
             f"metric {metric.name!r} is {what}, which needs periods, but it is asked for as one "
             "total" + (" (it declares no `grain`)" if declared else ""),
             self.project.span("metric", metric.name, "calculation" if declared else "grain"),
-            "declare `grain:` on the metric (day, week, month or quarter), or query it by a grain",
+            "declare `grain:` on the metric (day, week, month, quarter, year, ...), or query it by "
+            "a grain",
         )
 
     def _derive_inputs(
