@@ -5,6 +5,7 @@ PostgreSQL and Spark, equal to plain Python (calendar_reference.py) row for row,
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -135,36 +136,42 @@ def test_boundaries_to_the_second(
         assert _landed(projects[setting], run, engine, grain) == _probes(setting, grain), grain
 
 
-DOCUMENTED = [
-    # (fiscal_year_start, week_start), grain, probe, period (the rows of docs/spec.md)
-    ((4, "monday"), Grain.FISCAL_YEAR, "apr-before", dt.date(2025, 4, 1)),
-    ((4, "monday"), Grain.FISCAL_YEAR, "apr-on", dt.date(2026, 4, 1)),
-    ((4, "monday"), Grain.FISCAL_YEAR, "apr-after", dt.date(2026, 4, 1)),
-    ((4, "monday"), Grain.FISCAL_QUARTER, "oct-before", dt.date(2026, 7, 1)),
-    ((4, "monday"), Grain.FISCAL_QUARTER, "oct-on", dt.date(2026, 10, 1)),
-    ((2, "sunday"), Grain.FISCAL_YEAR, "feb-before", dt.date(2025, 2, 1)),
-    ((2, "sunday"), Grain.FISCAL_YEAR, "feb-on", dt.date(2026, 2, 1)),
-    ((2, "sunday"), Grain.FISCAL_QUARTER, "may-before", dt.date(2026, 2, 1)),
-    ((2, "sunday"), Grain.FISCAL_QUARTER, "may-on", dt.date(2026, 5, 1)),
-    ((2, "sunday"), Grain.WEEK, "sun-before", dt.date(2026, 2, 22)),
-    ((2, "sunday"), Grain.WEEK, "sun-on", dt.date(2026, 3, 1)),
-    ((2, "sunday"), Grain.WEEK, "mon-on", dt.date(2026, 3, 1)),
-    ((4, "monday"), Grain.WEEK, "sun-on", dt.date(2026, 2, 23)),
-    ((4, "monday"), Grain.WEEK, "mon-before", dt.date(2026, 2, 23)),
-    ((4, "monday"), Grain.WEEK, "mon-on", dt.date(2026, 3, 2)),
-    ((10, "saturday"), Grain.WEEK, "sat-before", dt.date(2026, 2, 21)),
-    ((10, "saturday"), Grain.WEEK, "sat-on", dt.date(2026, 2, 28)),
-    ((4, "monday"), Grain.YEAR, "jan-before", dt.date(2025, 1, 1)),
-    ((4, "monday"), Grain.YEAR, "jan-on", dt.date(2026, 1, 1)),
-]
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
+SETTING_OF = {
+    "`fiscal_year_start: 4`": (4, "monday"),
+    "`fiscal_year_start: 2`": (2, "sunday"),
+    "any": (4, "monday"),
+    "`week_start: sunday`": (2, "sunday"),
+    "`week_start: monday`": (4, "monday"),
+    "`week_start: saturday`": (10, "saturday"),
+}
+
+
+def documented() -> list[tuple[tuple[int, str], Grain, str, dt.date]]:
+    """The boundary table of docs/spec.md's "Calendars": (setting, grain, probe, period)."""
+    section = SPEC.read_text().split("## Calendars", 1)[1].split("\n## ", 1)[0]
+    row = r"^\| (.+?) \| `(\w+)` \| (.+?) \| (.+?) \| (.+?) \| (.+?) \|$"
+    rows = re.findall(row, section, re.M)
+    found = []
+    for setting, grain, boundary, *cells in rows:
+        moment = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", boundary)
+        assert moment is not None, boundary
+        instant = dt.datetime.fromisoformat(moment[0])
+        (name,) = [n for n, at in BOUNDARIES.items() if at == instant]
+        for where, cell in zip(OFFSETS, cells, strict=True):
+            period = dt.date.fromisoformat(cell.split()[0])
+            found.append((SETTING_OF[setting], Grain(grain), f"{name}-{where}", period))
+    return found
 
 
 def test_the_documented_boundaries(
     projects: dict[tuple[int, str], Project], cal_duckdb: Runner  # noqa: F811
 ) -> None:
-    """The boundary table of docs/spec.md ("Calendars"), as written there."""
+    """Every cell of the boundary table of docs/spec.md ("Calendars"), as written there."""
+    cases = documented()
+    assert len(cases) == 27
     landed: dict[tuple[tuple[int, str], Grain], dict[str, dt.date]] = {}
-    for setting, grain, probe, period in DOCUMENTED:
+    for setting, grain, probe, period in cases:
         key = (setting, grain)
         if key not in landed:
             landed[key] = _landed(projects[setting], cal_duckdb, "duckdb", grain)
