@@ -136,12 +136,17 @@ def next_period(
     start: dt.date, grain: models.Grain, calendar: models.Calendar = DEFAULT
 ) -> dt.date:
     """The start of the period after the one starting on `start`."""
+    return advance(start, 1, grain)
+
+
+def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
+    """The start of the period `periods` (maybe negative) after the one starting on `start`;
+    the calendar does not matter: periods of a grain all have the same length in days or
+    months."""
     name = standard(grain)
-    if name == "DAY":
-        return start + dt.timedelta(days=1)
-    if name == "WEEK":
-        return start + dt.timedelta(days=7)
-    return _add_months(start, _MONTHS[name])
+    if name in ("DAY", "WEEK"):
+        return start + dt.timedelta(days=periods * (7 if name == "WEEK" else 1))
+    return _add_months(start, _MONTHS[name] * periods)
 
 
 def fiscal_year(day: dt.date, calendar: models.Calendar) -> int:

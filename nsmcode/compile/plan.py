@@ -25,7 +25,6 @@ from nsmcode.compile.checks import Checked
 from nsmcode.compile.entities import EntityKey
 from nsmcode.diagnostics import Span
 
-GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
 Total = Literal["total"]
 TOTAL: Total = "total"
 """The grain of a query without periods: one row over the whole range (`since`..`until`)."""

@@ -199,3 +199,16 @@ def test_fiscal_labels() -> None:
     assert calendars.label(dt.date(2026, 1, 1), Grain.FISCAL_YEAR, january) == "FY2026"
     assert calendars.label(dt.date(2026, 1, 1), Grain.YEAR, january) == "2026"
     assert calendars.label(dt.date(2026, 7, 1), Grain.QUARTER, january) == "2026-Q3"
+
+
+def test_a_period_ends_where_the_next_starts() -> None:
+    """What completeness and goal status read (run/status.py): a year is not a quarter."""
+    from nsmcode.run import status
+
+    day = dt.date
+    assert status.period_end(day(2026, 1, 1), Grain.YEAR) == day(2026, 12, 31)
+    assert status.period_end(day(2026, 4, 1), Grain.FISCAL_YEAR) == day(2027, 3, 31)
+    assert status.period_end(day(2026, 11, 1), Grain.FISCAL_QUARTER) == day(2027, 1, 31)
+    assert status.period_end(day(2026, 3, 1), Grain.WEEK) == day(2026, 3, 7)  # from Sunday
+    assert status.advance(day(2026, 4, 1), -2, Grain.FISCAL_YEAR) == day(2024, 4, 1)
+    assert status.advance(day(2026, 2, 1), 3, Grain.FISCAL_QUARTER) == day(2026, 11, 1)
