@@ -876,6 +876,15 @@ Dialect = Literal[
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
 
 
+class CustomGranularity(Spec):
+    """A grain read from the calendar table (a retail 4-4-5 month, a school term)."""
+
+    name: Name
+    """How queries ask for it: `--by retail_month`."""
+    column: Name
+    """The calendar table's column holding, for each day, the first day of its period."""
+
+
 class Calendar(Spec):
     """`calendar:` in nsmcode.yaml: how periods are cut (docs/spec.md, "Calendars")."""
 
@@ -885,6 +894,29 @@ class Calendar(Spec):
     """The month (1-12) the fiscal year starts in; required by the `fiscal_quarter` and
     `fiscal_year` grains. A fiscal year is named after the calendar year it ends in: with
     `fiscal_year_start: 4`, FY2027 runs from 2026-04-01 to 2027-03-31."""
+    source: Name | None = None
+    """The calendar table, a source with one row per day; needed by `granularities`."""
+    date_column: Name | None = None
+    """The calendar table's column holding the day (a date)."""
+    granularities: tuple[CustomGranularity, ...] = ()
+    """Custom granularities read from the calendar table, for `--by NAME`."""
+
+    @model_validator(mode="after")
+    def _custom(self) -> Calendar:
+        if self.granularities and (self.source is None or self.date_column is None):
+            raise invalid(
+                "custom `granularities` need the calendar table: give `source` and `date_column`",
+                "name the source with one row per day, and its column holding the day",
+            )
+        names = [g.name for g in self.granularities]
+        for name in names:
+            if name in {g.value for g in Grain} | {"total", "own"} or names.count(name) > 1:
+                raise invalid(
+                    "granularity {name} is a built-in grain or is given twice",
+                    "give each custom granularity a name of its own (retail_month)",
+                    name=repr(name),
+                )
+        return self
 
 
 class ProjectFile(Spec):

@@ -20,6 +20,7 @@ is the calendar year, named the same.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, Span
@@ -48,6 +49,32 @@ RANK = {
 }
 """Coarseness: a period of a lower rank never straddles two of a higher one of the same family
 (calendar or fiscal; days, weeks and months belong to both)."""
+
+
+@dataclass(frozen=True)
+class Custom:
+    """A custom granularity (`calendar: granularities:`): each day's period is looked up in the
+    calendar table, whose `column` holds the first day of the period containing `date_column`.
+    Periods are whatever the table says (a retail 4-4-5 calendar); only a query's grain."""
+
+    name: str
+    source: str
+    date_column: str
+    column: str
+
+    @property
+    def value(self) -> str:
+        """Its name, as `Grain.value` is a grain's."""
+        return self.name
+
+
+def custom(calendar: models.Calendar, name: str) -> Custom | None:
+    """The custom granularity called `name`, if the calendar declares one."""
+    for granularity in calendar.granularities:
+        if granularity.name == name:
+            assert calendar.source is not None and calendar.date_column is not None
+            return Custom(name, calendar.source, calendar.date_column, granularity.column)
+    return None
 
 
 def standard(grain: models.Grain) -> str:

@@ -33,6 +33,10 @@ CODES: dict[str, str] = {
     "C042": "a cumulative metric over a percentile or a balance",
     "C043": "a fiscal grain (fiscal_quarter, fiscal_year) in a project that declares no fiscal "
     "year (`calendar: {fiscal_year_start: M}`)",
+    "C044": "a query asks for a grain that is neither built in nor a custom granularity of the "
+    "project's calendar",
+    "C045": "a calculation that steps from period to period (cumulative, period_over_period, "
+    "retention, offset inputs) asked for at a custom granularity",
     "C060": "unknown funnel",
     "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
     "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
@@ -66,6 +70,8 @@ HINTS: dict[str, str] = {
     "C041": "report it per week, month, quarter or year, or offset by periods",
     "C042": "report the value per period, or accumulate a count or sum",
     "C043": "declare `calendar: {fiscal_year_start: M}` in nsmcode.yaml (M: the month, 1-12)",
+    "C044": "give a built-in grain or declare it under `calendar: granularities:`",
+    "C045": "query it by a built-in grain",
     "C060": "name a funnel from the definitions (`nsmcode list funnels`)",
     "C061": "make the stage a metric that counts a source's rows",
     "C062": "declare a many-to-one join from the anchor's source towards the stage's entity",

@@ -28,7 +28,7 @@ from nsmcode.diagnostics import Span
 Total = Literal["total"]
 TOTAL: Total = "total"
 """The grain of a query without periods: one row over the whole range (`since`..`until`)."""
-QueryGrain = models.Grain | Total
+QueryGrain = models.Grain | Total | calendars.Custom
 Aggregation = Literal[
     "count", "count_distinct", "sum", "average", "min", "max", "percentile", "balance"
 ]
@@ -185,7 +185,8 @@ def period_start(
     """The first day of the period containing `day` (a total: the day; its range is days)."""
     if grain == TOTAL:
         return day
-    return calendars.period_start(day, models.Grain(grain), calendar)
+    assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
+    return calendars.period_start(day, grain, calendar)
 
 
 def next_period(
@@ -194,7 +195,8 @@ def next_period(
     """The start of the following period (a total: the next day)."""
     if grain == TOTAL:
         return start + dt.timedelta(days=1)
-    return calendars.next_period(start, models.Grain(grain), calendar)
+    assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
+    return calendars.next_period(start, grain, calendar)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -68,8 +68,11 @@ class Planner:
             raise fail("C001", f"unknown metric {name!r}", None)
         return metric
 
-    def grain_of(self, names: list[str], grain: QueryGrain | None) -> QueryGrain:
-        """The query's grain: the one asked for, else the metrics' own (none: a total)."""
+    def grain_of(self, names: list[str], grain: QueryGrain | str | None) -> QueryGrain:
+        """The query's grain: the one asked for (a custom granularity by its name), else the
+        metrics' own (none: a total)."""
+        if isinstance(grain, str) and not isinstance(grain, models.Grain) and grain != TOTAL:
+            return self._custom(grain)
         if grain is not None:
             self._check_calendar(grain, BY, f"the query of {', '.join(names)}")
             return grain
@@ -85,7 +88,22 @@ class Planner:
         self._check_calendar(own, span, f"metric {names[0]!r}")
         return own
 
+    def _custom(self, name: str) -> calendars.Custom:
+        found = calendars.custom(self.calendar, name)
+        if found is None:
+            known = [g.value for g in models.Grain] + [g.name for g in self.calendar.granularities]
+            raise fail(
+                "C044",
+                f"unknown grain {name!r}",
+                BY,
+                f"give one of: {', '.join(known)}, total; or declare it under `calendar: "
+                "granularities:` in nsmcode.yaml",
+            )
+        return found
+
     def _check_calendar(self, grain: QueryGrain | None, span: Span | None, what: str) -> None:
+        if isinstance(grain, calendars.Custom):
+            return
         problem = calendars.fiscal_problem(grain, self.project.config.calendar, span, what)
         if problem is not None:
             raise CompileError([problem])
@@ -93,7 +111,7 @@ class Planner:
     def plan(
         self,
         names: list[str],
-        grain: QueryGrain | None,
+        grain: QueryGrain | str | None,
         segments: tuple[str, ...],
         since: dt.date | None,
         until: dt.date | None,
@@ -113,10 +131,12 @@ class Planner:
         lo = hi = None
         if grain == TOTAL:
             lo, hi = since, until
+        elif isinstance(grain, calendars.Custom):
+            lo, hi = since, until  # the periods whose first day is in since..until
         elif since is not None:
             start = period_start(since, grain, self.calendar)
             lo = start if start == since else next_period(start, grain, self.calendar)
-        if until is not None and grain != TOTAL:
+        if until is not None and isinstance(grain, models.Grain):
             hi = period_start(until, grain, self.calendar)
         features: dict[tuple[str, Span | None], Feature] = {}
         for ref in refs:
@@ -180,6 +200,20 @@ class Planner:
 
     def _value(self, metric: models.Metric, grain: QueryGrain) -> Value:
         calc = metric.calculation
+        steps = isinstance(calc, models.Cumulative | models.PeriodOverPeriod | models.Retention)
+        if isinstance(grain, calendars.Custom) and (
+            steps or (isinstance(calc, models.Derived) and calc.inputs)
+        ):
+            raise fail(
+                "C045",
+                f"metric {metric.name!r}: a {calc.type}"
+                f"{' with offset inputs' if isinstance(calc, models.Derived) else ''} steps from "
+                f"period to period, which the custom granularity {grain.name!r} cannot (its "
+                "periods are rows of the calendar table)",
+                self.project.span("metric", metric.name, "calculation", "type"),
+                "query it by a built-in grain (day, week, month, quarter, year, fiscal_quarter, "
+                "fiscal_year)",
+            )
         if isinstance(calc, models.Ratio):
             return Divide(self.value(calc.numerator, grain), self.value(calc.denominator, grain))
         if isinstance(calc, models.Derived):
@@ -211,7 +245,11 @@ class Planner:
             if to_date is not None:
                 where = self.project.span("metric", metric.name, "calculation", "period_to_date")
                 self._check_calendar(to_date, where, f"metric {metric.name!r}")
-            if to_date is not None and grain != TOTAL and not calendars.nests(grain, to_date):
+            if (
+                to_date is not None
+                and isinstance(grain, models.Grain)
+                and not calendars.nests(grain, to_date)
+            ):
                 raise fail(
                     "C034",
                     f"metric {metric.name!r}: a {to_date.value}-to-date total cannot "
@@ -299,6 +337,7 @@ class Planner:
         for i, item in enumerate(calc.inputs):
             where = self.project.span("metric", metric.name, "calculation", "inputs", i, "offset")
             value = self.value(item.metric, grain)
+            assert isinstance(grain, models.Grain)  # a custom granularity has no offsets (C045)
             scope[item.name] = offset_value(
                 value, item.offset, grain, where, metric.name, self.calendar
             )

@@ -155,7 +155,9 @@ class Target:
         """Replace the calendar placeholder with this target's series."""
         with_ = query.args["with_"]
         ctes: list[exp.CTE] = list(with_.expressions)
-        index = next(i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries))
+        index = next((i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries)), None)
+        if index is None:  # a custom granularity's calendar is a query of its table
+            return
         grain = split_unit(ctes[index].this.text("unit"))[0]
         if grain == "TOTAL":
             ctes[index] = cte(PERIODS, _one_period())

@@ -60,7 +60,29 @@ def build() -> dict[str, Table]:
         ("amount", "number"),
         ("probe", "string"),
     ]
-    return {"cal_orders": (columns, orders)}
+    return {"cal_orders": (columns, orders), "cal_days": retail_calendar()}
+
+
+RETAIL_START = dt.date(2021, 1, 3)
+"""A Sunday: the first day of the retail calendar (orders before it have no retail period)."""
+RETAIL_END = dt.date(2027, 7, 31)
+
+
+def retail_calendar() -> Table:
+    """A 4-4-5 calendar: quarters of 13 weeks (months of 4, 4 and 5 weeks) from RETAIL_START,
+    one row per day with the first day of its retail month and quarter."""
+    rows: list[Row] = []
+    day = RETAIL_START
+    while day <= RETAIL_END:
+        week = (day - RETAIL_START).days // 7
+        quarter_start = RETAIL_START + dt.timedelta(weeks=week // 13 * 13)
+        in_quarter = week % 13
+        month_week = 0 if in_quarter < 4 else 4 if in_quarter < 8 else 8
+        month_start = quarter_start + dt.timedelta(weeks=month_week)
+        rows.append((day, month_start, quarter_start))
+        day += dt.timedelta(days=1)
+    columns = [("day", "date"), ("retail_month", "date"), ("retail_quarter", "date")]
+    return columns, rows
 
 
 DATA = build()

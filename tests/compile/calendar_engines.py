@@ -4,6 +4,7 @@ Spark session)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import sqlite3
@@ -25,7 +26,12 @@ from compile_engines import (
 
 
 def _ddl(types: dict[str, str], columns: list[tuple[str, str]]) -> str:
+    types = {**types, "date": "TEXT" if types is _SQLITE else "DATE"}  # the calendar table
     return ", ".join(f"{c} {types[t]}" for c, t in columns)
+
+
+def _sqlite(value: Any) -> Any:
+    return value.isoformat() if type(value) is dt.date else _sqlite_value(value)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +52,7 @@ def cal_sqlite() -> Runner:
         con.execute(f"CREATE TABLE {name} ({_ddl(_SQLITE, columns)})")
         con.executemany(
             f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})",
-            [tuple(map(_sqlite_value, r)) for r in rows],
+            [tuple(map(_sqlite, r)) for r in rows],
         )
     return lambda sql: [normalize(r) for r in con.execute(sql).fetchall()]
 
@@ -93,6 +99,7 @@ def cal_spark(spark_run: Runner) -> Runner:
         "integer": T.LongType(),
         "number": T.DoubleType(),
         "timestamp": T.TimestampNTZType(),
+        "date": T.DateType(),
     }
     for name, (columns, rows) in DATA.items():
         schema = T.StructType([T.StructField(c, kinds[t], True) for c, t in columns])

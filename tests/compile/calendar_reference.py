@@ -26,8 +26,12 @@ class Calendar:
         self.fiscal_start = fiscal_start
         self.week_start = week_start
 
-    def start(self, day: dt.date, grain: str) -> dt.date:
-        """The first day of the period containing `day`."""
+    def start(self, day: dt.date, grain: str) -> dt.date | None:
+        """The first day of the period containing `day` (a custom granularity: None for a day
+        the calendar table does not have)."""
+        if grain in ("retail_month", "retail_quarter"):
+            found = RETAIL.get(day)
+            return None if found is None else found[grain == "retail_quarter"]
         if grain == "day":
             return day
         if grain == "week":
@@ -83,6 +87,7 @@ BASE = {
     "orders_year": ("year", "count"),
     "orders_week": ("week", "count"),
     "revenue": ("month", "sum"),
+    "orders_month": ("month", "count"),
 }
 GRAINS = {
     **{n: g for n, (g, _) in BASE.items()},
@@ -92,7 +97,11 @@ GRAINS = {
     "orders_week_ago": "week",
     "revenue_fytd": "month",
     "revenue_fqtd": "week",
+    "revenue_per_order": "month",
 }
+RETAIL = {row[0]: row[1:] for row in DATA["cal_days"][1]}
+CUSTOM = ("retail_month", "retail_quarter")
+"""The calendar table: day -> (retail month, retail quarter)."""
 
 
 class Expected:
@@ -111,7 +120,10 @@ class Expected:
     def _aggregate(self, grain: str, kind: str, segment: str | None) -> Series:
         out: Series = defaultdict(int)
         for row in ORDERS:
-            key = (self.cal.start(row["ordered_at"].date(), grain),)
+            start = self.cal.start(row["ordered_at"].date(), grain)
+            if start is None:  # a day the calendar table does not have
+                continue
+            key = (start,)
             key += (row[segment],) if segment else ()
             if kind == "count":
                 out[key] += 1
@@ -122,15 +134,28 @@ class Expected:
         return out
 
     def spine(self, grain: str) -> list[dt.date]:
-        days = [r["ordered_at"].date() for r in ORDERS]
-        first, last = self.cal.start(min(days), grain), self.cal.start(max(days), grain)
+        starts = [self.cal.start(r["ordered_at"].date(), grain) for r in ORDERS]
+        known = [s for s in starts if s is not None]
+        first, last = min(known), max(known)
+        if grain in CUSTOM:  # the calendar table's periods, with or without data
+            index = grain == "retail_quarter"
+            return sorted({r[index] for r in RETAIL.values() if first <= r[index] <= last})
         periods = [first]
         while periods[-1] < last:
             periods.append(self.cal.next(periods[-1], grain))
         return periods
 
-    def rows(self, name: str, segment: str | None = None) -> list[tuple[Any, ...]]:
-        grain = GRAINS[name]
+    def rows(
+        self, name: str, segment: str | None = None, by: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """`by`: a custom granularity to read the metric by (its own grain otherwise)."""
+        grain = by or GRAINS[name]
+        if name == "revenue_per_order":
+            revenue = self.rows("revenue", by=by)
+            orders = self.rows("orders_month", by=by)
+            return [
+                (p, r / o if o else None) for (p, r), (_, o) in zip(revenue, orders, strict=True)
+            ]
         if name in BASE:
             series = self._series(grain, BASE[name][1], segment)
             if segment:  # only the combinations that have data, sorted NULLs last

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from calendar_data import BOUNDARIES, OFFSETS, PROJECT
+from calendar_data import BOUNDARIES, DATA, OFFSETS, PROJECT
 from calendar_engines import (  # noqa: F401  (fixtures)
     cal_duckdb,
     cal_postgres,
@@ -39,9 +39,9 @@ def calendar_project(root: Path, fiscal: int, week: str) -> Project:
     """The fixture project with another `calendar:` block."""
     shutil.copytree(PROJECT, root, dirs_exist_ok=True)
     config = (root / "nsmcode.yaml").read_text()
-    head = config.split("calendar:")[0]
-    block = f"calendar:\n  fiscal_year_start: {fiscal}\n  week_start: {week}\n"
-    (root / "nsmcode.yaml").write_text(head + block)
+    config = re.sub(r"fiscal_year_start: \d+", f"fiscal_year_start: {fiscal}", config)
+    config = re.sub(r"week_start: \w+", f"week_start: {week}", config)
+    (root / "nsmcode.yaml").write_text(config)
     return load_project(root)
 
 
@@ -182,3 +182,52 @@ def test_the_reference_names_fiscal_years_by_their_end() -> None:
     assert Calendar(4).fiscal_label(dt.date(2026, 4, 1)) == "FY2027"
     assert Calendar(4).fiscal_label(dt.date(2026, 3, 31)) == "FY2026"
     assert Calendar(1).fiscal_label(dt.date(2026, 1, 1)) == "FY2026"
+
+
+# ----------------------------------------------------------------------------------------------
+# Custom granularities: periods read from the calendar table (a 4-4-5 retail calendar)
+
+CUSTOM_CASES = [
+    (by, names, since, until)
+    for by in ("retail_month", "retail_quarter")
+    for names, since, until in [
+        (["orders_fq", "revenue", "revenue_per_order"], None, None),
+        (["orders_week"], dt.date(2023, 3, 1), dt.date(2024, 6, 30)),
+    ]
+]
+
+
+def _custom_expected(
+    by: str, names: list[str], since: dt.date | None, until: dt.date | None
+) -> list[tuple[Any, ...]]:
+    """Periods whose first day is in since..until; the calendar has every period in between."""
+    reference = Expected(Calendar(2, WEEKDAYS.index("sunday")))
+    columns = [reference.rows(n, by=by) for n in names]
+    rows = [(r[0], *(c[i][1] for c in columns)) for i, r in enumerate(columns[0])]
+    lo, hi = since or dt.date.min, until or dt.date.max
+    return [r for r in rows if lo <= r[0] <= hi]
+
+
+@pytest.mark.parametrize("engine", [*ENGINES, "spark"])
+def test_custom_granularities_match_python(
+    engine: str, projects: dict[tuple[int, str], Project], request: pytest.FixtureRequest
+) -> None:
+    run: Runner = request.getfixturevalue(f"cal_{engine}")
+    project = projects[SETTINGS[0]]
+    for by, names, since, until in CUSTOM_CASES:
+        options = QueryOptions(grain=by, since=since, until=until)
+        want = _custom_expected(by, names, since, until)
+        assert len(want) >= 5
+        assert_rows(run(compile_metrics(project, names, engine, options)), want, 1)
+
+
+def test_days_outside_the_calendar_table_have_no_period(cal_duckdb: Runner) -> None:  # noqa: F811
+    """Orders before the table's first day (2021-01-03) are in no retail month."""
+    project = load_project(PROJECT)
+    options = QueryOptions(grain="retail_month")
+    rows = cal_duckdb(compile_metric(project, "orders_fq", "duckdb", options))
+    assert rows[0][0] == dt.date(2021, 1, 3)
+    counted = sum(r[1] for r in rows)
+    total = len(DATA["cal_orders"][1])
+    early = [r for r in DATA["cal_orders"][1] if r[1].date() < dt.date(2021, 1, 3)]
+    assert early and counted == total - len(early)
