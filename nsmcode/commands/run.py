@@ -40,9 +40,10 @@ def _progress(label: str) -> Any:
 @project_option
 @click.option(
     "--by",
-    type=click.Choice([*GRAINS, "total"]),
     default=None,
-    help="Period grain, or `total` for one row over the range (default: each metric's).",
+    metavar="GRAIN",
+    help=f"Period grain ({', '.join(GRAINS)}, or a custom granularity of the project's "
+    "calendar), or `total` for one row over the range (default: each metric's).",
 )
 @click.option(
     "--segment",

@@ -73,3 +73,64 @@ def test_query_by_year(tiny: Tiny) -> None:
     assert [(r["period"], r["calls"]) for r in rows] == [
         ("2026-01-01", expected("calls", lambda m: dt.date(m.year, 1, 1))[(dt.date(2026, 1, 1),)])
     ]
+
+
+SPRINTS = dt.date(2026, 10, 1)
+"""The sprint calendar's first day: sprints of 10 days from here, one row per day."""
+SPRINT_SOURCE = """\
+version: 1
+sources:
+  - name: sprint_days
+    table: sprint_days
+    columns:
+      - {name: day, type: date}
+      - {name: sprint_start, type: date}
+"""
+SPRINT_CALENDAR = """\
+calendar:
+  source: sprint_days
+  date_column: day
+  granularities:
+    - {name: sprint, column: sprint_start}
+"""
+
+
+def sprint(moment: dt.datetime) -> dt.date:
+    return SPRINTS + dt.timedelta(days=(moment.date() - SPRINTS).days // 10 * 10)
+
+
+def _sprints(tiny: Tiny) -> Tiny:
+    days = [SPRINTS + dt.timedelta(days=n) for n in range(60)]
+    starts = [sprint(dt.datetime(d.year, d.month, d.day)) for d in days]
+    lines = ["day,sprint_start"] + [f"{d},{s}" for d, s in zip(days, starts, strict=True)]
+    (tiny.root / "data" / "sprint_days.csv").write_text("\n".join(lines) + "\n")
+    (tiny.root / "metrics" / "calendar.yaml").write_text(SPRINT_SOURCE)
+    config = tiny.root / "nsmcode.yaml"
+    text = config.read_text().replace(
+        "      api_calls: data/api_calls.csv\n",
+        "      api_calls: data/api_calls.csv\n      sprint_days: data/sprint_days.csv\n",
+    )
+    config.write_text(text + SPRINT_CALENDAR)
+    return tiny
+
+
+def test_query_by_a_custom_granularity(tiny: Tiny) -> None:
+    _sprints(tiny)
+    want = expected("calls", sprint)
+    rows = _query(tiny, "calls", "errors", "--by", "sprint")
+    assert {(dt.date.fromisoformat(r["period"]),): r["calls"] for r in rows} == want
+    assert [r["period"] for r in rows] == ["2026-10-01", "2026-10-11", "2026-10-21"]
+    assert all("complete" not in r for r in rows)  # its table, not nsmcode, knows the ends
+    result = nsmcode.load(tiny.root).query("errors", by="sprint", since="2026-10-05")
+    errors = expected("errors", sprint)
+    assert [(r["period"], r["errors"]) for r in result.to_dicts()] == [
+        (p, errors[(p,)]) for p in (dt.date(2026, 10, 11), dt.date(2026, 10, 21))
+    ]
+
+
+def test_an_unknown_custom_granularity_lists_the_known_ones(tiny: Tiny) -> None:
+    _sprints(tiny)
+    result = CliRunner().invoke(main, tiny.args("query", "calls", "--by", "sprnt"))
+    assert result.exit_code == 2, result.output
+    assert "--by:1:1: R014 unknown grain 'sprnt'" in result.output
+    assert "sprint" in result.output.split("hint:")[1]
