@@ -884,6 +884,17 @@ class CustomGranularity(Spec):
     column: Name
     """The calendar table's column holding, for each day, the first day of its period."""
 
+    @field_validator("name")
+    @classmethod
+    def _not_built_in(cls, value: str) -> str:
+        if value in {g.value for g in Grain} | {"total", "own"}:
+            raise invalid(
+                "granularity {name} is a built-in grain",
+                "give the custom granularity a name of its own (retail_month)",
+                name=repr(value),
+            )
+        return value
+
 
 class Calendar(Spec):
     """`calendar:` in nsmcode.yaml: how periods are cut (docs/spec.md, "Calendars")."""
@@ -910,10 +921,10 @@ class Calendar(Spec):
             )
         names = [g.name for g in self.granularities]
         for name in names:
-            if name in {g.value for g in Grain} | {"total", "own"} or names.count(name) > 1:
+            if names.count(name) > 1:
                 raise invalid(
-                    "granularity {name} is a built-in grain or is given twice",
-                    "give each custom granularity a name of its own (retail_month)",
+                    "granularity {name} is given twice",
+                    "give each custom granularity a name of its own",
                     name=repr(name),
                 )
         return self

@@ -212,3 +212,82 @@ def test_a_period_ends_where_the_next_starts() -> None:
     assert status.period_end(day(2026, 3, 1), Grain.WEEK) == day(2026, 3, 7)  # from Sunday
     assert status.advance(day(2026, 4, 1), -2, Grain.FISCAL_YEAR) == day(2024, 4, 1)
     assert status.advance(day(2026, 2, 1), 3, Grain.FISCAL_QUARTER) == day(2026, 11, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Custom granularities
+
+DAYS = """\
+version: 1
+sources:
+  - name: days
+    table: days
+    columns:
+      - {name: day, type: date}
+      - {name: retail_month, type: date}
+"""
+CUSTOM = (
+    PROJECT
+    + "calendar:\n  source: days\n  date_column: day\n  granularities:\n"
+    + "    - {name: retail_month, column: retail_month}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "message"),
+    [
+        (("source: days", "source: dayz"), "nsmcode.yaml:5:11", "unknown source 'dayz'"),
+        (("date_column: day", "date_column: dae"), "nsmcode.yaml:6:16", "no column 'dae'"),
+        (
+            ("column: retail_month}", "column: retail_mnth}"),
+            "nsmcode.yaml:8:36",
+            "declares no column 'retail_mnth'",
+        ),
+        (("  source: days\n  date_column: day\n", ""), "nsmcode.yaml:5:3", "need the calendar"),
+        (("name: retail_month", "name: month"), "nsmcode.yaml:8:14", "'month' is a built-in"),
+    ],
+)
+def test_a_bad_calendar_table_is_located(
+    change: tuple[str, str], where: str, message: str, write_project: WriteProject
+) -> None:
+    config = CUSTOM.replace(*change)
+    root = write_project({"metrics/base.yaml": BASE, "metrics/days.yaml": DAYS}, config)
+    with pytest.raises(InputError) as info:
+        load_project(root)
+    (diagnostic,) = info.value.diagnostics
+    assert str(diagnostic.span).endswith(where), diagnostic.render()
+    assert message in diagnostic.message and diagnostic.hint, diagnostic.render()
+
+
+def test_an_unknown_grain_in_a_query_is_c044_at_by(write_project: WriteProject) -> None:
+    root = write_project({"metrics/base.yaml": BASE, "metrics/days.yaml": DAYS}, CUSTOM)
+    project = load_project(root)
+    compile_metric(project, "call_count", "duckdb", QueryOptions(grain="retail_month"))
+    with pytest.raises(CompileError) as info:
+        compile_metric(project, "call_count", "duckdb", QueryOptions(grain="retail_mnth"))
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "C044" and diagnostic.span is not None
+    assert diagnostic.span.file == "--by" and "retail_month" in (diagnostic.hint or "")
+
+
+@pytest.mark.parametrize(
+    "calculation",
+    [
+        "{type: cumulative, metric: call_count, window: 7 days}",
+        "{type: period_over_period, metric: call_count}",
+        "{type: derived, expression: call_count - prior, inputs: "
+        "[{name: prior, metric: call_count, offset: 1 period}]}",
+    ],
+)
+def test_steps_between_periods_are_refused_at_a_custom_granularity(
+    calculation: str, write_project: WriteProject
+) -> None:
+    text = metric(f"    calculation: {calculation}\n    grain: month\n")
+    files = {"metrics/base.yaml": BASE, "metrics/days.yaml": DAYS, "metrics/m.yaml": text}
+    project = load_project(write_project(files, CUSTOM))
+    compile_metric(project, "m", "duckdb")  # per month: fine
+    with pytest.raises(CompileError) as info:
+        compile_metric(project, "m", "duckdb", QueryOptions(grain="retail_month"))
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "C045" and str(diagnostic.span).endswith("metrics/m.yaml:4:25")
+    assert diagnostic.hint

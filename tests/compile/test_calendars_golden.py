@@ -29,6 +29,11 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
     "year_ago_by_year": ("orders_year_yoy", QueryOptions()),
     "fiscal_year_to_date": ("revenue_fytd", QueryOptions()),
     "by_fiscal_year": ("orders_week", QueryOptions(grain=Grain.FISCAL_YEAR)),
+    "custom_retail_month": ("revenue_per_order", QueryOptions(grain="retail_month")),
+    "custom_retail_quarter_since": (
+        "orders_fq",
+        QueryOptions(grain="retail_quarter", since=dt.date(2023, 3, 1), segments=("probe",)),
+    ),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 
