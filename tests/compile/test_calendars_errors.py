@@ -291,3 +291,13 @@ def test_steps_between_periods_are_refused_at_a_custom_granularity(
     (diagnostic,) = info.value.diagnostics
     assert diagnostic.code == "C045" and str(diagnostic.span).endswith("metrics/m.yaml:4:25")
     assert diagnostic.hint
+
+
+def test_the_site_names_fiscal_periods() -> None:
+    from nsmcode.site.views import period_label
+
+    april = Calendar(fiscal_year_start=4)
+    assert period_label(dt.date(2026, 4, 1), Grain.FISCAL_YEAR, april) == "FY2027"
+    assert period_label(dt.date(2026, 7, 1), Grain.FISCAL_QUARTER, april) == "FY2027-Q2"
+    assert period_label(dt.date(2026, 1, 1), Grain.YEAR, april) == "2026"
+    assert period_label(dt.date(2026, 4, 1), Grain.QUARTER, april) == "2026-Q2"
