@@ -389,7 +389,7 @@ class Project:
         with _errors():
             names = _names(metrics)
             execute.check_metrics(self._project, names)
-            _check_by(by)
+            _check_by(by, self._project)
             dialect = dialect or self.connection_dialect(connection)
             options = self._options(segments, where, _day(since, "since"), _day(until, "until"))
             batches = execute.plan(self._project, names, dialect, options, by=_by(by))
@@ -532,7 +532,7 @@ class Project:
 
         project = self._project
         execute.check_metrics(project, names)
-        _check_by(by)
+        _check_by(by, project)
         if limit is not None and limit < 0:
             negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
             raise InputError([negative])
@@ -589,7 +589,8 @@ class Project:
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter")
+GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 TOTAL = "total"
 
 
@@ -598,15 +599,16 @@ def _by(by: str | None) -> str:
     return by or "own"
 
 
-def _check_by(by: str | None) -> None:
-    if by is not None and by not in (*GRAINS, TOTAL, "own"):
+def _check_by(by: str | None, project: _project.Project) -> None:
+    customs = tuple(g.name for g in project.config.calendar.granularities)
+    if by is not None and by not in (*GRAINS, *customs, TOTAL, "own"):
         raise InputError(
             [
                 Diagnostic(
                     "R014",
                     f"unknown grain {by!r}",
                     Span("--by"),
-                    f"give one of: {', '.join((*GRAINS, TOTAL))}",
+                    f"give one of: {', '.join((*GRAINS, *customs, TOTAL))}",
                 )
             ]
         )

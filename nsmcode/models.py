@@ -106,6 +106,24 @@ class Grain(str, enum.Enum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    YEAR = "year"
+    FISCAL_QUARTER = "fiscal_quarter"
+    """Quarters of the fiscal year (`calendar: {fiscal_year_start: M}` in nsmcode.yaml)."""
+    FISCAL_YEAR = "fiscal_year"
+    """Years starting on the first of the project's `fiscal_year_start` month."""
+
+
+FISCAL_GRAINS = (Grain.FISCAL_QUARTER, Grain.FISCAL_YEAR)
+
+
+class Weekday(str, enum.Enum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
 
 
 class Role(str, enum.Enum):
@@ -1010,6 +1028,60 @@ Dialect = Literal[
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
 
 
+class CustomGranularity(Spec):
+    """A grain read from the calendar table (a retail 4-4-5 month, a school term)."""
+
+    name: Name
+    """How queries ask for it: `--by retail_month`."""
+    column: Name
+    """The calendar table's column holding, for each day, the first day of its period."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_built_in(cls, value: str) -> str:
+        if value in {g.value for g in Grain} | {"total", "own"}:
+            raise invalid(
+                "granularity {name} is a built-in grain",
+                "give the custom granularity a name of its own (retail_month)",
+                name=repr(value),
+            )
+        return value
+
+
+class Calendar(Spec):
+    """`calendar:` in nsmcode.yaml: how periods are cut (docs/spec.md, "Calendars")."""
+
+    week_start: Weekday = Weekday.MONDAY
+    """The day weeks start on (`week` grain, `period_to_date: week`); default Monday."""
+    fiscal_year_start: int | None = Field(default=None, ge=1, le=12)
+    """The month (1-12) the fiscal year starts in; required by the `fiscal_quarter` and
+    `fiscal_year` grains. A fiscal year is named after the calendar year it ends in: with
+    `fiscal_year_start: 4`, FY2027 runs from 2026-04-01 to 2027-03-31."""
+    source: Name | None = None
+    """The calendar table, a source with one row per day; needed by `granularities`."""
+    date_column: Name | None = None
+    """The calendar table's column holding the day (a date)."""
+    granularities: tuple[CustomGranularity, ...] = ()
+    """Custom granularities read from the calendar table, for `--by NAME`."""
+
+    @model_validator(mode="after")
+    def _custom(self) -> Calendar:
+        if self.granularities and (self.source is None or self.date_column is None):
+            raise invalid(
+                "custom `granularities` need the calendar table: give `source` and `date_column`",
+                "name the source with one row per day, and its column holding the day",
+            )
+        names = [g.name for g in self.granularities]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid(
+                    "granularity {name} is given twice",
+                    "give each custom granularity a name of its own",
+                    name=repr(name),
+                )
+        return self
+
+
 class ProjectFile(Spec):
     """`nsmcode.yaml` at the project root."""
 
@@ -1030,6 +1102,8 @@ class ProjectFile(Spec):
     analysis: Analysis = Analysis()
     materialize: Materialize | None = None
     """Where `nsmcode materialize` writes; nothing is ever written without it."""
+    calendar: Calendar = Calendar()
+    """Week start and fiscal year (docs/spec.md, "Calendars")."""
 
     def connection_dialect(self, name: str | None) -> Dialect:
         """The dialect a connection profile runs: its type, or `dialect` for DB-API drivers and

@@ -568,6 +568,7 @@ def build_project(
                     _suggest(named, list(project.metrics)),
                 )
             )
+    problems += _calendar_problems(project)
     if config.connection and config.connection not in config.connections:
         problems.append(
             Diagnostic(
@@ -580,6 +581,40 @@ def build_project(
     if problems:
         raise InputError(problems)
     return project
+
+
+def _calendar_problems(project: Project) -> list[Diagnostic]:
+    """E007: the calendar table of custom granularities is a declared source, and declares the
+    day column and each granularity's column."""
+    calendar = project.config.calendar
+    if calendar.source is None:
+        return []
+    source = project.sources.get(calendar.source)
+    if source is None:
+        return [
+            Diagnostic(
+                "E007",
+                f"calendar.source refers to unknown source {calendar.source!r}",
+                project.config_span("calendar", "source"),
+                _suggest(calendar.source, list(project.sources)),
+            )
+        ]
+    declared = [c.name for c in source.columns]
+    wanted: list[tuple[str | None, tuple[str | int, ...]]] = [
+        (calendar.date_column, ("date_column",))
+    ]
+    for i, granularity in enumerate(calendar.granularities):
+        wanted.append((granularity.column, ("granularities", i, "column")))
+    return [
+        Diagnostic(
+            "E007",
+            f"the calendar table {calendar.source!r} declares no column {column!r}",
+            project.config_span("calendar", *path),
+            _suggest(column, declared),
+        )
+        for column, path in wanted
+        if column is not None and column not in declared
+    ]
 
 
 def load_project(root: Path | str = ".", *, parser: Parser | None = None) -> Project:

@@ -376,12 +376,10 @@ def test_completion(client: Client, project: Path) -> None:
     }
     # grains, sources, qualifiers, columns
     text = METRICS + "  - name: new_metric\n    grain: \n"
-    assert labels(text, {"line": text.count("\n") - 1, "character": 11}) == [
-        "day",
-        "week",
-        "month",
-        "quarter",
-    ]
+    grains = labels(text, {"line": text.count("\n") - 1, "character": 11})
+    assert {"day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"} <= set(
+        grains
+    )
     text = METRICS + "  - name: new_metric\n    source: \n"
     assert labels(text, {"line": text.count("\n") - 1, "character": 12}) == ["events"]
     text = METRICS + "  - name: new_metric\n    qualifiers: [\n"

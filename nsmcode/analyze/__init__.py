@@ -128,7 +128,7 @@ def _analyze(
     chosen = setup.resolve(project, outcome, max_lag)
     names, skipped = _lag_metrics(project, chosen, engine.dialect)
     pairs = [(0, 1)] + [(i, 0) for i in range(2, len(names))]
-    current = period_start(today or dt.date.today(), chosen.grain)
+    current = period_start(today or dt.date.today(), chosen.grain, project.config.calendar)
     next(steps)  # lagged correlations
     found = _lags(project, engine, chosen, names, pairs, current)
     next(steps)  # retention

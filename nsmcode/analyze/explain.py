@@ -17,7 +17,7 @@ from nsmcode.analyze.stats import (
 
 
 def periods(count: int, grain: str) -> str:
-    unit = {"day": "day", "week": "week", "month": "month", "quarter": "quarter"}[grain]
+    unit = grain.replace("_", " ")  # day, week, ..., fiscal quarter
     return f"{count} {unit}{'' if abs(count) == 1 else 's'}"
 
 

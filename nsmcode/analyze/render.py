@@ -79,6 +79,7 @@ def _input_rows(report: AnalysisReport) -> list[list[str]]:
 
 
 ADVERB = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
+ADVERB |= {"year": "yearly", "fiscal_quarter": "fiscal-quarterly", "fiscal_year": "fiscal-yearly"}
 LAG_HEADER = ["lag", "n", "r", "bound", ""]
 INPUT_HEADER = ["#", "input", "best lag", "r", "bound", "leads?"]
 

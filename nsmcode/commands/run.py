@@ -11,7 +11,8 @@ import click
 from nsmcode.cli import DATE, output_file_option, project_option, report_errors
 from nsmcode.emit import TABULAR
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter")
+GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 
 connection_option = click.option(
     "--connection",
@@ -39,9 +40,10 @@ def _progress(label: str) -> Any:
 @project_option
 @click.option(
     "--by",
-    type=click.Choice([*GRAINS, "total"]),
     default=None,
-    help="Period grain, or `total` for one row over the range (default: each metric's).",
+    metavar="GRAIN",
+    help=f"Period grain ({', '.join(GRAINS)}, or a custom granularity of the project's "
+    "calendar), or `total` for one row over the range (default: each metric's).",
 )
 @click.option(
     "--segment",

@@ -69,8 +69,9 @@ TOTAL: Literal["total"] = "total"
 
 @dataclass(frozen=True)
 class QueryOptions:
-    grain: models.Grain | Literal["total"] | None = None
-    """Override the metric's grain: a Grain, or TOTAL for one row over the whole range.
+    grain: models.Grain | Literal["total"] | str | None = None
+    """Override the metric's grain: a Grain, TOTAL for one row over the whole range, or the
+    name of one of the project's custom granularities (`calendar: granularities:`).
     None: the metric's own grain; a metric without `grain:` is a total."""
     segments: tuple[str, ...] = ()
     """Dimensions to group by, reachable from every source the metric reads."""
@@ -89,8 +90,9 @@ class QueryOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.segments))
-        if self.grain is not None and self.grain != TOTAL:
-            object.__setattr__(self, "grain", models.Grain(self.grain))
+        if isinstance(self.grain, str) and not isinstance(self.grain, models.Grain):
+            known = {g.value: g for g in models.Grain}  # else TOTAL or a custom granularity
+            object.__setattr__(self, "grain", known.get(self.grain, self.grain))
 
 
 def compile_metric(

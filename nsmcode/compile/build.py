@@ -22,6 +22,7 @@ import datetime as dt
 from sqlglot import exp
 
 from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.compile import plan as p
 from nsmcode.compile.balances import balance_query, is_balance
 from nsmcode.compile.checks import safe_division
@@ -115,13 +116,22 @@ class SourceQueries:
         )
 
 
+CALENDAR = "nsm_calendar"
+"""The alias of the calendar table of a custom granularity."""
+
+
 class _Builder(LeafQueries):
     def __init__(self, project: Project, sources: SourceQueries, plan: p.Plan) -> None:
         self.project = project
         self.sources = sources
         self.plan = plan
         self.total = plan.grain == p.TOTAL
-        self.grain = unit("TOTAL" if self.total else models.Grain(plan.grain).value)
+        self.calendar = plan.calendar
+        self.custom = plan.grain if isinstance(plan.grain, calendars.Custom) else None
+        if self.total or self.custom:  # a custom granularity's periods come from its table
+            self.grain = unit("TOTAL" if self.total else "DAY")
+        else:
+            self.grain = unit(calendars.unit_name(models.Grain(plan.grain), plan.calendar))
         self.refs = [r for _, value in plan.outputs for r in p.leaves(value)]
         self.leaves = list(dict.fromkeys(r.leaf for r in self.refs))
         self.primary = list(dict.fromkeys(r for leaf in self.leaves for r in p.primary_rows(leaf)))
@@ -135,6 +145,8 @@ class _Builder(LeafQueries):
         for ref in self.refs:
             if not (isinstance(ref.leaf, p.Measure) and ref.shift == 0 and ref.years == 0):
                 self.pushdown -= {r.source for r in p.rows_of(ref.leaf)}
+        if self.custom:  # the end of a period is in the calendar table, not known here
+            self.pushdown = set()
         self.back = max(
             (weeks_back(r) for r in self.refs if isinstance(r.leaf, p.Window)), default=0
         )
@@ -153,7 +165,8 @@ class _Builder(LeafQueries):
         for source in self.rows:
             self.ctes.append(cte(rows_cte(source), self.scan(source)))
         self.ctes.append(cte(BOUNDS, self.bounds()))
-        self.ctes.append(cte(PERIODS, PeriodSeries(unit=self.grain.copy())))
+        periods = self.custom_periods() if self.custom else PeriodSeries(unit=self.grain.copy())
+        self.ctes.append(cte(PERIODS, periods))
         self.aggregates()
         for i, leaf in enumerate(self.leaves):
             if leaf not in self.located:
@@ -240,11 +253,12 @@ class _Builder(LeafQueries):
         common = [c for c in listed[0].conditions if all(c in r.conditions for r in listed)]
         extras = [[c for c in r.conditions if c not in common] for r in listed]
         select = exp.Select()
-        period = (
-            self.total_period(time, source)
-            if self.total
-            else PeriodStart(this=time, unit=self.grain.copy())
-        )
+        if self.total:
+            period = self.total_period(time, source)
+        elif self.custom:
+            period = col(self.custom.column, CALENDAR)
+        else:
+            period = PeriodStart(this=time, unit=self.grain.copy())
         select.select(alias(period, "period"), copy=False)
         needed: set[str] = {s for r in listed for c in r.conditions for s in c.checked.sources}
         if any(r in self.primary for r in listed):
@@ -274,6 +288,11 @@ class _Builder(LeafQueries):
         select.from_(self.sources.relation(source), copy=False)
         for join in self.joins(source, needed - {source}):
             select.join(join, copy=False)
+        if self.custom:
+            on = exp.EQ(
+                this=col(self.custom.date_column, CALENDAR), expression=DayOf(this=time.copy())
+            )
+            select.join(exp.Join(this=self.calendar_table(), side="LEFT", on=on), copy=False)
         for join in value_joins(self, source, period):
             select.join(join, copy=False)
         where = [c.checked.expression.copy() for c in common]
@@ -285,7 +304,7 @@ class _Builder(LeafQueries):
             if self.plan.lo is not None:
                 where.append(exp.GTE(this=day, expression=date_literal(self.plan.lo)))
             if self.plan.hi is not None:
-                end = p.next_period(self.plan.hi, self.plan.grain)
+                end = p.next_period(self.plan.hi, self.plan.grain, self.plan.calendar)
                 where.append(exp.LT(this=day.copy(), expression=date_literal(end)))
         condition = conjunction(where)
         if condition is not None:
@@ -433,6 +452,29 @@ class _Builder(LeafQueries):
             )
         assert union is not None
         return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("d")))
+
+    def calendar_table(self) -> exp.Expr:
+        """The calendar table of the custom granularity, as `nsm_calendar`."""
+        assert self.custom is not None
+        relation = self.sources.relation(self.custom.source).copy()
+        relation.set("alias", exp.TableAlias(this=exp.to_identifier(CALENDAR)))
+        return relation
+
+    def custom_periods(self) -> exp.Select:
+        """The calendar of a custom granularity: its table's distinct periods within the
+        bounds (every period the table has, with or without data)."""
+        assert self.custom is not None
+        period = col(self.custom.column, CALENDAR)
+        select = exp.Select(distinct=exp.Distinct())
+        select.select(alias(period, "period"), copy=False)
+        select.from_(self.calendar_table(), copy=False)
+        select.join(exp.Join(this=table(BOUNDS, "b"), kind="CROSS"), copy=False)
+        within: list[exp.Expr] = [
+            exp.GTE(this=period.copy(), expression=col("period_from", "b")),
+            exp.LTE(this=period.copy(), expression=col("period_hi", "b")),
+        ]
+        select.where(conjunction(within), copy=False)
+        return select
 
     def bounds(self) -> exp.Select:
         if self.total:

@@ -31,6 +31,12 @@ CODES: dict[str, str] = {
     "C040": "the target cannot express the metric with the same meaning",
     "C041": "an offset input cannot be read at the query's grain (a year earlier per day)",
     "C042": "a cumulative metric over a percentile or a balance",
+    "C043": "a fiscal grain (fiscal_quarter, fiscal_year) in a project that declares no fiscal "
+    "year (`calendar: {fiscal_year_start: M}`)",
+    "C044": "a query asks for a grain that is neither built in nor a custom granularity of the "
+    "project's calendar",
+    "C045": "a calculation that steps from period to period (cumulative, period_over_period, "
+    "retention, offset inputs) asked for at a custom granularity",
     "C050": "a metric filter reads a metric that is not a count, count_distinct, sum, average, "
     "min or max of a source's rows",
     "C051": "a metric filter reads a metric whose rows are themselves kept by a metric filter "
@@ -69,8 +75,11 @@ HINTS: dict[str, str] = {
     "C036": "declare a many-to-one join from the source towards one that has the entity",
     "C037": "keep one join path to the entity, or name the source whose key to use",
     "C038": "give the metric a `grain:` (or query it `--by` a grain)",
-    "C041": "report it per week, month or quarter, or offset by periods",
+    "C041": "report it per week, month, quarter or year, or offset by periods",
     "C042": "report the value per period, or accumulate a count or sum",
+    "C043": "declare `calendar: {fiscal_year_start: M}` in nsmcode.yaml (M: the month, 1-12)",
+    "C044": "give a built-in grain or declare it under `calendar: granularities:`",
+    "C045": "query it by a built-in grain",
     "C050": "filter by a metric that aggregates rows of a source",
     "C051": "filter by a metric whose rows are kept by SQL conditions only",
     "C052": "query the metric by a grain",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nsmcode import models
+from nsmcode.compile.calendars import fiscal_problem
 from nsmcode.compile.entity_path import Link, entity_link
 from nsmcode.compile.errors import CompileError, fail
 from nsmcode.compile.plan import Rows, next_period, period_start
@@ -159,11 +160,16 @@ class _Planner:
             lo, hi = options.since, options.until
         else:
             grain = models.Grain(cohort)
+            calendar = self.project.config.calendar
+            span = self.span("cohort") if options.cohort is None else Span("--by")
+            problem = fiscal_problem(grain, calendar, span, f"funnel {self.name!r}")
+            if problem is not None:
+                raise CompileError([problem])
             if options.since is not None:
-                start = period_start(options.since, grain)
-                lo = start if start == options.since else next_period(start, grain)
+                start = period_start(options.since, grain, calendar)
+                lo = start if start == options.since else next_period(start, grain, calendar)
             if options.until is not None:
-                hi = period_start(options.until, grain)
+                hi = period_start(options.until, grain, calendar)
         return FunnelPlan(
             self.name,
             cohort,

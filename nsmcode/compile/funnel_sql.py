@@ -26,7 +26,9 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from nsmcode import models
 from nsmcode.compile import funnel as f
+from nsmcode.compile.calendars import unit_name
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.entity_path import Link
 from nsmcode.compile.expressions import (
@@ -190,7 +192,8 @@ class _FunnelBuilder:
         t0 = col("nsm_t0", "fi")
         total = self.plan.cohort == "total"
         period = DayOf(this=t0.copy()) if total else PeriodStart(
-            this=t0.copy(), unit=unit(self.plan.cohort)
+            this=t0.copy(),
+            unit=unit(unit_name(models.Grain(self.plan.cohort), self.project.config.calendar)),
         )
         select = exp.Select()
         select.select(alias(col("nsm_entity", "fi"), "nsm_entity"), copy=False)

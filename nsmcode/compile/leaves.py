@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.compile import plan as p
 from nsmcode.compile.checks import safe_division
 from nsmcode.compile.entities import EntityKey
@@ -77,6 +79,7 @@ class LeafQueries:
     segment_cols: list[str]
     grain: exp.Var
     total: bool
+    calendar: models.Calendar
     ctes: list[exp.CTE]
 
     def flag(self, rows: p.Rows, table_alias: str | None = None) -> list[exp.Expr]:
@@ -129,7 +132,8 @@ class LeafQueries:
             )
             where.insert(0, exp.GTE(this=day.copy(), expression=lower))
         elif leaf.to_date is not None:
-            lower = PeriodStart(this=period.copy(), unit=unit(leaf.to_date.value))
+            to_date = calendars.unit_name(leaf.to_date, self.calendar)
+            lower = PeriodStart(this=period.copy(), unit=unit(to_date))
             where.insert(0, exp.GTE(this=day.copy(), expression=lower))
         rows = leaf.measure.rows
         if combinations(leaf.measure):

@@ -20,18 +20,31 @@ from dataclasses import replace
 from sqlglot import exp
 
 from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.compile import plan as p
 from nsmcode.compile.errors import fail
 from nsmcode.compile.expressions import PeriodStart, ShiftDate, number, unit
 from nsmcode.diagnostics import Span
 
-PER_YEAR = {models.Grain.MONTH: 12, models.Grain.QUARTER: 4}
+PER_YEAR = {
+    models.Grain.MONTH: 12,
+    models.Grain.QUARTER: 4,
+    models.Grain.YEAR: 1,
+    models.Grain.FISCAL_QUARTER: 4,
+    models.Grain.FISCAL_YEAR: 1,
+}
+"""Periods per year of the grains whose year-earlier period is a plain shift."""
 WEEKS_BACK = 53
 """At most this many weeks separate a week from the same week a year earlier."""
 
 
 def offset_value(
-    value: p.Value, offset: str, grain: models.Grain, span: Span | None, metric: str
+    value: p.Value,
+    offset: str,
+    grain: models.Grain,
+    span: Span | None,
+    metric: str,
+    calendar: models.Calendar = calendars.DEFAULT,
 ) -> p.Value:
     """`value` read at `offset` ('N periods' or '1 year') at this grain."""
     count, what = offset.split()
@@ -39,15 +52,24 @@ def offset_value(
         return p.shifted(value, int(count))
     if grain in PER_YEAR:
         return p.shifted(value, PER_YEAR[grain])
+    if grain is models.Grain.WEEK and calendar.week_start is not models.Weekday.MONDAY:
+        raise fail(
+            "C041",
+            f"metric {metric!r}: the same week a year earlier is defined for ISO weeks (Monday "
+            f"to Sunday), and this project's weeks start on {calendar.week_start.value}",
+            span,
+            "use `offset: 52 periods` (the same weekday 52 weeks earlier), or report it per "
+            "month, quarter or year",
+        )
     if grain is models.Grain.WEEK:
         return year_shifted(value)
     raise fail(
         "C041",
-        f"metric {metric!r}: the same period a year earlier is defined for weeks, months and "
-        f"quarters, not per {grain.value} (29 February has none)",
+        f"metric {metric!r}: the same period a year earlier is defined for weeks, months, "
+        f"quarters and years, not per {grain.value} (29 February has none)",
         span,
-        "report it per week, month or quarter, or use `offset: 364 periods` (the same weekday "
-        "52 weeks earlier)",
+        "report it per week, month, quarter or year, or use `offset: 364 periods` (the same "
+        "weekday 52 weeks earlier)",
     )
 
 

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.compile.checks import Checked
 from nsmcode.compile.entities import EntityKey
 from nsmcode.diagnostics import Span
 
-GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
 Total = Literal["total"]
 TOTAL: Total = "total"
 """The grain of a query without periods: one row over the whole range (`since`..`until`)."""
-QueryGrain = models.Grain | Total
+QueryGrain = models.Grain | Total | calendars.Custom
 Aggregation = Literal[
     "count", "count_distinct", "sum", "average", "min", "max", "percentile", "balance"
 ]
@@ -211,32 +211,32 @@ class Plan:
     features: tuple[Feature, ...] = ()
     breakdown: bool = False
     """One series for all rows and one per segment (column `breakdown`), not one per combination."""
+    calendar: models.Calendar = calendars.DEFAULT
+    """How the grain cuts time (week start, fiscal year; see calendars.py)."""
 
 
 # ----------------------------------------------------------------------------------------------
 # Calendar arithmetic (Python side: since/until become literal period bounds)
 
 
-def period_start(day: dt.date, grain: QueryGrain) -> dt.date:
+def period_start(
+    day: dt.date, grain: QueryGrain, calendar: models.Calendar = calendars.DEFAULT
+) -> dt.date:
     """The first day of the period containing `day` (a total: the day; its range is days)."""
-    if grain == TOTAL or grain is models.Grain.DAY:
+    if grain == TOTAL:
         return day
-    if grain is models.Grain.WEEK:
-        return day - dt.timedelta(days=day.weekday())
-    if grain is models.Grain.MONTH:
-        return day.replace(day=1)
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
+    return calendars.period_start(day, grain, calendar)
 
 
-def next_period(start: dt.date, grain: QueryGrain) -> dt.date:
+def next_period(
+    start: dt.date, grain: QueryGrain, calendar: models.Calendar = calendars.DEFAULT
+) -> dt.date:
     """The start of the following period (a total: the next day)."""
-    if grain == TOTAL or grain is models.Grain.DAY:
+    if grain == TOTAL:
         return start + dt.timedelta(days=1)
-    if grain is models.Grain.WEEK:
-        return start + dt.timedelta(days=7)
-    months = 1 if grain is models.Grain.MONTH else 3
-    month = start.month - 1 + months
-    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+    assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
+    return calendars.next_period(start, grain, calendar)
 
 
 # ----------------------------------------------------------------------------------------------

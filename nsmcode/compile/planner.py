@@ -13,12 +13,11 @@ from typing import Literal
 from sqlglot import exp
 
 from nsmcode import models
-from nsmcode.compile import entity_filters
+from nsmcode.compile import calendars, entity_filters
 from nsmcode.compile.checks import Checked, check_condition, check_derived
 from nsmcode.compile.entities import entity_key
-from nsmcode.compile.errors import fail
+from nsmcode.compile.errors import CompileError, fail
 from nsmcode.compile.plan import (
-    GRAIN_ORDER,
     TOTAL,
     Arith,
     Call,
@@ -47,6 +46,9 @@ from nsmcode.compile.plan import (
 from nsmcode.diagnostics import Span
 from nsmcode.project import Project
 
+BY = Span("--by")
+"""Where a query's grain was given (`--by`, a saved query's or the API's `grain`)."""
+
 
 class Planner:
     """Turns metric definitions into plan values; caches checked conditions per project."""
@@ -54,6 +56,7 @@ class Planner:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.dialect: str = project.config.dialect
+        self.calendar: models.Calendar = project.config.calendar
         self._conditions: dict[tuple[str, str, str], Condition] = {}
         self._values: dict[tuple[str, QueryGrain], Value] = {}
         self._rows: dict[str, Rows] = {}
@@ -66,9 +69,13 @@ class Planner:
             raise fail("C001", f"unknown metric {name!r}", None)
         return metric
 
-    def grain_of(self, names: list[str], grain: QueryGrain | None) -> QueryGrain:
-        """The query's grain: the one asked for, else the metrics' own (none: a total)."""
+    def grain_of(self, names: list[str], grain: QueryGrain | str | None) -> QueryGrain:
+        """The query's grain: the one asked for (a custom granularity by its name), else the
+        metrics' own (none: a total)."""
+        if isinstance(grain, str) and not isinstance(grain, models.Grain) and grain != TOTAL:
+            return self._custom(grain)
         if grain is not None:
+            self._check_calendar(grain, BY, f"the query of {', '.join(names)}")
             return grain
         grains: set[QueryGrain] = {self.metric(n).grain or TOTAL for n in names}
         if len(grains) > 1:
@@ -77,12 +84,35 @@ class Planner:
                 f"metrics {', '.join(names)} have different grains; give one grain for the query",
                 self.project.span("metric", names[0], "grain"),
             )
-        return grains.pop()
+        own = grains.pop()
+        span = self.project.span("metric", names[0], "grain")
+        self._check_calendar(own, span, f"metric {names[0]!r}")
+        return own
+
+    def _custom(self, name: str) -> calendars.Custom:
+        found = calendars.custom(self.calendar, name)
+        if found is None:
+            known = [g.value for g in models.Grain] + [g.name for g in self.calendar.granularities]
+            raise fail(
+                "C044",
+                f"unknown grain {name!r}",
+                BY,
+                f"give one of: {', '.join(known)}, total; or declare it under `calendar: "
+                "granularities:` in nsmcode.yaml",
+            )
+        return found
+
+    def _check_calendar(self, grain: QueryGrain | None, span: Span | None, what: str) -> None:
+        if isinstance(grain, calendars.Custom):
+            return
+        problem = calendars.fiscal_problem(grain, self.project.config.calendar, span, what)
+        if problem is not None:
+            raise CompileError([problem])
 
     def plan(
         self,
         names: list[str],
-        grain: QueryGrain | None,
+        grain: QueryGrain | str | None,
         segments: tuple[str, ...],
         since: dt.date | None,
         until: dt.date | None,
@@ -103,18 +133,21 @@ class Planner:
         lo = hi = None
         if grain == TOTAL:
             lo, hi = since, until
+        elif isinstance(grain, calendars.Custom):
+            lo, hi = since, until  # the periods whose first day is in since..until
         elif since is not None:
-            start = period_start(since, grain)
-            lo = start if start == since else next_period(start, grain)
-        if until is not None and grain != TOTAL:
-            hi = period_start(until, grain)
+            start = period_start(since, grain, self.calendar)
+            lo = start if start == since else next_period(start, grain, self.calendar)
+        if until is not None and isinstance(grain, models.Grain):
+            hi = period_start(until, grain, self.calendar)
         features: dict[tuple[str, Span | None], Feature] = {}
         for ref in refs:
             for rows in rows_of(ref.leaf):
                 for cond in rows.conditions:
                     for feature in sorted(cond.checked.features):
                         features.setdefault((feature, cond.span), Feature(feature, cond.span))
-        return Plan(grain, segments, lo, hi, outputs, tuple(features.values()), breakdown)
+        features_found = tuple(features.values())
+        return Plan(grain, segments, lo, hi, outputs, features_found, breakdown, self.calendar)
 
     def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
         taken = {"period"} | (set(names) if named else {"value"})
@@ -170,6 +203,20 @@ class Planner:
 
     def _value(self, metric: models.Metric, grain: QueryGrain) -> Value:
         calc = metric.calculation
+        steps = isinstance(calc, models.Cumulative | models.PeriodOverPeriod | models.Retention)
+        if isinstance(grain, calendars.Custom) and (
+            steps or (isinstance(calc, models.Derived) and calc.inputs)
+        ):
+            raise fail(
+                "C045",
+                f"metric {metric.name!r}: a {calc.type}"
+                f"{' with offset inputs' if isinstance(calc, models.Derived) else ''} steps from "
+                f"period to period, which the custom granularity {grain.name!r} cannot (its "
+                "periods are rows of the calendar table)",
+                self.project.span("metric", metric.name, "calculation", "type"),
+                "query it by a built-in grain (day, week, month, quarter, year, fiscal_quarter, "
+                "fiscal_year)",
+            )
         if isinstance(calc, models.Ratio):
             return Divide(self.value(calc.numerator, grain), self.value(calc.denominator, grain))
         if isinstance(calc, models.Derived):
@@ -197,15 +244,21 @@ class Planner:
                     self.project.span("metric", metric.name, "calculation", "metric"),
                     f"report the {measure.aggregation} per period, or accumulate a count or sum",
                 )
-            if calc.period_to_date is not None and grain != TOTAL and GRAIN_ORDER.index(
-                calc.period_to_date
-            ) < GRAIN_ORDER.index(grain):
+            to_date = calc.period_to_date
+            if to_date is not None:
+                where = self.project.span("metric", metric.name, "calculation", "period_to_date")
+                self._check_calendar(to_date, where, f"metric {metric.name!r}")
+            if (
+                to_date is not None
+                and isinstance(grain, models.Grain)
+                and not calendars.nests(grain, to_date)
+            ):
                 raise fail(
                     "C034",
-                    f"metric {metric.name!r}: a {calc.period_to_date.value}-to-date total cannot "
+                    f"metric {metric.name!r}: a {to_date.value}-to-date total cannot "
                     f"be reported per {grain.value}",
                     self.project.span("metric", metric.name, "calculation", "period_to_date"),
-                    f"use a grain of {calc.period_to_date.value} or finer",
+                    f"use a grain whose periods each lie within one {to_date.value}",
                 )
             days = models.duration_days(calc.window) if calc.window else None
             return Ref(Window(measure, days, calc.period_to_date), measure.fill)
@@ -285,7 +338,8 @@ class Planner:
             f"metric {metric.name!r} is {what}, which needs periods, but it is asked for as one "
             "total" + (" (it declares no `grain`)" if declared else ""),
             self.project.span("metric", metric.name, "calculation" if declared else "grain"),
-            "declare `grain:` on the metric (day, week, month or quarter), or query it by a grain",
+            "declare `grain:` on the metric (day, week, month, quarter, year, ...), or query it by "
+            "a grain",
         )
 
     def _derive_inputs(
@@ -307,8 +361,10 @@ class Planner:
         scope: dict[str, Value] = {}
         for i, item in enumerate(calc.inputs):
             where = self.project.span("metric", metric.name, "calculation", "inputs", i, "offset")
+            value = self.value(item.metric, grain)
+            assert isinstance(grain, models.Grain)  # a custom granularity has no offsets (C045)
             scope[item.name] = offset_value(
-                self.value(item.metric, grain), item.offset, grain, where, metric.name
+                value, item.offset, grain, where, metric.name, self.calendar
             )
         saved, self._scope = self._scope, scope
         try:

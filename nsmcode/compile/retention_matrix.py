@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from nsmcode import models
+from nsmcode.compile.calendars import fiscal_problem, standard, unit_name
 from nsmcode.compile.checks import safe_division
-from nsmcode.compile.errors import fail
+from nsmcode.compile.errors import CompileError, fail
 from nsmcode.compile.expressions import (
     PeriodStart,
     ShiftDate,
@@ -85,12 +86,16 @@ def compile_retention_matrix(
                 project.span("metric", name, "calculation", "entity"),
             )
         parts.append((rows, column))
+    calendar = project.config.calendar
+    problem = fiscal_problem(grain, calendar, project.span("metric", name, "grain"), repr(name))
+    if problem is not None:
+        raise CompileError([problem])
     lo = hi = None
     if options.since is not None:
-        start = period_start(options.since, grain)
-        lo = start if start == options.since else next_period(start, grain)
+        start = period_start(options.since, grain, calendar)
+        lo = start if start == options.since else next_period(start, grain, calendar)
     if options.until is not None:
-        hi = period_start(options.until, grain)
+        hi = period_start(options.until, grain, calendar)
     tree = _build(project, grain, parts[0], parts[1], options.periods, lo, hi)
     return render_funnel(tree, _target(target, None))
 
@@ -105,7 +110,8 @@ def _scan(project: Project, rows: Rows, column: str, grain: models.Grain) -> exp
     time = col(source.time_column, source.name)
     select = exp.Select(distinct=exp.Distinct())
     select.select(alias(entity, "nsm_entity"), copy=False)
-    select.select(alias(PeriodStart(this=time, unit=unit(grain.value)), "period"), copy=False)
+    period = PeriodStart(this=time, unit=unit(unit_name(grain, project.config.calendar)))
+    select.select(alias(period, "period"), copy=False)
     select.from_(sources.relation(source.name), copy=False)
     needed = {s for c in rows.conditions for s in c.checked.sources} - {source.name}
     for join in join_path(project, sources, source.name, needed):
@@ -160,7 +166,8 @@ def _build(
         copy=False,
     )
     for k in range(periods + 1):
-        later = ShiftDate(this=col("period", "c"), expression=number(k), unit=unit(grain.value))
+        step = unit(standard(grain))
+        later = ShiftDate(this=col("period", "c"), expression=number(k), unit=step)
         hit = exp.Case(
             ifs=[
                 exp.If(
@@ -179,7 +186,8 @@ def _build(
     final = exp.Select()
     final.select(col("period", "n"), col("entities", "n"), copy=False)
     for k in range(periods + 1):
-        later = ShiftDate(this=col("period", "n"), expression=number(k), unit=unit(grain.value))
+        step = unit(standard(grain))
+        later = ShiftDate(this=col("period", "n"), expression=number(k), unit=step)
         unseen = exp.GT(this=later, expression=col("last_period", "l"))
         share = safe_division(col(f"a{k}", "n"), col("entities", "n"))
         value = exp.Case(ifs=[exp.If(this=unseen, true=exp.Null())], default=share)

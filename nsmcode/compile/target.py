@@ -18,6 +18,7 @@ from sqlglot.errors import ErrorLevel, TokenError, UnsupportedError
 from sqlglot.generator import Generator
 from sqlglot.tokenizer_core import TokenType
 
+from nsmcode.compile.calendars import shift_unit, split_unit
 from nsmcode.compile.durations import WholeSeconds, whole_seconds
 from nsmcode.compile.expressions import (
     BOUNDS,
@@ -40,8 +41,9 @@ from nsmcode.compile.expressions import (
 )
 
 Spine = Literal["recursive", "numbers", "array"]
-_DIGITS = {"DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
-"""Digits of the numbers spine per grain: 273 years of days, 192 of weeks, 250 of quarters."""
+_DIGITS = {"DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3, "YEAR": 3}
+"""Digits of the numbers spine per grain: 273 years of days, 192 of weeks, 250 of quarters,
+999 years."""
 
 
 class Target:
@@ -118,11 +120,11 @@ class Target:
             base = self._dialect.generator_class
             transforms: dict[type[exp.Expr], Callable[..., str]] = {
                 **base.TRANSFORMS,
-                PeriodStart: lambda g, e: g.sql(self.period_start(e.this, e.text("unit"))),
+                PeriodStart: lambda g, e: g.sql(self._period_start(e.this, e.text("unit"))),
                 DayOf: lambda g, e: g.sql(self.day(e.this)),
                 Moment: lambda g, e: g.sql(self.moment(e.this)),
                 ShiftDate: lambda g, e: g.sql(
-                    self.shift_date(e.this, e.expression, e.text("unit"))
+                    self.shift_date(e.this, e.expression, split_unit(e.text("unit"))[0])
                 ),
                 ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
                 WholeSeconds: lambda g, e: g.sql(whole_seconds(self.name, e.this, e.expression)),
@@ -138,12 +140,27 @@ class Target:
             )
         return self._generator
 
+    def _period_start(self, value: exp.Expr, grain: str) -> exp.Expr:
+        """The start of a period, moved ones too (calendars.py): truncate the date moved back,
+        then move the start forward again, with this target's own spellings."""
+        name, moved = split_unit(grain)
+        if not moved:
+            return self.period_start(value, name)
+        by = shift_unit(name)
+        # months are moved from the first of the month: SQLite's '-1 months' from 31 October
+        # is 1 October (no 31 September), not 30 September
+        anchor = self.day(value) if by == "DAY" else self.period_start(value, "MONTH")
+        back = self.shift_date(anchor, number(-moved), by)
+        return self.shift_date(self.period_start(back, name), number(moved), by)
+
     def _calendar(self, query: exp.Select) -> None:
         """Replace the calendar placeholder with this target's series."""
         with_ = query.args["with_"]
         ctes: list[exp.CTE] = list(with_.expressions)
-        index = next(i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries))
-        grain = ctes[index].this.text("unit")
+        index = next((i for i, c in enumerate(ctes) if isinstance(c.this, PeriodSeries)), None)
+        if index is None:  # a custom granularity's calendar is a query of its table
+            return
+        grain = split_unit(ctes[index].this.text("unit"))[0]
         if grain == "TOTAL":
             ctes[index] = cte(PERIODS, _one_period())
         elif self.spine == "recursive":

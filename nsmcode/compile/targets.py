@@ -119,7 +119,7 @@ class Spark(Target):
     spine = "array"
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
-        factor = {"DAY": 1, "WEEK": 7, "MONTH": 1, "QUARTER": 3}[grain]
+        factor = {"DAY": 1, "WEEK": 7, "MONTH": 1, "QUARTER": 3, "YEAR": 12}[grain]
         scaled = _times(count, factor)
         return func("DATE_ADD" if grain in ("DAY", "WEEK") else "ADD_MONTHS", value, scaled)
 
@@ -133,6 +133,7 @@ class Spark(Target):
             "WEEK": (1, "WEEK"),
             "MONTH": (1, "MONTH"),
             "QUARTER": (3, "MONTH"),
+            "YEAR": (12, "MONTH"),
         }
         amount, part = step[grain]
         upper = func("GREATEST", col("period_from", "b"), col("period_hi", "b"))
@@ -172,6 +173,7 @@ class Trino(Target):
             "WEEK": ("7", "DAY"),
             "MONTH": ("1", "MONTH"),
             "QUARTER": ("3", "MONTH"),
+            "YEAR": ("12", "MONTH"),
         }
         amount, part = step[grain]
         upper = func("GREATEST", col("period_from", "b"), col("period_hi", "b"))
@@ -362,6 +364,7 @@ def _modifier(count: exp.Expr, grain: str) -> exp.Expr:
         "WEEK": (7, "days"),
         "MONTH": (1, "months"),
         "QUARTER": (3, "months"),
+        "YEAR": (12, "months"),
     }[grain]
     if isinstance(count, exp.Literal) or (
         isinstance(count, exp.Neg) and isinstance(count.this, exp.Literal)

@@ -15,7 +15,7 @@ from typing import Any
 
 from nsmcode.diagnostics import InputError
 from nsmcode.project import Project
-from nsmcode.run import shape
+from nsmcode.run import execute, shape
 from nsmcode.run.connections import Engine, as_date
 from nsmcode.run.execute import Batch, Table, explain
 
@@ -82,6 +82,8 @@ def completeness(
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if execute.custom_grain(project, by):  # as shape.completeness: not judged
+        return table
     if "period" not in table.column_names:
         done = shape.total_complete(project, metrics, as_of, until)
         return table.append_column("complete", pa.array([done] * table.num_rows, pa.bool_()))

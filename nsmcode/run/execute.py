@@ -65,8 +65,8 @@ class Batch:
 
     metrics: tuple[str, ...]
     sql: str
-    grain: models.Grain | None = None
-    """The grain it was compiled at; None: totals."""
+    grain: models.Grain | str | None = None
+    """The grain it was compiled at (a str: a custom granularity); None: totals."""
 
     def __str__(self) -> str:  # shown by progress bars
         return ", ".join(self.metrics)
@@ -92,8 +92,9 @@ def grain_of(project: Project, name: str, override: models.Grain | None) -> mode
     return override or project.metrics[name].grain or models.Grain.WEEK
 
 
-def query_grain(project: Project, name: str, by: str | None) -> models.Grain | None:
-    """The grain a query computes `name` at; None: one total over the range.
+def query_grain(project: Project, name: str, by: str | None) -> models.Grain | str | None:
+    """The grain a query computes `name` at; None: one total over the range; a str: a custom
+    granularity of the project's calendar (the compiler resolves and checks the name).
 
     `by`: a grain or `total`; `own` (each metric's grain, a metric without one being a total);
     None (each metric's grain, week for a metric without one: what status reports use)."""
@@ -101,15 +102,22 @@ def query_grain(project: Project, name: str, by: str | None) -> models.Grain | N
         return None
     if by == OWN:
         return project.metrics[name].grain
+    if by is not None and custom_grain(project, by):
+        return by
     return grain_of(project, name, models.Grain(by) if by else None)
+
+
+def custom_grain(project: Project, by: str | None) -> bool:
+    """Whether `by` names a custom granularity (`calendar: granularities:`)."""
+    return any(g.name == by for g in project.config.calendar.granularities)
 
 
 def groups(
     project: Project, names: Sequence[str], by: str | None
-) -> list[tuple[models.Grain | None, list[str]]]:
+) -> list[tuple[models.Grain | str | None, list[str]]]:
     """Metrics grouped by grain (None: totals), in the order first named; duplicates dropped.
     One query per group scans each source once and shares one period spine."""
-    out: dict[models.Grain | None, list[str]] = {}
+    out: dict[models.Grain | str | None, list[str]] = {}
     for name in dict.fromkeys(names):
         out.setdefault(query_grain(project, name, by), []).append(name)
     return list(out.items())
@@ -121,7 +129,7 @@ def _by(options: QueryOptions, by: str | None) -> str | None:
     return options.grain if isinstance(options.grain, str) else options.grain.value
 
 
-def _compiled(options: QueryOptions, grain: models.Grain | None) -> QueryOptions:
+def _compiled(options: QueryOptions, grain: models.Grain | str | None) -> QueryOptions:
     """The compiler's options for a group's grain: None (a total here) is the compiler's TOTAL
     (its None means the metric's own grain)."""
     return replace(options, grain=grain if grain is not None else TOTAL)

@@ -108,10 +108,30 @@ def query_funnel(
                 )
             ]
         )
-    options = FunnelOptions(by, segments, since, until)  # type: ignore[arg-type]
+    options = FunnelOptions(built_in(by, "total"), segments, since, until)  # type: ignore[arg-type]
     with open_engine(project, connection) as engine:
         table = run_funnel(project, engine, names[0], options)
     current().result(output.RENDERERS[fmt](table))
+
+
+def built_in(by: str | None, *also: str) -> str | None:
+    """`--by` for a funnel or a cohort matrix: a built-in grain (their cohorts are computed
+    from dates, never from a calendar table)."""
+    from nsmcode.diagnostics import Diagnostic, Span
+
+    grains = [g.value for g in models.Grain]
+    if by is None or by in grains or by in also:
+        return by
+    raise InputError(
+        [
+            Diagnostic(
+                "R014",
+                f"unknown cohort grain {by!r}",
+                Span("--by"),
+                f"give one of: {', '.join((*grains, *also))}",
+            )
+        ]
+    )
 
 
 def query_retention_matrix(
@@ -134,7 +154,7 @@ def query_retention_matrix(
     if len(names) != 1:
         message = "--cohorts shows one retention metric at a time"
         raise InputError([Diagnostic("R008", message, None, "name one metric")])
-    grain = models.Grain(by) if by else None
+    grain = models.Grain(built_in(by)) if by else None
     options = MatrixOptions(grain, periods, since, until)
     with open_engine(project, connection) as engine:
         table = retention_matrix(project, engine, names[0], options)

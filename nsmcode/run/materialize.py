@@ -43,6 +43,7 @@ FAULT = "NSMCODE_MATERIALIZE_FAULT"
 transaction commits; `raise` raises there instead."""
 
 _GRAIN_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90}
+_GRAIN_DAYS |= {"year": 365, "fiscal_quarter": 90, "fiscal_year": 365}
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,9 @@ class _Writer:
             latest = as_of or _latest(self.project, self.engine, definition)
             if latest is not None:
                 start = status.advance(
-                    _period_start(latest, grain), -max(periods - 1, 0), grain
+                    _period_start(latest, grain, self.project.config.calendar),
+                    -max(periods - 1, 0),
+                    grain,
                 )
                 since = start
         rows = _rows(self.compute(definition, _later(saved.bound(definition.since, day), since),
@@ -363,10 +366,10 @@ def _latest(project: Project, engine: Engine, definition: models.SavedQuery) -> 
         return None
 
 
-def _period_start(day: dt.date, grain: models.Grain) -> dt.date:
+def _period_start(day: dt.date, grain: models.Grain, calendar: models.Calendar) -> dt.date:
     from nsmcode.compile.plan import period_start
 
-    return period_start(day, grain)
+    return period_start(day, grain, calendar)
 
 
 def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:

@@ -82,7 +82,10 @@ def grain(project: Project, saved: models.SavedQuery) -> models.Grain | None:
     """The one grain the query runs at (None: a total); Q001 when the metrics disagree."""
     from nsmcode.run.execute import query_grain
 
-    grains = {query_grain(project, m, by(saved)) for m in saved.metrics}
+    found = {query_grain(project, m, by(saved)) for m in saved.metrics}
+    # a saved query's `grain:` is a built-in grain (the model has no custom granularities)
+    grains = {g for g in found if not isinstance(g, str) or isinstance(g, models.Grain)}
+    assert len(grains) == len(found)
     if len(grains) > 1:
         raise InputError(
             [

@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from nsmcode import models
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 from nsmcode.project import Project
 from nsmcode.run import status
-from nsmcode.run.execute import Table, query_grain
+from nsmcode.run.execute import Table, custom_grain, query_grain
 from nsmcode.run.goals import settle
 
 
@@ -43,7 +44,7 @@ def period_complete(
         return all(
             status.settled_by(start, grain, rule) <= as_of
             for grain, rule in rules
-            if grain is not None
+            if isinstance(grain, models.Grain)  # custom granularities: see completeness
         )
 
     return complete
@@ -56,7 +57,10 @@ def completeness(
     by: str | None,
     until: dt.date | None = None,
 ) -> Table:
-    """The table with `complete` set for every row (see the module docstring)."""
+    """The table with `complete` set for every row (see the module docstring); not for a custom
+    granularity, whose periods end where its calendar table says (`complete` stays unset)."""
+    if custom_grain(project, by):
+        return table
     if table.total:
         done = total_complete(project, table.metrics, as_of, until)
         return replace(table, complete=tuple(done for _ in table.rows), as_of=as_of)

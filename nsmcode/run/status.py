@@ -22,7 +22,6 @@ before the window starts.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nsmcode import models
+from nsmcode.compile import calendars
 
 ON_TRACK_SLACK = 0.10
 AT_RISK_SLACK = 0.25
@@ -96,15 +96,9 @@ def _finite(value: float | None) -> float | None:
 
 
 def period_end(start: dt.date, grain: models.Grain) -> dt.date:
-    """Last day of the period that starts on `start`."""
-    if grain is models.Grain.DAY:
-        return start
-    if grain is models.Grain.WEEK:
-        return start + dt.timedelta(days=6)
-    months = 1 if grain is models.Grain.MONTH else 3
-    month = start.month - 1 + months - 1
-    year, month = start.year + month // 12, month % 12 + 1
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
+    """Last day of the period that starts on `start` (its length does not depend on the
+    project's calendar: a week is 7 days, a fiscal quarter 3 months, wherever they start)."""
+    return calendars.advance(start, 1, grain) - dt.timedelta(days=1)
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -160,12 +154,7 @@ class Settle:
 
 def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
     """The start of the period `periods` after the one starting on `start`."""
-    if grain is models.Grain.DAY:
-        return start + dt.timedelta(days=periods)
-    if grain is models.Grain.WEEK:
-        return start + dt.timedelta(weeks=periods)
-    months = start.month - 1 + periods * (1 if grain is models.Grain.MONTH else 3)
-    return dt.date(start.year + months // 12, months % 12 + 1, 1)
+    return calendars.advance(start, periods, grain)
 
 
 def settled_by(start: dt.date, grain: models.Grain, settle: Settle) -> dt.date:

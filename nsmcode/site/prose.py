@@ -19,6 +19,8 @@ Link = Callable[[str], Markup]
 DEFAULT_GRAIN = models.Grain.WEEK
 
 _PLURAL_GRAIN = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
+_PLURAL_GRAIN |= {"year": "years", "fiscal_quarter": "fiscal quarters"}
+_PLURAL_GRAIN |= {"fiscal_year": "fiscal years"}
 
 
 def grain_of(metric: models.Metric) -> models.Grain:
@@ -94,7 +96,8 @@ def _filters(metric: models.Metric) -> list[Markup]:
 
 
 def _periods(count: int, grain: models.Grain) -> str:
-    return f"{count} {grain.value if count == 1 else _PLURAL_GRAIN[grain.value]}"
+    one = grain.value.replace("_", " ")
+    return f"{count} {one if count == 1 else _PLURAL_GRAIN[grain.value]}"
 
 
 def describe(project: Project, metric: models.Metric, link: Link) -> Markup:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from nsmcode import models
+from nsmcode.compile import calendars
 from nsmcode.diagnostics import Diagnostic
 from nsmcode.project import Project
 from nsmcode.run import status
@@ -356,6 +357,7 @@ def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
 
 
 POINTS = {"day": 56, "week": 16, "month": 8, "quarter": 6}
+POINTS |= {"year": 5, "fiscal_quarter": 6, "fiscal_year": 5}
 
 
 def wanted_direction(project: Project, metric: models.Metric) -> models.Direction | None:
@@ -372,6 +374,7 @@ def values_view(
     metric: models.Metric,
     series: list[tuple[dt.date, float | None]],
     better: models.Direction | None = None,
+    calendar: models.Calendar = calendars.DEFAULT,
 ) -> Values | None:
     """The latest complete period's value, its change and a sparkline of the recent periods."""
     pairs = list(series)
@@ -410,18 +413,20 @@ def values_view(
         len(recent),
         current,
         share,
-        period_label(period, grain),
+        period_label(period, grain, calendar),
     )
 
 
-def period_label(period: dt.date, grain: models.Grain) -> str:
+def period_label(
+    period: dt.date, grain: models.Grain, calendar: models.Calendar = calendars.DEFAULT
+) -> str:
     if grain is models.Grain.DAY:
         return period.strftime("%d %b %Y")
     if grain is models.Grain.WEEK:
         return "week of " + period.strftime("%d %b %Y")
     if grain is models.Grain.MONTH:
         return period.strftime("%B %Y")
-    return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
+    return calendars.label(period, grain, calendar)  # 2026-Q2, 2026, FY2027-Q1, FY2027
 
 
 def sql_tabs(project: Project, results: list[SqlResult], documented: set[str]) -> list[SqlTab]:
@@ -460,7 +465,13 @@ def make_site(
     values: dict[str, Values] = {}
     for name, series in sorted(data.series.items() if data else []):
         metric = project.metrics.get(name)
-        view = values_view(metric, series, wanted_direction(project, metric)) if metric else None
+        view = (
+            values_view(
+                metric, series, wanted_direction(project, metric), project.config.calendar
+            )
+            if metric
+            else None
+        )
         if view is not None:
             values[name] = view
     return Site(

@@ -88,7 +88,7 @@ def test_explain_prints_sql_and_runs_nothing(tiny: Tiny) -> None:
         (("--where", "1 = (SELECT 1)"), "--where:1:1: C012"),
         (("--order", "nope"), "--order:1:1: R014 cannot order by 'nope'"),
         (("--limit", "-1"), "Invalid value for '--limit'"),
-        (("--by", "fortnight"), "Invalid value for '--by'"),
+        (("--by", "fortnight"), "--by:1:1: R014 unknown grain 'fortnight'"),
         (("--segment", "nope"), "C030"),
         (("--since", "9999-12-31"), "--since:1:1: R014 9999-12-31 is outside the dates"),
     ],

@@ -1,0 +1,60 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    DATE_ADD(
+      DATE_TRUNC(
+        CAST(DATE_ADD(DATE_TRUNC(CAST(cal_orders.ordered_at AS DATE), MONTH), INTERVAL -1 MONTH) AS DATE),
+        QUARTER
+      ),
+      INTERVAL 1 MONTH
+    ) AS period
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 QUARTER)) AS period
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_cal_orders
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  CAST(COALESCE(l1.v1, 0) - CASE
+    WHEN DATE_ADD(sp.period, INTERVAL -4 QUARTER) >= nsm_first.first1
+    THEN COALESCE(l2.v1, 0)
+  END AS FLOAT64) / NULLIF(
+    CAST(CASE
+      WHEN DATE_ADD(sp.period, INTERVAL -4 QUARTER) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS FLOAT64),
+    0
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_cal_orders AS l2
+  ON l2.period = DATE_ADD(sp.period, INTERVAL -4 QUARTER)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

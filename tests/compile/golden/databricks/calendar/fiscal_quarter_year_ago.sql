@@ -1,0 +1,67 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    ADD_MONTHS(
+      CAST(DATE_TRUNC(
+        'quarter',
+        ADD_MONTHS(CAST(DATE_TRUNC('month', cal_orders.ordered_at) AS DATE), -1)
+      ) AS DATE),
+      1
+    ) AS period
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 3 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_cal_orders
+    ) AS first1
+)
+SELECT
+  sp.period AS period,
+  CAST(COALESCE(l1.v1, 0) - CASE
+    WHEN ADD_MONTHS(sp.period, (
+      -4
+    ) * 3) >= nsm_first.first1
+    THEN COALESCE(l2.v1, 0)
+  END AS DOUBLE) / NULLIF(
+    CAST(CASE
+      WHEN ADD_MONTHS(sp.period, (
+        -4
+      ) * 3) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS DOUBLE),
+    0
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_cal_orders AS l2
+  ON l2.period = ADD_MONTHS(sp.period, (
+    -4
+  ) * 3)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  sp.period NULLS LAST

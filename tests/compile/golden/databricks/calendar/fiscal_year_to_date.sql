@@ -1,0 +1,45 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    CAST(DATE_TRUNC('month', cal_orders.ordered_at) AS DATE) AS period,
+    CAST(cal_orders.ordered_at AS DATE) AS nsm_day,
+    cal_orders.amount AS c_amount
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 1 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    SUM(r.c_amount) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_cal_orders AS r
+  WHERE
+    r.nsm_day >= ADD_MONTHS(
+      CAST(DATE_TRUNC('year', ADD_MONTHS(CAST(DATE_TRUNC('month', p.period) AS DATE), -1)) AS DATE),
+      1
+    )
+    AND r.nsm_day < ADD_MONTHS(p.period, 1)
+  GROUP BY
+    p.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

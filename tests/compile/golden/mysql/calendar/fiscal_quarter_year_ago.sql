@@ -1,0 +1,93 @@
+WITH RECURSIVE nsm_rows_cal_orders AS (
+  SELECT
+    DATE_ADD(
+      DATE_ADD(
+        MAKEDATE(
+          YEAR(
+            DATE_ADD(
+              DATE_SUB(
+                DATE(cal_orders.ordered_at),
+                INTERVAL (
+                  DAYOFMONTH(cal_orders.ordered_at) - 1
+                ) DAY
+              ),
+              INTERVAL -1 MONTH
+            )
+          ),
+          1
+        ),
+        INTERVAL (
+          QUARTER(
+            DATE_ADD(
+              DATE_SUB(
+                DATE(cal_orders.ordered_at),
+                INTERVAL (
+                  DAYOFMONTH(cal_orders.ordered_at) - 1
+                ) DAY
+              ),
+              INTERVAL -1 MONTH
+            )
+          ) - 1
+        ) QUARTER
+      ),
+      INTERVAL 1 MONTH
+    ) AS period
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 QUARTER)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 QUARTER) <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period
+), nsm_first AS (
+  SELECT
+    (
+      SELECT
+        MIN(period)
+      FROM nsm_rows_cal_orders
+    ) AS first1
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  CAST(COALESCE(l1.v1, 0) - CASE
+    WHEN DATE_ADD(sp.period, INTERVAL -4 QUARTER) >= nsm_first.first1
+    THEN COALESCE(l2.v1, 0)
+  END AS DOUBLE) / NULLIF(
+    CAST(CASE
+      WHEN DATE_ADD(sp.period, INTERVAL -4 QUARTER) >= nsm_first.first1
+      THEN COALESCE(l2.v1, 0)
+    END AS DOUBLE),
+    0
+  ) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+LEFT JOIN nsm_agg_cal_orders AS l2
+  ON l2.period = DATE_ADD(sp.period, INTERVAL -4 QUARTER)
+CROSS JOIN nsm_first AS nsm_first
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period

@@ -1,0 +1,67 @@
+WITH RECURSIVE nsm_rows_cal_orders AS (
+  SELECT
+    DATE_SUB(
+      DATE(cal_orders.ordered_at),
+      INTERVAL (
+        DAYOFMONTH(cal_orders.ordered_at) - 1
+      ) DAY
+    ) AS period,
+    DATE(cal_orders.ordered_at) AS nsm_day,
+    cal_orders.amount AS c_amount
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 MONTH)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 MONTH) <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    SUM(r.c_amount) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_cal_orders AS r
+  WHERE
+    r.nsm_day >= DATE_ADD(
+      MAKEDATE(
+        YEAR(
+          DATE_ADD(
+            DATE_SUB(DATE(p.period), INTERVAL (
+              DAYOFMONTH(p.period) - 1
+            ) DAY),
+            INTERVAL -1 MONTH
+          )
+        ),
+        1
+      ),
+      INTERVAL 1 MONTH
+    )
+    AND r.nsm_day < DATE_ADD(p.period, INTERVAL 1 MONTH)
+  GROUP BY
+    p.period
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period

@@ -1,0 +1,66 @@
+WITH RECURSIVE nsm_rows_cal_orders AS (
+  SELECT
+    DATE_ADD(
+      DATE_SUB(
+        DATE(DATE_ADD(DATE(cal_orders.ordered_at), INTERVAL -6 DAY)),
+        INTERVAL (
+          WEEKDAY(DATE_ADD(DATE(cal_orders.ordered_at), INTERVAL -6 DAY))
+        ) DAY
+      ),
+      INTERVAL 6 DAY
+    ) AS period,
+    cal_orders.probe AS g_probe
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 WEEK)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 WEEK) <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    g_probe,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period,
+    g_probe
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_probe
+  FROM nsm_rows_cal_orders
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_probe
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  sp.g_probe AS probe,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period AND l1.g_probe <=> sp.g_probe
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
+  CASE WHEN sp.g_probe IS NULL THEN 1 ELSE 0 END, sp.g_probe

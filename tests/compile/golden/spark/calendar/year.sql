@@ -1,0 +1,36 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    CAST(DATE_TRUNC('year', cal_orders.ordered_at) AS DATE) AS period
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    EXPLODE(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL 12 MONTH)) AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,56 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    DATE_ADD(
+      'day',
+      6,
+      CAST(DATE_TRUNC('week', DATE_ADD('day', -6, CAST(cal_orders.ordered_at AS DATE))) AS DATE)
+    ) AS period,
+    cal_orders.probe AS g_probe
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    u.period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(SEQUENCE(b.period_from, GREATEST(b.period_from, b.period_hi), INTERVAL '7' DAY)) AS u(period)
+  WHERE
+    u.period <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period,
+    g_probe,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period,
+    g_probe
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_probe
+  FROM nsm_rows_cal_orders
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_probe
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.g_probe AS probe,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period AND l1.g_probe IS NOT DISTINCT FROM sp.g_probe
+ORDER BY
+  sp.period,
+  sp.g_probe

@@ -1,0 +1,58 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    DATEADD(
+      MONTH,
+      1,
+      DATEFROMPARTS(
+        YEAR(
+          DATEADD(
+            MONTH,
+            -1,
+            DATEFROMPARTS(YEAR(cal_orders.ordered_at), MONTH(cal_orders.ordered_at), 1)
+          )
+        ),
+        1,
+        1
+      )
+    ) AS period,
+    cal_orders.amount AS c_amount
+  FROM cal_orders AS cal_orders
+  WHERE
+    CAST(cal_orders.ordered_at AS DATE) >= CAST('2024-02-01' AS DATE)
+    AND CAST(cal_orders.ordered_at AS DATE) < CAST('2027-02-01' AS DATE)
+), nsm_bounds AS (
+  SELECT
+    CAST('2024-02-01' AS DATE) AS period_lo,
+    CAST('2026-02-01' AS DATE) AS period_hi,
+    CAST('2024-02-01' AS DATE) AS period_from
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(YEAR, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(YEAR, 1, pr.period) <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period AS period,
+    SUM(c_amount) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period OPTION(
+    MAXRECURSION 0
+)

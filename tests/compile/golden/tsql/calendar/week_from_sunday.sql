@@ -1,0 +1,79 @@
+WITH nsm_rows_cal_orders AS (
+  SELECT
+    DATEADD(
+      DAY,
+      6,
+      DATEADD(
+        DAY,
+        -(
+          DATEDIFF(
+            DAY,
+            CAST('1900-01-01' AS DATE),
+            CAST(DATEADD(DAY, -6, CAST(cal_orders.ordered_at AS DATE)) AS DATE)
+          ) % 7
+        ),
+        CAST(DATEADD(DAY, -6, CAST(cal_orders.ordered_at AS DATE)) AS DATE)
+      )
+    ) AS period,
+    cal_orders.probe AS g_probe
+  FROM cal_orders AS cal_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period AS period
+    FROM nsm_rows_cal_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATEADD(WEEK, 1, pr.period)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATEADD(WEEK, 1, pr.period) <= b.period_hi
+), nsm_agg_cal_orders AS (
+  SELECT
+    period AS period,
+    g_probe AS g_probe,
+    COUNT(*) AS v1
+  FROM nsm_rows_cal_orders
+  GROUP BY
+    period,
+    g_probe
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_probe AS g_probe
+  FROM nsm_rows_cal_orders
+), nsm_spine AS (
+  SELECT
+    pr.period AS period,
+    sv.g_probe AS g_probe
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT
+  sp.period AS period,
+  sp.g_probe AS probe,
+  COALESCE(l1.v1, 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_agg_cal_orders AS l1
+  ON l1.period = sp.period
+  AND (
+    l1.g_probe = sp.g_probe OR (
+      l1.g_probe IS NULL AND sp.g_probe IS NULL
+    )
+  )
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
+  CASE WHEN sp.g_probe IS NULL THEN 1 ELSE 0 END, sp.g_probe OPTION(
+    MAXRECURSION 0
+)
