@@ -256,7 +256,7 @@ class _Builder(LeafQueries):
         if self.total:
             period = self.total_period(time, source)
         elif self.custom:
-            period = col(self.custom.column, CALENDAR)
+            period = self.custom_period()
         else:
             period = PeriodStart(this=time, unit=self.grain.copy())
         select.select(alias(period, "period"), copy=False)
@@ -289,10 +289,7 @@ class _Builder(LeafQueries):
         for join in self.joins(source, needed - {source}):
             select.join(join, copy=False)
         if self.custom:
-            on = exp.EQ(
-                this=col(self.custom.date_column, CALENDAR), expression=DayOf(this=time.copy())
-            )
-            select.join(exp.Join(this=self.calendar_table(), side="LEFT", on=on), copy=False)
+            select.join(self.calendar_join(time), copy=False)
         for join in value_joins(self, source, period):
             select.join(join, copy=False)
         where = [c.checked.expression.copy() for c in common]
@@ -459,6 +456,17 @@ class _Builder(LeafQueries):
         relation = self.sources.relation(self.custom.source).copy()
         relation.set("alias", exp.TableAlias(this=exp.to_identifier(CALENDAR)))
         return relation
+
+    def calendar_join(self, time: exp.Expr) -> exp.Join:
+        """A scan's LEFT JOIN to the calendar table on the day of `time` (its event time)."""
+        assert self.custom is not None
+        on = exp.EQ(this=col(self.custom.date_column, CALENDAR), expression=DayOf(this=time.copy()))
+        return exp.Join(this=self.calendar_table(), side="LEFT", on=on)
+
+    def custom_period(self) -> exp.Expr:
+        """The period of a scanned row at a custom granularity (after `calendar_join`)."""
+        assert self.custom is not None
+        return col(self.custom.column, CALENDAR)
 
     def custom_periods(self) -> exp.Select:
         """The calendar of a custom granularity: its table's distinct periods within the

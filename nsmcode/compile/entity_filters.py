@@ -46,6 +46,7 @@ from nsmcode.diagnostics import Span
 
 if TYPE_CHECKING:
     from nsmcode.compile.build import SourceQueries
+    from nsmcode.compile.calendars import Custom
     from nsmcode.compile.planner import Planner
     from nsmcode.project import Project
 
@@ -229,6 +230,11 @@ class Builder(Protocol):
     grain: exp.Var
     rows: dict[str, list[p.Rows]]
     pushdown: set[str]
+    custom: Custom | None
+
+    def calendar_join(self, time: exp.Expr) -> exp.Join: ...
+
+    def custom_period(self) -> exp.Expr: ...
 
 
 def cte_name(found: p.EntityFilter) -> str:
@@ -289,11 +295,12 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
     day = DayOf(this=time.copy())
     inner = exp.Select()
     plan = builder.plan
-    period = (
-        date_literal(TOTAL_PERIOD)
-        if builder.total
-        else PeriodStart(this=time.copy(), unit=builder.grain.copy())
-    )
+    if builder.total:
+        period: exp.Expr = date_literal(TOTAL_PERIOD)
+    elif builder.custom:  # the row's period in the calendar table, as the filtered scan's
+        period = builder.custom_period()
+    else:
+        period = PeriodStart(this=time.copy(), unit=builder.grain.copy())
     if not found.all_time:
         inner.select(alias(period, "period"), copy=False)
     inner.select(alias(_key(key), ENTITY), copy=False)
@@ -304,6 +311,8 @@ def _values(builder: Builder, found: p.EntityFilter, *, pushed: bool) -> exp.Sel
     needed = {s for c in measure.rows.conditions for s in c.checked.sources} | {key.owner}
     for join in join_path(builder.project, builder.sources, source.name, needed - {source.name}):
         inner.join(join, copy=False)
+    if builder.custom and not found.all_time:
+        inner.join(builder.calendar_join(time), copy=False)
     where = [c.checked.expression.copy() for c in measure.rows.conditions]
     where.append(exp.Not(this=exp.Is(this=_key(key), expression=exp.Null())))
     several = measure.aggregation == "count_distinct" and len(measure.columns) > 1

@@ -5,6 +5,7 @@ equal to plain Python (entity_filters_reference.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,3 +197,52 @@ def test_an_all_time_filter_in_a_total_window(
     options = QueryOptions(since=since, until=until)
     sql = compile_metric(filters, "busy_accounts_28d", engine, options)
     assert_rows(_run(request, engine)(sql), want, 1)
+
+
+def test_a_custom_granularity_judges_each_row_by_its_own_calendar_period(
+    tmp_path: Path,
+) -> None:
+    """By a custom granularity (two-week sprints from a calendar table), the entity's value is
+    its value in the row's sprint, not on the sprint's first day."""
+    import shutil
+
+    from compile_engines import duckdb_runner
+
+    from nsmcode.compile import compile_metrics
+
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    config = root / "nsmcode.yaml"
+    config.write_text(
+        config.read_text()
+        + "calendar:\n  source: sprints\n  date_column: day\n"
+        + "  granularities: [{name: sprint, column: sprint_start}]\n"
+    )
+    (root / "metrics" / "calendar.yaml").write_text(
+        "version: 1\nsources:\n  - name: sprints\n    table: sprints\n    columns:\n"
+        "      - {name: day, type: date}\n      - {name: sprint_start, type: date}\n"
+    )
+    first = dt.date(2026, 2, 23)  # a Monday; sprints of 14 days through the data's range
+    days = [first + dt.timedelta(days=n) for n in range(140)]
+    sprint = {d: first + dt.timedelta(days=14 * ((d - first).days // 14)) for d in days}
+    project = load_project(root)
+    sql = compile_metrics(project, ["engaged_calls"], "duckdb", QueryOptions(grain="sprint"))
+    run = duckdb_runner()
+    run("CREATE TABLE sprints (day DATE, sprint_start DATE)")
+    run("INSERT INTO sprints VALUES " + ", ".join(f"('{d}', '{s}')" for d, s in sprint.items()))
+    got = run(sql)
+    # plain Python: distinct production endpoints per (sprint, account), then the kept calls
+    points: dict[tuple[dt.date, str], set[str]] = {}
+    for e in EVENTS:
+        if production(e) and e["endpoint"] is not None and e["account_id"] is not None:
+            key = (sprint[e["called_at"].date()], e["account_id"])
+            points.setdefault(key, set()).add(e["endpoint"])
+    counts: dict[dt.date, int] = dict.fromkeys(sorted(set(sprint.values())), 0)
+    for e in EVENTS:
+        key = (sprint[e["called_at"].date()], e["account_id"])
+        if production(e) and len(points.get(key, set())) >= 2:
+            counts[key[0]] += 1
+    spans = {s for s in sprint.values() if any(sprint[e["called_at"].date()] == s for e in EVENTS)}
+    want = [(s, counts[s]) for s in sorted(counts) if min(spans) <= s <= max(spans)]
+    assert any(v for _, v in want)
+    assert_rows(got, want, 1)
