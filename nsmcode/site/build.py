@@ -196,7 +196,8 @@ def _saved(site: Site) -> list[SavedView]:
                 problems: tuple[views.Finding, ...] = ()
             except InputError as exc:
                 sql = None
-                problems = tuple(views.finding_view(project, d, documented) for d in exc.diagnostics)
+                found = exc.diagnostics
+                problems = tuple(views.finding_view(project, d, documented) for d in found)
             label = views.DIALECT_LABELS.get(dialect, dialect)
             tabs.append(views.SqlTab(dialect, label, sql, problems))
         try:
