@@ -15,7 +15,9 @@ what they do have, the atomic commit of one write job:
   in those milliseconds may see a replaced period missing. Use a transactional table format if
   readers must never see that;
 - the registry is only ever appended to (the latest entry of a table wins), so no run can lose
-  it.
+  it;
+- Spark caches a table's file listing per session: a long-lived reader session runs
+  `REFRESH TABLE` to see a run's new files (nsmcode refreshes before it writes).
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ class SparkWriter(_Writer):
         return f"{_quote(self.schema)}.{_quote(name)}"
 
     def exists(self, name: str) -> bool:
-        return bool(self.spark.catalog.tableExists(self.table(name)))
+        """Whether the table exists; if so its cached file listing is dropped, since another
+        session (a previous run) may have replaced its files."""
+        found = bool(self.spark.catalog.tableExists(self.table(name)))
+        if found:
+            self.spark.catalog.refreshTable(self.table(name))
+        return found
 
     def count(self, name: str) -> int:
         return int(self.spark.table(self.table(name)).count())

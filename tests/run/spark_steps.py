@@ -40,7 +40,8 @@ def step(root: Path, engine: Any, what: dict[str, Any]) -> Any:
             else:
                 os.environ[name] = value
         return None
-    if "read" in what:
+    if "read" in what:  # as a long-lived reader must: the files may have been replaced
+        engine.connection.catalog.refreshTable(what["read"])
         frame = engine.connection.table(what["read"])
         return [[_plain(v) for v in row] for row in frame.collect()]
     engine.connection.sql(what["sql"]).collect()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from test_materialize import SCHEMA, make
-from test_run_spark import _need_spark, _remote
+from test_run_spark import _in_a_fresh_process, _need_spark, _remote
 
 import nsmcode
 from nsmcode.run.materialize import FAULT
@@ -152,6 +152,19 @@ def test_materialize_on_local_spark(tmp_path: Path) -> None:
     assert sorted(r[0] for r in registry) == ["monthly", "review"]
 
 
+ADMIN = """
+import sys, warnings
+warnings.simplefilter("ignore")
+from pyspark.sql.connect.session import SparkSession
+admin = SparkSession.builder.remote(sys.argv[1]).create()
+try:
+    for statement in sys.argv[2:]:
+        admin.sql(statement).collect()
+finally:
+    admin.stop()
+"""
+
+
 def test_materialize_on_a_spark_connect_server(tmp_path: Path) -> None:
     """The server's own catalog (the CI's Connect server): the tiny data as tables of a schema
     made by the test as an administrator would, the results in the project's schema."""
@@ -168,27 +181,26 @@ def test_materialize_on_a_spark_connect_server(tmp_path: Path) -> None:
         "header 'true', inferSchema 'true')"
         for t in ("accounts", "api_calls")
     ]
-    program: list[dict[str, Any]] = [
-        {"sql": f"CREATE SCHEMA {data}"},
-        *({"sql": sql} for sql in tables),
-        {"sql": f"CREATE SCHEMA {out}"},
-        {"sql": f"CREATE TABLE {out}.review (x INT) USING parquet"},
-        {"cli": ["materialize"]},
-        {"sql": f"DROP TABLE {out}.review"},
-        {"cli": ["materialize"]},
-        {"read": f"{out}.review"},
-        {"read": f"{out}.monthly"},
-        {"cli": ["materialize", "review"]},
-        {"cli": ["materialize", "review", "--lookback", "2"]},
-        {"read": f"{out}.review"},
-    ]
+    drop = [f"DROP SCHEMA IF EXISTS {s} CASCADE" for s in (data, out)]
+    admin = [*drop, f"CREATE SCHEMA {data}", *tables, f"CREATE SCHEMA {out}"]
+    admin.append(f"CREATE TABLE {out}.review (x INT) USING parquet")
+    _in_a_fresh_process("-c", ADMIN, url, *admin)
     try:
-        done = steps(root, *program)
+        done = steps(
+            root,
+            {"cli": ["materialize"]},
+            {"sql": f"DROP TABLE {out}.review"},
+            {"cli": ["materialize"]},
+            {"read": f"{out}.review"},
+            {"read": f"{out}.monthly"},
+            {"cli": ["materialize", "review"]},
+            {"cli": ["materialize", "review", "--lookback", "2"]},
+            {"read": f"{out}.review"},
+        )
     finally:
-        drop = [{"sql": f"DROP SCHEMA IF EXISTS {s} CASCADE"} for s in (data, out)]
-        steps(root, *drop)
+        _in_a_fresh_process("-c", ADMIN, url, *drop)
     assert not isinstance(done, subprocess.CompletedProcess), done.stderr[-3000:]
-    refused, built, review, monthly, again, partial, after = done[5], *done[7:]
+    refused, built, review, monthly, again, partial, after = done[0], *done[2:]
     assert refused[0] == 2 and f"M002 table {out}.review exists" in refused[1], refused
     assert "review: rebuilt: 9 rows written" in built[1], built
     assert _canonical(review) == expected(root, "review")
