@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -193,6 +193,24 @@ class Project:
 
     def __init__(self, project: _project.Project) -> None:
         self._project = project
+        self._kept: dict[str, tuple[str, Engine]] = {}
+        """Open embedded-DuckDB engines, by profile, with the files they map (see `_engine`)."""
+        self._plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        """Compiled queries by (metrics, dialect, options, grain): the definitions never change
+        once loaded, so each query shape is compiled once per project."""
+
+    def close(self) -> None:
+        """Close the DuckDB connections kept open between queries (also done when the project
+        is garbage-collected, or at the end of a `with nsmcode.load(...) as project:` block)."""
+        kept, self._kept = self._kept, {}
+        for _, engine in kept.values():
+            engine.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"<nsmcode.Project {self.name!r} ({len(self.metrics)} metrics)>"
@@ -464,10 +482,36 @@ class Project:
 
     # -- internals shared with the command line ---------------------------------------------------
 
-    def _engine(self, connection: str | None) -> Engine:
-        from nsmcode.run.connections import open_engine
+    def _engine(self, connection: str | None) -> AbstractContextManager[Engine]:
+        """The engine for one call. Embedded DuckDB over files (no `database:`, which another
+        process may want to write) stays open between calls, as long as the mapped files that
+        exist are the same ones; every other connection is opened and closed per call."""
+        from nsmcode.run import connections
+        from nsmcode.run.engines.files import mapped_files
 
-        return open_engine(self._project, connection)
+        chosen, profile = connections.profile(self._project, connection)
+        if profile.type != "duckdb" or profile.database not in (None, ":memory:"):
+            return connections.open_engine(self._project, connection)
+        files = repr(mapped_files(self._project, chosen, profile))
+        kept = self._kept.get(chosen)
+        if kept is None or kept[0] != files:
+            if kept is not None:
+                kept[1].close()
+            kept = self._kept[chosen] = (files, connections.open_engine(self._project, connection))
+        return nullcontext(kept[1])
+
+    def _plan(self, names: list[str], engine: Engine, options: Any, by: str | None) -> list[Any]:
+        from nsmcode.run import execute
+
+        key = (tuple(names), engine.dialect, options, by)
+        batches = self._plans.get(key)
+        if batches is None:
+            if len(self._plans) >= 256:
+                self._plans.pop(next(iter(self._plans)))
+            batches = self._plans[key] = tuple(
+                execute.plan(self._project, names, engine.dialect, options, by=by)
+            )
+        return list(batches)
 
     def _options(
         self,
@@ -537,7 +581,7 @@ class Project:
             negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
             raise InputError([negative])
         options = self._options(segments, where, since, until, where_span)
-        batches = execute.plan(project, names, engine.dialect, options, by=_by(by))
+        batches = self._plan(names, engine, options, _by(by))
         statements = tuple(b.sql for b in batches)
         if arrow.available(engine, batches, pivot):
             data = arrow.fetch(project, engine, batches[0], len(options.segments))

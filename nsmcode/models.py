@@ -912,7 +912,9 @@ _CONNECTION_FIELDS: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"database"}),
     "postgres": frozenset({"database", "host", "port", "user", "password_env", "dsn_env"}),
     "dbapi": frozenset({"database", "host", "port", "user", "password_env", "dsn_env", "module"}),
-    "spark": frozenset({"master", "remote", "token_env", "tables", "catalog", "schema_name"}),
+    "spark": frozenset(
+        {"master", "remote", "token_env", "tables", "catalog", "schema_name", "warehouse"}
+    ),
     "mysql": frozenset({"database", "host", "port", "user", "password_env"}),
     "clickhouse": frozenset({"database", "host", "port", "user", "password_env", "secure"}),
     "trino": frozenset(
@@ -961,7 +963,8 @@ class Connection(Spec):
     account: str | None = None
     """Snowflake account identifier."""
     warehouse: str | None = None
-    """Snowflake virtual warehouse."""
+    """Snowflake virtual warehouse; local Spark: the folder (inside the project) keeping the local
+    catalog `materialize` writes into."""
     role: str | None = None
     """Snowflake role."""
     http_path: str | None = None
@@ -990,9 +993,11 @@ class Connection(Spec):
                 f"{names} does not apply to a connection of type {self.type}",
                 f"a {self.type} connection reads: {fields}",
             )
-        if self.type == "spark" and self.remote is not None and (self.tables or self.master):
+        local = self.tables or self.master or self.warehouse
+        if self.type == "spark" and self.remote is not None and local:
             raise invalid(
-                "a Spark connection is either local (`master`, `tables`) or remote (`remote`)",
+                "a Spark connection is either local (`master`, `tables`, `warehouse`) or remote "
+                "(`remote`)",
                 "a Spark Connect server reads its own catalog: map files there, not here",
             )
         return self

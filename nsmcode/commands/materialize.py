@@ -42,8 +42,8 @@ def materialize(
 ) -> None:
     """Write each SAVED query (default: all) into a table of the `materialize` schema.
 
-    Only the last periods are recomputed, and replaced in one transaction; nsmcode writes only
-    tables it created (see docs/running.md).
+    Only the last periods are recomputed, and replaced in one transaction (on Spark: one
+    partition overwrite); nsmcode writes only tables it created (see docs/running.md).
     """
     from nsmcode import api
     from nsmcode.console import current

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from nsmcode import models
@@ -23,23 +24,17 @@ def latest_date(
     project: Project, engine: Engine, metrics: Sequence[str], progress: Progress | None = None
 ) -> dt.date | None:
     """The latest event date in the sources the metrics read (the default as-of date)."""
-    import sqlglot
-    from sqlglot import exp
-
     found: list[dt.date] = []
     sources = sorted({s for m in metrics for s in project.base_sources(m)})
     for name in progress(sources) if progress else sources:
         source = project.sources[name]
         if not source.time_column:
             continue
-        if source.table:
-            relation: exp.Expression = exp.to_table(source.table)
-        else:
-            inner = sqlglot.parse_one(source.select or "", read=project.config.dialect)
-            relation = exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("s")))
-        query = exp.select(exp.Max(this=exp.column(source.time_column))).from_(relation)
+        query = _latest_sql(
+            source.table, source.select, source.time_column, project.config.dialect, engine.dialect
+        )
         try:
-            result = engine.execute(query.sql(dialect=engine.dialect))
+            result = engine.execute(query)
         except EngineError as exc:
             metric = next(m for m in metrics if name in project.base_sources(m))
             raise InputError([execute.explain(project, engine, [metric], exc)]) from None
@@ -47,6 +42,22 @@ def latest_date(
         if value is not None:
             found.append(value)
     return max(found) if found else None
+
+
+@lru_cache(maxsize=256)
+def _latest_sql(
+    table: str | None, select: str | None, column: str, read: str, dialect: str
+) -> str:
+    """`SELECT MAX(time column)` of a source, built once per source and dialect."""
+    import sqlglot
+    from sqlglot import exp
+
+    if table:
+        relation: exp.Expression = exp.to_table(table)
+    else:
+        inner = sqlglot.parse_one(select or "", read=read)
+        relation = exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("s")))
+    return exp.select(exp.Max(this=exp.column(column))).from_(relation).sql(dialect=dialect)
 
 
 def evaluate(

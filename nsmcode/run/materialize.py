@@ -14,8 +14,10 @@ The one place nsmcode writes to the user's database, and only where the project 
   `full=True`) rebuilds the table in one transaction too;
 - running twice changes nothing: the rows are a function of the definitions and the data.
 
-Supported connections: DuckDB with a database file, and PostgreSQL. DuckDB is opened here, read-
-write (the `query` path never writes).
+Supported connections: DuckDB with a database file, PostgreSQL, and Spark (a local session over
+the catalog kept in the profile's `warehouse:` folder, or a Spark Connect server's catalog; see
+`materialize_spark` for what Spark guarantees instead of a transaction). DuckDB is opened here,
+read-write (the `query` path never writes).
 """
 
 from __future__ import annotations
@@ -39,11 +41,29 @@ from nsmcode.run.goals import settle
 
 REGISTRY = "nsmcode_registry"
 FAULT = "NSMCODE_MATERIALIZE_FAULT"
-"""Test hook: `kill` ends the process (SIGKILL) right after the old rows are deleted, before the
-transaction commits; `raise` raises there instead."""
+"""Test hook: `kill` ends the process (SIGKILL) in the middle of the write (SQL: right after the old
+rows are deleted, before the transaction commits; Spark: while the write job runs, before it
+commits); `raise` raises there instead."""
 
 _GRAIN_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90}
 _GRAIN_DAYS |= {"year": 365, "fiscal_quarter": 90, "fiscal_year": 365}
+
+
+@dataclass(frozen=True)
+class Replace:
+    """What one run replaces in a table: the engine-neutral decision `_Writer.write` takes."""
+
+    name: str
+    columns: list[tuple[str, str]]
+    layout: str
+    """The columns as recorded in the registry (a change rebuilds the table)."""
+    rebuild: bool
+    """Replace the whole table (first run, `--full`, changed layout)."""
+    same_layout: bool
+    """The table exists with these columns (a rebuild need not drop it)."""
+    since: dt.date | None
+    """First period replaced (None: every row)."""
+    rows: list[tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,12 @@ def materialize(
         )
     out: list[Written] = []
     with _open(project, connection) as engine:
-        writer = _Writer(project, engine, config.schema_name)
+        if engine.kind == "spark":
+            from nsmcode.run.materialize_spark import SparkWriter
+
+            writer: _Writer = SparkWriter(project, engine, config.schema_name)
+        else:
+            writer = _Writer(project, engine, config.schema_name)
         writer.prepare()
         for definition in progress(chosen) if progress else chosen:
             out.append(
@@ -139,17 +164,36 @@ def _open(project: Project, name: str | None) -> Iterator[Engine]:
         engine = Engine(chosen, "duckdb", "duckdb", connection)
         for table, file in sorted(conn.tables.items()):
             _temporary_view(project, chosen, connection, table, file)
-    elif conn.type == "postgres":
+    elif conn.type == "postgres" or (conn.type == "spark" and conn.remote is not None):
         engine = connections.open_engine(project, name)
+    elif conn.type == "spark":
+        if not conn.warehouse:
+            raise InputError(
+                [
+                    Diagnostic(
+                        "M004",
+                        f"connection {chosen!r}: local Spark keeps its catalog in a temporary "
+                        "folder, which keeps nothing materialized",
+                        span or project.config_span(),
+                        "give the connection a `warehouse:` folder inside the project: Spark's "
+                        "local catalog (metastore and table files) is kept there",
+                    )
+                ]
+            )
+        from nsmcode.run.engines.base import inside
+        from nsmcode.run.engines.spark import open_spark
+
+        folder = inside(project, chosen, ["warehouse"], conn.warehouse, "warehouse folder")
+        engine = open_spark(project, chosen, conn, catalog=folder)
     else:
         raise InputError(
             [
                 Diagnostic(
                     "M004",
                     f"connection {chosen!r} ({conn.type}): materialize writes to DuckDB database "
-                    "files and PostgreSQL only",
+                    "files, PostgreSQL and Spark only",
                     span or project.config_span(),
-                    "materialize on a duckdb (with `database:`) or postgres connection",
+                    "materialize on a duckdb (with `database:`), postgres or spark connection",
                 )
             ]
         )
@@ -250,11 +294,10 @@ class _Writer:
         as_of: dt.date | None,
     ) -> Written:
         name = definition.name
-        table = f"{_quote(self.schema)}.{_quote(name)}"
         shown = f"{self.schema}.{name}"
-        layout_columns = self.layout(definition)
-        layout = ", ".join(f"{c} {t}" for c, t in layout_columns)
-        exists = bool(self.columns_of(name))
+        columns = self.layout(definition)
+        layout = ", ".join(f"{c} {t}" for c, t in columns)
+        exists = self.exists(name)
         recorded = self.owned(name)
         if exists and recorded is None:
             raise InputError(
@@ -275,36 +318,51 @@ class _Writer:
             periods = default_lookback(self.project, definition) if lookback is None else lookback
             latest = as_of or _latest(self.project, self.engine, definition)
             if latest is not None:
-                start = status.advance(
+                since = status.advance(
                     _period_start(latest, grain, self.project.config.calendar),
                     -max(periods - 1, 0),
                     grain,
                 )
-                since = start
-        rows = _rows(self.compute(definition, _later(saved.bound(definition.since, day), since),
-                                  saved.bound(definition.until, day), as_of))
-        marks = ", ".join(self.marker for _ in layout_columns)
-        insert = f"INSERT INTO {table} VALUES ({marks})"
+        first = _later(saved.bound(definition.since, day), since)
+        rows = _rows(self.compute(definition, first, saved.bound(definition.until, day), as_of))
+        plan = Replace(name, columns, layout, rebuild, exists and recorded == layout, since, rows)
+        self.replace(plan)
+        total = self.count(name)
+        return Written(name, shown, rebuild, None if rebuild else since, len(rows), total)
+
+    def exists(self, name: str) -> bool:
+        return bool(self.columns_of(name))
+
+    def count(self, name: str) -> int:
+        return int(self.run(f"SELECT COUNT(*) FROM {self.table(name)}")[0][0])
+
+    def table(self, name: str) -> str:
+        return f"{_quote(self.schema)}.{_quote(name)}"
+
+    def replace(self, plan: Replace) -> None:
+        """DELETE the replaced periods (or DROP and CREATE) and INSERT, in one transaction."""
+        table = self.table(plan.name)
+        marks = ", ".join(self.marker for _ in plan.columns)
         with self.transaction():
-            if rebuild:
+            if plan.rebuild:
                 self.run(f"DROP TABLE IF EXISTS {table}")
-                columns = ", ".join(f"{_quote(c)} {t}" for c, t in layout_columns)
+                columns = ", ".join(f"{_quote(c)} {t}" for c, t in plan.columns)
                 self.run(f"CREATE TABLE {table} ({columns})")
-                self.run(f"DELETE FROM {self.registry} WHERE table_name = {self.marker}", (name,))
+                self.run(
+                    f"DELETE FROM {self.registry} WHERE table_name = {self.marker}", (plan.name,)
+                )
                 self.run(
                     f"INSERT INTO {self.registry} VALUES ({self.marker}, {self.marker}, "
                     f"{self.marker})",
-                    (name, name, layout),
+                    (plan.name, plan.name, plan.layout),
                 )
-            elif since is not None:
-                self.run(f'DELETE FROM {table} WHERE "period" >= {self.marker}', (since,))
+            elif plan.since is not None:
+                self.run(f'DELETE FROM {table} WHERE "period" >= {self.marker}', (plan.since,))
             else:
                 self.run(f"DELETE FROM {table}")
             _fault()
-            if rows:
-                self.many(insert, rows)
-        total = int(self.run(f"SELECT COUNT(*) FROM {table}")[0][0])
-        return Written(name, shown, rebuild, None if rebuild else since, len(rows), total)
+            if plan.rows:
+                self.many(f"INSERT INTO {table} VALUES ({marks})", plan.rows)
 
     def compute(
         self,
@@ -398,7 +456,7 @@ def _fault() -> None:
         raise RuntimeError("injected fault between DELETE and INSERT")
 
 
-__all__ = ["FAULT", "REGISTRY", "Written", "default_lookback", "materialize"]
+__all__ = ["FAULT", "REGISTRY", "Replace", "Written", "default_lookback", "materialize"]
 
 
 def _temporary_view(project: Project, name: str, connection: Any, table: str, file: str) -> None:

@@ -170,28 +170,43 @@ def pages(site: Site) -> list[Page]:
 class SavedView:
     definition: models.SavedQuery
     grain: str
-    dialect: str
-    sql: str | None
-    """The compiled SQL in the project's dialect; None when it does not compile."""
+    tabs: list[views.SqlTab]
+    """The compiled SQL per dialect, the project's own first (as on metric pages)."""
+
+    @property
+    def compiles(self) -> bool:
+        return any(t.sql is not None for t in self.tabs)
 
 
 def _saved(site: Site) -> list[SavedView]:
-    """Saved queries, by name, with their SQL (see run/saved.py)."""
+    """Saved queries, by name, with their SQL for every compile target (see run/saved.py)."""
     from nsmcode.diagnostics import InputError
     from nsmcode.run import saved
+    from nsmcode.site.inputs import dialects
 
     project = site.project
-    dialect = project.config.dialect
+    documented = {r.code for r in site.rules}
     out = []
     for name in sorted(project.saved_queries):
         definition = project.saved_queries[name]
+        tabs = []
+        for dialect in dialects(project):
+            try:
+                sql: str | None = saved.compile_saved(project, name, dialect)
+                problems: tuple[views.Finding, ...] = ()
+            except InputError as exc:
+                sql = None
+                found = exc.diagnostics
+                problems = tuple(views.finding_view(project, d, documented) for d in found)
+            label = views.DIALECT_LABELS.get(dialect, dialect)
+            tabs.append(views.SqlTab(dialect, label, sql, problems))
         try:
-            sql: str | None = saved.compile_saved(project, name, dialect)
             grain = saved.grain(project, definition)
         except InputError:
-            sql, grain = None, None
-        label = grain.value if grain else ("total" if sql is not None else "-")
-        out.append(SavedView(definition, label, views.DIALECT_LABELS.get(dialect, dialect), sql))
+            grain = None
+        compiles = any(t.sql is not None for t in tabs)
+        label = grain.value if grain else ("total" if compiles else "-")
+        out.append(SavedView(definition, label, tabs))
     return out
 
 

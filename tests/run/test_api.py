@@ -249,3 +249,51 @@ def test_by_total_is_one_row_over_the_range(tiny: Tiny) -> None:
         ]
         row = next(r for r in result.rows if r[0] == plan)
         assert row[1:] == (len(calls), len({(c[1], c[3]) for c in calls}))
+
+
+def test_repeated_queries_reuse_the_plan_and_the_connection(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's overhead over the SQL itself (bench/query.py): a query shape is compiled once per
+    project, embedded DuckDB over files stays open between calls, and the latest-date SQL is
+    built once; a changed set of data files, or another query, is noticed."""
+    from nsmcode.run import connections, execute, goals
+
+    plans: list[tuple[str, ...]] = []
+    opened: list[str | None] = []
+    real_plan, real_open = execute.plan, connections.open_engine
+
+    def counting_plan(project: Any, names: Any, *args: Any, **kwargs: Any) -> Any:
+        plans.append(tuple(names))
+        return real_plan(project, names, *args, **kwargs)
+
+    def counting_open(project: Any, name: str | None = None) -> Any:
+        opened.append(name)
+        return real_open(project, name)
+
+    monkeypatch.setattr(execute, "plan", counting_plan)
+    monkeypatch.setattr(connections, "open_engine", counting_open)
+    goals._latest_sql.cache_clear()
+    project = nsmcode.load(tiny.root)
+    first = project.query("points", segments=["plan"])
+    for _ in range(4):
+        again = project.query("points", segments=["plan"])
+        assert again.rows == first.rows and again.complete == first.complete
+    assert plans == [("points",)] and opened == [None]
+    assert goals._latest_sql.cache_info().misses == 1  # api_calls, once
+    project.query("points", segments=["plan"], since="2026-10-12")  # another shape: compiled
+    assert len(plans) == 2 and opened == [None]
+    (tiny.root / "data" / "accounts.csv").rename(tiny.root / "data" / "gone.csv")
+    with pytest.raises(nsmcode.ProjectError):  # the file is gone: reopened, and reported
+        project.query("points", segments=["plan"])
+    assert opened == [None, None]
+    (tiny.root / "data" / "gone.csv").rename(tiny.root / "data" / "accounts.csv")
+    assert project.query("points", segments=["plan"]).rows == first.rows
+    assert opened == [None, None, None]
+    engine = project._kept["local"][1]
+    with project:
+        pass  # leaving the block closes what it kept open
+    assert project._kept == {}
+    with pytest.raises(Exception):  # noqa: B017 - DuckDB's own error for a closed connection
+        engine.connection.execute("SELECT 1")
+    # other connections are opened per call

@@ -4,7 +4,9 @@ compiled DuckDB file gives the rows `query --saved` gives)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -140,7 +142,23 @@ def test_docs_site_lists_saved_queries_with_their_sql(tiny: Tiny, tmp_path: Path
     cli(root, "docs", "build", "--out", str(tmp_path / "site"))
     page = (tmp_path / "site" / "saved.html").read_text()
     for name in ("review", "team_monthly"):
-        assert f'id="saved-{name}"' in page and f'id="saved-sql-{name}"' in page
+        assert f'id="saved-{name}"' in page and f'id="saved-sql-{name}-duckdb"' in page
     assert "Calls and points by plan, last two weeks." in page
     assert "plan = &#39;team&#39;" in page  # escaped
     assert 'href="saved.html"' in (tmp_path / "site" / "index.html").read_text()
+    # every compiled dialect, behind a dialect switcher like a metric page's
+    project = nsmcode.load(root)
+    targets = [project.definitions.config.dialect, *project.definitions.config.targets]
+    assert len(set(targets)) == len(DIALECTS)
+    for name in ("review", "team_monthly"):
+        tablist = page.split(f'aria-label="SQL dialect of {name}"', 1)[1].split("</div>", 1)[0]
+        assert re.findall(r'data-dialect="(\w+)"', tablist) == list(dict.fromkeys(targets))
+        for dialect in set(targets):
+            code = re.search(
+                rf'<code id="saved-sql-{name}-{dialect}" class="language-sql">(.*?)</code></pre>',
+                page,
+                re.S,
+            )
+            assert code is not None, (name, dialect)
+            shown = html.unescape(re.sub(r"<[^>]+>", "", code.group(1)))
+            assert shown == project.saved_sql(name, dialect=dialect).rstrip("\n"), dialect

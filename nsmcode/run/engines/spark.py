@@ -3,7 +3,12 @@
 Local mode maps `tables:` files to temporary views (as DuckDB does), in a session whose time
 zone is UTC and whose warehouse folder is a temporary one, so nothing is written beside the
 project. Remote mode reads the server's catalog as it is: nsmcode never creates or replaces a
-table there. pyspark is imported only when a query runs on the profile.
+table there (except `materialize`, in the schema the project names). pyspark is imported only when
+a query runs on the profile.
+
+`materialize` opens a local session with `catalog=` a folder of the project (the profile's
+`warehouse:`): Spark's own local catalog, a Hive metastore in embedded Derby plus the warehouse
+of table files, kept there from one run to the next.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from pathlib import Path
 from typing import Any
 
 from nsmcode import models
@@ -39,7 +45,9 @@ def remote_url(project: Project, name: str, conn: models.Connection) -> tuple[st
     return f"{url};token={token}", [token]
 
 
-def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
+def open_spark(
+    project: Project, name: str, conn: models.Connection, *, catalog: Path | None = None
+) -> Engine:
     if conn.remote is None:
         for table in conn.tables:
             if "." in table:
@@ -69,12 +77,18 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
             owned = SparkSession.getActiveSession() is None  # embedding code's own session
             if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
                 raise RuntimeError("no Java runtime found (install a JRE or set JAVA_HOME)")
-            warehouse = tempfile.mkdtemp(prefix="nsmcode-spark-")
+            builder = SparkSession.builder
+            if catalog is None:
+                warehouse = tempfile.mkdtemp(prefix="nsmcode-spark-")
+                folder = warehouse
+            else:
+                builder = _persistent(builder, catalog)
+                folder = str(catalog / "warehouse")
             spark = (
-                SparkSession.builder.master(conn.master or "local[*]")
+                builder.master(conn.master or "local[*]")
                 .appName("nsmcode")
                 .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.warehouse.dir", warehouse)
+                .config("spark.sql.warehouse.dir", folder)
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -84,6 +98,9 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
                 warnings.simplefilter("ignore", FutureWarning)
                 spark = spark.getOrCreate()
             spark.sparkContext.setLogLevel("ERROR")
+            if catalog is not None:  # a JVM started before (embedding code): Derby logs here too
+                jvm: Any = spark.sparkContext._jvm
+                jvm.java.lang.System.setProperty("derby.system.home", str(catalog))
     except Exception as exc:
         if warehouse is not None:
             shutil.rmtree(warehouse, ignore_errors=True)
@@ -111,6 +128,18 @@ def open_spark(project: Project, name: str, conn: models.Connection) -> Engine:
     engine.run = run
     engine.closer = close
     return engine
+
+
+def _persistent(builder: Any, folder: Path) -> Any:
+    """Spark's local catalog in `folder`: the Hive metastore (embedded Derby, its log there too)
+    and the warehouse of table files, so tables outlive the session."""
+    folder.mkdir(parents=True, exist_ok=True)
+    metastore = f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true"
+    return (
+        builder.config("spark.sql.catalogImplementation", "hive")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", metastore)
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
+    )
 
 
 def _connect(project: Project, name: str, url: str) -> Any:
