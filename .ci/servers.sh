@@ -40,6 +40,8 @@ start_spark_connect() {
     --conf spark.connect.grpc.binding.port="$port" \
     --conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 --conf spark.ui.enabled=false \
     --conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=2 \
+    --conf spark.sql.warehouse.dir="$dir/warehouse" \
+    --conf spark.driver.extraJavaOptions="-Dderby.system.home=$dir" \
     >"$dir/start.log" 2>&1 || { cat "$dir/start.log"; return 1; }
   local i
   for i in $(seq 1 120); do
