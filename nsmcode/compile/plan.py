@@ -67,28 +67,34 @@ class Measure:
         return 0 if self.aggregation in (*ADDITIVE, "balance") else None
 
 
+Length = tuple[int, models.DurationUnit]
+"""A window's length: a count of days, or of calendar months (see models.duration)."""
+
+
 @dataclass(frozen=True)
 class Window:
-    """A measure over the days ending with each period: `days` long, since the start of the
-    `to_date` period containing it, or since the beginning (both None)."""
+    """A measure over the time ending with each period: `length` long (N days, or N calendar
+    months back from the period's end), since the start of the `to_date` period containing it,
+    or since the beginning (both None)."""
 
     measure: Measure
-    days: int | None
+    length: Length | None
     to_date: models.Grain | None
 
 
 @dataclass(frozen=True)
 class Converted:
     """Distinct base entities (column `base_entity` of the base rows) per base-event period with
-    a conversion event in [t, t + days] (`inclusive`) or [t, t + days), matched on the keys
-    `base_key` and `conversion_key` (the same entity, maybe reached through joins)."""
+    a conversion event in [t, t + length] (`inclusive`) or [t, t + length), matched on the keys
+    `base_key` and `conversion_key` (the same entity, maybe reached through joins); t + N months
+    keeps the time of day, on the same day of the month or the month's last day if shorter."""
 
     base: Rows
     base_entity: str
     conversion: Rows
     base_key: EntityKey
     conversion_key: EntityKey
-    days: int
+    length: Length
     inclusive: bool = True
 
 

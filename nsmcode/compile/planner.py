@@ -203,8 +203,8 @@ class Planner:
                     self.project.span("metric", metric.name, "calculation", "period_to_date"),
                     f"use a grain of {calc.period_to_date.value} or finer",
                 )
-            days = models.duration_days(calc.window) if calc.window else None
-            return Ref(Window(measure, days, calc.period_to_date), measure.fill)
+            length = models.duration(calc.window) if calc.window else None
+            return Ref(Window(measure, length, calc.period_to_date), measure.fill)
         if isinstance(calc, models.Conversion):
             base = self._measure(metric.name, calc.base, "base", grain)
             conv = self._measure(metric.name, calc.conversion, "conversion", grain)
@@ -219,7 +219,7 @@ class Planner:
                 conv.rows,
                 entity_key(self.project, base.rows.source, matched, span, what),
                 entity_key(self.project, conv.rows.source, matched, span, what),
-                models.duration_days(calc.within),
+                models.duration(calc.within),
                 calc.window_end == "inclusive",
             )
             if calc.result == "count":

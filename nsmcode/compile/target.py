@@ -75,8 +75,13 @@ class Target:
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return cast(exp.DateAdd(this=value, expression=count, unit=unit(grain)), "DATE")
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit("DAY")))
+    def shift_clamped(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+        """`shift_date` of any day by months, a day past a shorter month's end clamped to it
+        (what month arithmetic does on every target but SQLite)."""
+        return self.shift_date(value, count, grain)
+
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit(grain)))
 
     def moment(self, value: exp.Expr) -> exp.Expr:
         return value
@@ -121,9 +126,13 @@ class Target:
                 DayOf: lambda g, e: g.sql(self.day(e.this)),
                 Moment: lambda g, e: g.sql(self.moment(e.this)),
                 ShiftDate: lambda g, e: g.sql(
-                    self.shift_date(e.this, e.expression, e.text("unit"))
+                    (self.shift_clamped if e.args.get("clamp") else self.shift_date)(
+                        e.this, e.expression, e.text("unit")
+                    )
                 ),
-                ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
+                ShiftTimestamp: lambda g, e: g.sql(
+                    self.shift_timestamp(e.this, e.expression, e.text("unit") or "DAY")
+                ),
                 RoundHalfUp: lambda g, e: g.sql(
                     self.round_half_up(e.this, int(e.args["decimals"].name))
                 ),

@@ -58,8 +58,8 @@ class Redshift(Postgres):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return cast(func("DATEADD", unit(grain), count, value), "DATE")
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
 
 class Snowflake(Target):
@@ -76,8 +76,8 @@ class Snowflake(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATEADD", unit(grain), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
 
 class BigQuery(Target):
@@ -94,8 +94,13 @@ class BigQuery(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit("DAY")))
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        if grain == "DAY":
+            return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit("DAY")))
+        # TIMESTAMP_ADD stops at DAY; DATETIME_ADD adds months (in UTC), clamping the day
+        interval = exp.Interval(this=days, unit=unit(grain))
+        moved = func("DATETIME_ADD", func("DATETIME", value), interval)
+        return func("TIMESTAMP", moved)
 
     def array_series(self, grain: str) -> exp.Select:
         dates = func(
@@ -123,8 +128,8 @@ class Spark(Target):
         scaled = _times(count, factor)
         return func("DATE_ADD" if grain in ("DAY", "WEEK") else "ADD_MONTHS", value, scaled)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        interval = exp.Interval(this=exp.Literal.string(days.name), unit=unit("DAY"))
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        interval = exp.Interval(this=exp.Literal.string(days.name), unit=unit(grain))
         return exp.Add(this=value, expression=interval)
 
     def array_series(self, grain: str) -> exp.Select:
@@ -163,8 +168,8 @@ class Trino(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", exp.Literal.string(grain.lower()), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATE_ADD", exp.Literal.string("day"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATE_ADD", exp.Literal.string(grain.lower()), days, value)
 
     def array_series(self, grain: str) -> exp.Select:
         step = {
@@ -213,8 +218,8 @@ class ClickHouse(Target):
         # which would come back as 1970s dates); Date32 saturates at 2299-12-31 instead
         return func(f"add{grain.capitalize()}s", func("toDate32", value), count)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("addDays", value, days)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func(f"add{grain.capitalize()}s", value, days)
 
     def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
         # Functions of Nullable values also run on the masked rows' defaults: x / NULL computes
@@ -285,8 +290,8 @@ class MySQL(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return self.shift_date(value, days, "DAY")
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return self.shift_date(value, days, grain)
 
     def finish(self, query: exp.Select) -> None:
         # the calendar recurses once per period; the default limit is 1000
@@ -347,8 +352,13 @@ class SQLite(Target):
         )
         return exp.Div(this=cast(units, "REAL"), expression=number(10**digits), typed=True)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATETIME", value, _modifier(days, "DAY"))
+    def shift_clamped(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+        return _clamp_months("DATE", value, count, grain)
+
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        if grain == "DAY":
+            return func("DATETIME", value, _modifier(days, "DAY"))
+        return _clamp_months("DATETIME", value, days, grain)
 
     def moment(self, value: exp.Expr) -> exp.Expr:
         # timestamps are text: compare them in one format ('T' separators, offsets normalised)
@@ -370,6 +380,22 @@ def _modifier(count: exp.Expr, grain: str) -> exp.Expr:
         amount = -amount if isinstance(count, exp.Neg) else amount
         return exp.Literal.string(f"{amount * factor:+d} {name}")
     return func("PRINTF", exp.Literal.string(f"%+d {name}"), _times(count, factor))
+
+
+def _clamp_months(name: str, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+    """SQLite's DATE/DATETIME(value, '+N months') overflows into the next month (01-31 + 1 month
+    = 03-03); when the day of the month came out smaller, step back that many days to the end of
+    the intended month (02-28), keeping the time of day."""
+    moved = func(name, value, _modifier(count, grain))
+    back = func("PRINTF", exp.Literal.string("-%d days"), _day_of_month(moved.copy()))
+    overflowed = exp.LT(this=_day_of_month(moved.copy()), expression=_day_of_month(value.copy()))
+    return exp.Case(
+        ifs=[exp.If(this=overflowed, true=func(name, moved.copy(), back))], default=moved
+    )
+
+
+def _day_of_month(value: exp.Expr) -> exp.Expr:
+    return cast(func("STRFTIME", exp.Literal.string("%d"), value), "INTEGER")
 
 
 def _times(count: exp.Expr, factor: int) -> exp.Expr:
@@ -411,8 +437,8 @@ class TSQL(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATEADD", unit(grain), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
     def transforms(self) -> dict[type[exp.Expr], Callable[..., str]]:
         # no boolean values: TRUE is 1 as a value (COALESCE(flag, 1)), (1 = 1) as a predicate

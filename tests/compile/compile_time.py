@@ -10,6 +10,7 @@ Each sub-case (row x offset) has its own `case_id` and user, and queries are seg
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,8 @@ class Boundary:
 
 BASE = at("2026-03-04 10:00:00")
 COHORT = at("2026-03-04 12:00:00")
+MONTH_END_BASE = at("2026-01-31 10:00:00")
+QUARTER_BASE = at("2025-11-30 10:00:00")
 BOUNDARIES: tuple[Boundary, ...] = (
     Boundary(
         "conv_end", "conversion `within: 7 days`", "base + 7 days (base 2026-03-04 10:00:00)",
@@ -77,6 +80,23 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "the base event itself (no earlier event of the entity)", "conversion",
         "probe_conversion", "week", BASE, "action", (("base", BASE),),
         expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "conv_month", "conversion `within: 1 month`", "base + 1 month (base 2026-03-04 10:00:00)",
+        "conversion", "probe_conversion_month", "month", at("2026-04-04 10:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "conv_month_end", "conversion `within: 1 month`",
+        "base + 1 month, clamped to February's last day (base 2026-01-31 10:00:00)",
+        "conversion", "probe_conversion_month", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", MONTH_END_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "conv_quarter", "conversion `within: 1 quarter`",
+        "base + 3 months, clamped to February's last day (base 2025-11-30 10:00:00)",
+        "conversion", "probe_conversion_quarter", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", QUARTER_BASE),), expect=(COUNTS, COUNTS, NOT),
     ),
     Boundary(
         "day", "period assignment, `grain: day`", "midnight", "period", "probe_events", "day",
@@ -114,6 +134,30 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "end of the period (2026-03-21 00:00:00)", "window", "probe_rolling", "day",
         at("2026-03-21 00:00:00"), "event", period=dt.date(2026, 3, 20),
         expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_months_start", "rolling `window: 3 months`, value of month 2026-03",
+        "first second of the window (2026-01-01 00:00:00)", "window", "probe_rolling_months",
+        "month", at("2026-01-01 00:00:00"), "event", period=dt.date(2026, 3, 1),
+        expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_months_end", "rolling `window: 3 months`, value of month 2026-03",
+        "end of the period (2026-04-01 00:00:00)", "window", "probe_rolling_months", "month",
+        at("2026-04-01 00:00:00"), "event", period=dt.date(2026, 3, 1),
+        expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_month_clamped", "rolling `window: 1 month`, value of day 2026-03-30",
+        "first second of the window: 2026-03-31 - 1 month, clamped (2026-02-28 00:00:00)",
+        "window", "probe_rolling_month", "day", at("2026-02-28 00:00:00"), "event",
+        period=dt.date(2026, 3, 30), expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_quarter_week", "rolling `window: 1 quarter`, value of week 2026-03-02",
+        "first second of the window: 2026-03-09 - 3 months (2025-12-09 00:00:00)", "window",
+        "probe_rolling_quarter", "week", at("2025-12-09 00:00:00"), "event",
+        period=dt.date(2026, 3, 2), expect=(NOT, COUNTS, COUNTS),
     ),
     Boundary(
         "mtd_start", "`period_to_date: month`, value of day 2026-04-10",
@@ -215,6 +259,35 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
+def add_months(t: dt.datetime, months: int) -> dt.datetime:
+    """`t` moved by whole months, same day of the month or the month's last day when shorter,
+    same time of day (2026-01-31 10:00:00 + 1 month = 2026-02-28 10:00:00)."""
+    index = t.year * 12 + t.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    return t.replace(year=year, month=month, day=min(t.day, calendar.monthrange(year, month)[1]))
+
+
+def shift(t: dt.datetime, length: tuple[int, str]) -> dt.datetime:
+    count, unit = length
+    return add_months(t, count) if unit == "month" else t + dt.timedelta(days=count)
+
+
+WITHIN = {
+    "probe_conversion": (7, "day"),
+    "probe_conversion_exclusive": (7, "day"),
+    "probe_conversion_month": (1, "month"),
+    "probe_conversion_quarter": (3, "month"),
+}
+"""Each probe conversion's `within` in days or months (time.yaml)."""
+WINDOW = {
+    "probe_rolling": (-7, "day"),
+    "probe_rolling_months": (-3, "month"),
+    "probe_rolling_month": (-1, "month"),
+    "probe_rolling_quarter": (-3, "month"),
+}
+"""Each probe rolling window, counted back from the period's end (time.yaml)."""
+
+
 def python_verdict(boundary: Boundary, offset: str) -> str:
     """What the documented rule says about the event of one sub-case."""
     t = boundary.anchor + dict(OFFSETS)[offset]
@@ -222,17 +295,17 @@ def python_verdict(boundary: Boundary, offset: str) -> str:
     if boundary.check == "conversion":
         base = setup["base"]
         exclusive = boundary.metric.endswith("exclusive")
-        end = base + dt.timedelta(days=7)
+        end = shift(base, WITHIN[boundary.metric])
         inside = base <= t and (t < end if exclusive else t <= end)
         return COUNTS if inside else NOT
     if boundary.check == "period":
         return f"{boundary.grain} {period_of(t.date(), boundary.grain)}"
     if boundary.check == "window":
         assert boundary.period is not None
-        end = midnight(boundary.period + dt.timedelta(days=1))
+        end = midnight(next_period(boundary.period, boundary.grain))
         start = (
-            end - dt.timedelta(days=7)
-            if boundary.metric == "probe_rolling"
+            shift(end, WINDOW[boundary.metric])
+            if boundary.metric in WINDOW
             else midnight(period_of(boundary.period, "month"))
         )
         return COUNTS if start <= t < end else NOT
