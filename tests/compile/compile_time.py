@@ -41,8 +41,9 @@ class Boundary:
     boundary: str
     """The boundary in words (`base + 7 days`)."""
     check: str
-    """What is measured: conversion, period, window, retained, cohort or total."""
+    """What is measured: conversion, funnel, period, window, retained, cohort or total."""
     metric: str
+    """The metric (for `funnel`: the funnel) read per case."""
     grain: str
     anchor: dt.datetime
     """The boundary instant; events go at anchor - 1 s, anchor, anchor + 1 s."""
@@ -97,6 +98,18 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "base + 3 months, clamped to February's last day (base 2025-11-30 10:00:00)",
         "conversion", "probe_conversion_quarter", "month", at("2026-02-28 10:00:00"), "action",
         (("base", QUARTER_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "funnel_month", "funnel step `within: 1 month`",
+        "anchor + 1 month (anchor 2026-03-04 10:00:00)",
+        "funnel", "probe_funnel_month", "month", at("2026-04-04 10:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "funnel_month_end", "funnel step `within: 1 month`",
+        "anchor + 1 month, clamped to February's last day (anchor 2026-01-31 10:00:00)",
+        "funnel", "probe_funnel_month", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", MONTH_END_BASE),), expect=(COUNTS, COUNTS, NOT),
     ),
     Boundary(
         "day", "period assignment, `grain: day`", "midnight", "period", "probe_events", "day",
@@ -277,6 +290,7 @@ WITHIN = {
     "probe_conversion_exclusive": (7, "day"),
     "probe_conversion_month": (1, "month"),
     "probe_conversion_quarter": (3, "month"),
+    "probe_funnel_month": (1, "month"),
 }
 """Each probe conversion's `within` in days or months (time.yaml)."""
 WINDOW = {
@@ -292,7 +306,7 @@ def python_verdict(boundary: Boundary, offset: str) -> str:
     """What the documented rule says about the event of one sub-case."""
     t = boundary.anchor + dict(OFFSETS)[offset]
     setup = dict(boundary.setup)
-    if boundary.check == "conversion":
+    if boundary.check in ("conversion", "funnel"):
         base = setup["base"]
         exclusive = boundary.metric.endswith("exclusive")
         end = shift(base, WITHIN[boundary.metric])
@@ -328,6 +342,10 @@ def read_verdict(boundary: Boundary, offset: str, rows: list[tuple[Any, ...]]) -
         values = {p: v for p, v in mine if v is not None}
         assert set(values) == {base}, values
         return {1: COUNTS, 0: NOT}[round(values[base] * 10**9) // 10**9]
+    if boundary.check == "funnel":  # rows: period, case_id, step, stage, entities, ...
+        reached = [row[4] for row in rows if row[1] == case and row[2] == 1]
+        assert len(reached) == 1, rows
+        return {1: COUNTS, 0: NOT}[reached[0]]
     if boundary.check == "period":
         periods = [p for p, v in mine if v]
         assert len(periods) == 1, mine

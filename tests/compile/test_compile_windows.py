@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 from compile_engines import Runner
 from compile_reference import div, period_of, shift
-from compile_time import BOUNDARIES, OFFSETS, add_months, midnight, python_verdict, read_verdict
+from compile_time import (
+    BOUNDARIES,
+    ENGINES,
+    OFFSETS,
+    add_months,
+    midnight,
+    python_verdict,
+    read_verdict,
+)
 from test_compile_execution import assert_rows
 from test_compile_time import QUERIES, options
 from vocab_data import PROJECT
@@ -28,6 +36,7 @@ from vocab_reference import CUSTOMERS, ORDERS
 
 from nsmcode import models
 from nsmcode.compile import QueryOptions, compile_metrics
+from nsmcode.compile.funnel import FunnelOptions, compile_funnel
 from nsmcode.models import Grain
 from nsmcode.project import Project, load_project
 
@@ -186,6 +195,23 @@ def test_boundaries_on_spark(query: tuple[str, str], project: Project, spark_run
     rows = spark_run(compile_metrics(project, [metric], "spark", options(grain)))
     failures = []
     for boundary in (b for b in BOUNDARIES if (b.metric, b.grain) == query):
+        for offset, _ in OFFSETS:
+            want, got = python_verdict(boundary, offset), read_verdict(boundary, offset, rows)
+            if got != want:
+                failures.append(f"{boundary.case(offset)}: {got!r}, expected {want!r}")
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("engine", [*ENGINES, "spark"])
+def test_funnel_boundaries_on_engine(
+    engine: str, project: Project, request: pytest.FixtureRequest
+) -> None:
+    """A funnel step `within: 1 month` (the same Duration as conversions)."""
+    run: Runner = request.getfixturevalue(f"{engine}_run")
+    funnel = "probe_funnel_month"
+    rows = run(compile_funnel(project, funnel, engine, FunnelOptions(segments=("case_id",))))
+    failures = []
+    for boundary in (b for b in BOUNDARIES if b.metric == funnel):
         for offset, _ in OFFSETS:
             want, got = python_verdict(boundary, offset), read_verdict(boundary, offset, rows)
             if got != want:
