@@ -116,6 +116,8 @@ class Spec(BaseModel):
 
 
 class Grain(str, enum.Enum):
+    HOUR = "hour"
+    """Sub-daily events: a period is the hour (a timestamp, HH:00:00) containing the event."""
     DAY = "day"
     WEEK = "week"
     MONTH = "month"

@@ -42,6 +42,7 @@ from nsmcode.compile.expressions import (
     date_literal,
     disjunction,
     fit,
+    hour_literal,
     number,
     paren,
     table,
@@ -254,7 +255,13 @@ class _Builder(LeafQueries):
             leaf for leaf in self.leaves if any(r.source == source for r in p.rows_of(leaf))
         ]
         if self.total or any(isinstance(leaf, p.Window) for leaf in consumers):
-            select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
+            # windows compare it with period ends: days, or per hour the event's hour
+            day = (
+                PeriodStart(this=time.copy(), unit=self.grain.copy())
+                if self.plan.grain is models.Grain.HOUR
+                else DayOf(this=time.copy())
+            )
+            select.select(alias(day, "nsm_day"), copy=False)
         if any(isinstance(leaf, p.Converted) or is_balance(leaf) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
         for owner, column, name in self.columns(source, consumers):
@@ -427,11 +434,16 @@ class _Builder(LeafQueries):
     def bounds(self) -> exp.Select:
         if self.total:
             return self.total_bounds()
+        hourly = self.plan.grain is models.Grain.HOUR  # since/until are days: all their hours
         lo: exp.Expr = (
-            date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("period", "d"))
+            (hour_literal(self.plan.lo, 0) if hourly else date_literal(self.plan.lo))
+            if self.plan.lo
+            else exp.Min(this=col("period", "d"))
         )
         hi: exp.Expr = (
-            date_literal(self.plan.hi) if self.plan.hi else exp.Max(this=col("period", "d"))
+            (hour_literal(self.plan.hi, 23) if hourly else date_literal(self.plan.hi))
+            if self.plan.hi
+            else exp.Max(this=col("period", "d"))
         )
         start = lo.copy()
         if self.back:

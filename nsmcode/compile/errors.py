@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "C040": "the target cannot express the metric with the same meaning",
     "C041": "an offset input cannot be read at the query's grain (a year earlier per day)",
     "C042": "a cumulative metric over a percentile or a balance",
+    "C049": "a metric asked for per hour reads a source whose time column is a date",
     "C060": "unknown funnel",
     "C061": "a funnel's anchor or stage is a metric of other metrics, not events of a source",
     "C062": "a funnel stage's entity is not reached from the anchor's source through declared "
@@ -63,6 +64,7 @@ HINTS: dict[str, str] = {
     "C038": "give the metric a `grain:` (or query it `--by` a grain)",
     "C041": "report it per week, month or quarter, or offset by periods",
     "C042": "report the value per period, or accumulate a count or sum",
+    "C049": "report it per day or coarser, or use a timestamp column as `time_column`",
     "C060": "name a funnel from the definitions (`nsmcode list funnels`)",
     "C061": "make the stage a metric that counts a source's rows",
     "C062": "declare a many-to-one join from the anchor's source towards the stage's entity",

@@ -57,6 +57,12 @@ class ShiftTimestamp(exp.Expression, exp.Func):
     arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True, "unit": False}
 
 
+class Instant(exp.Expression, exp.Func):
+    """A timestamp literal (`this`: 'YYYY-MM-DD HH:MM:SS'), of the type event times have."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
+
+
 class RoundHalfUp(exp.Expression, exp.Func):
     """A number rounded to `decimals` (an integer literal) places, halves away from zero, as
     DECIMAL(38, 9) arithmetic would; a DOUBLE."""
@@ -116,6 +122,10 @@ def unit(name: str) -> exp.Var:
 
 def date_literal(day: dt.date) -> exp.Cast:
     return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+
+
+def hour_literal(day: dt.date, hour: int) -> Instant:
+    return Instant(this=exp.Literal.string(f"{day.isoformat()} {hour:02d}:00:00"))
 
 
 def cast(expression: exp.Expr, to: str) -> exp.Cast:

@@ -131,6 +131,10 @@ class LeafQueries:
                 unit=unit(length_unit),
                 clamp=exp.true() if length_unit == "month" else None,
             )
+            if self.grain.name == "HOUR":  # the window ends at an hour: keep the time of day
+                lower = ShiftTimestamp(
+                    this=upper.copy(), expression=number(-count), unit=unit(length_unit)
+                )
             where.insert(0, exp.GTE(this=day.copy(), expression=lower))
         elif leaf.to_date is not None:
             lower = PeriodStart(this=period.copy(), unit=unit(leaf.to_date.value))

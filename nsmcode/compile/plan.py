@@ -24,7 +24,13 @@ from nsmcode.compile.checks import Checked
 from nsmcode.compile.entities import EntityKey
 from nsmcode.diagnostics import Span
 
-GRAIN_ORDER = (models.Grain.DAY, models.Grain.WEEK, models.Grain.MONTH, models.Grain.QUARTER)
+GRAIN_ORDER = (
+    models.Grain.HOUR,
+    models.Grain.DAY,
+    models.Grain.WEEK,
+    models.Grain.MONTH,
+    models.Grain.QUARTER,
+)
 Total = Literal["total"]
 TOTAL: Total = "total"
 """The grain of a query without periods: one row over the whole range (`since`..`until`)."""
@@ -170,9 +176,11 @@ class Plan:
     grain: QueryGrain
     segments: tuple[str, ...]
     lo: dt.date | None
-    """First period start (from `since`; a total: `since` itself); None: the first with data."""
+    """First period start (from `since`; a total: `since` itself; per hour: the first hour of
+    that day); None: the first with data."""
     hi: dt.date | None
-    """Last period start (from `until`; a total: `until` itself); None: the last with data."""
+    """Last period start (from `until`; a total: `until` itself; per hour: the last hour of that
+    day, 23:00:00); None: the last with data."""
     outputs: tuple[tuple[str, Value], ...]
     features: tuple[Feature, ...] = ()
     breakdown: bool = False
@@ -184,8 +192,9 @@ class Plan:
 
 
 def period_start(day: dt.date, grain: QueryGrain) -> dt.date:
-    """The first day of the period containing `day` (a total: the day; its range is days)."""
-    if grain == TOTAL or grain is models.Grain.DAY:
+    """The first day of the period containing `day` (a total: the day; its range is days; per
+    hour: the day, whose 24 hours are all in the range)."""
+    if grain == TOTAL or grain in (models.Grain.DAY, models.Grain.HOUR):
         return day
     if grain is models.Grain.WEEK:
         return day - dt.timedelta(days=day.weekday())
@@ -195,8 +204,8 @@ def period_start(day: dt.date, grain: QueryGrain) -> dt.date:
 
 
 def next_period(start: dt.date, grain: QueryGrain) -> dt.date:
-    """The start of the following period (a total: the next day)."""
-    if grain == TOTAL or grain is models.Grain.DAY:
+    """The start of the following period (a total, or per hour: the next day)."""
+    if grain == TOTAL or grain in (models.Grain.DAY, models.Grain.HOUR):
         return start + dt.timedelta(days=1)
     if grain is models.Grain.WEEK:
         return start + dt.timedelta(days=7)

@@ -95,6 +95,9 @@ class Planner:
             (column, self.value(name, grain)) for column, name in zip(columns, names, strict=True)
         )
         refs = [r for _, v in outputs for r in leaves(v)]
+        if grain is models.Grain.HOUR:
+            for name, (_, value) in zip(names, outputs, strict=True):
+                self._check_hours(name, leaves(value))
         self._check_segments(names, segments, refs)
         self._check_names(names, (*segments, "breakdown") if breakdown else segments, named)
         lo = hi = None
@@ -112,6 +115,26 @@ class Planner:
                     for feature in sorted(cond.checked.features):
                         features.setdefault((feature, cond.span), Feature(feature, cond.span))
         return Plan(grain, segments, lo, hi, outputs, tuple(features.values()), breakdown)
+
+    def _check_hours(self, name: str, refs: list[Ref]) -> None:
+        """Per hour, every source read needs event times with hours (not a `date` column)."""
+        for source in dict.fromkeys(r.source for ref in refs for r in rows_of(ref.leaf)):
+            column = self.project.sources[source].time_column
+            declared = self.project.columns(source).get(column or "")
+            if declared is not None and declared.type is models.ColumnType.DATE:
+                metric = self.metric(name)
+                span = (
+                    self.project.span("metric", name, "grain")
+                    if metric.grain is models.Grain.HOUR
+                    else self.project.span("source", source, "time_column")
+                )
+                raise fail(
+                    "C049",
+                    f"metric {name!r} is asked for per hour, but the time column {column!r} of "
+                    f"source {source!r} is a date (no time of day)",
+                    span,
+                    "report it per day or coarser, or use a timestamp column as `time_column`",
+                )
 
     def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
         taken = {"period"} | (set(names) if named else {"value"})

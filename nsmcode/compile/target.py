@@ -22,6 +22,7 @@ from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
     DayOf,
+    Instant,
     Moment,
     PeriodSeries,
     PeriodStart,
@@ -39,8 +40,9 @@ from nsmcode.compile.expressions import (
 )
 
 Spine = Literal["recursive", "numbers", "array"]
-_DIGITS = {"DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
-"""Digits of the numbers spine per grain: 273 years of days, 192 of weeks, 250 of quarters."""
+_DIGITS = {"HOUR": 6, "DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
+"""Digits of the numbers spine per grain: 114 years of hours, 273 of days, 192 of weeks, 250 of
+quarters."""
 
 
 class Target:
@@ -71,6 +73,14 @@ class Target:
 
     def day(self, value: exp.Expr) -> exp.Expr:
         return cast(value, "DATE")
+
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        """The TIMESTAMP starting the hour that contains a timestamp (`grain: hour`)."""
+        return func("DATE_TRUNC", exp.Literal.string("hour"), value)
+
+    def instant(self, text: exp.Expr) -> exp.Expr:
+        """A timestamp literal ('2026-03-01 23:00:00')."""
+        return cast(text, "TIMESTAMP")
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return cast(exp.DateAdd(this=value, expression=count, unit=unit(grain)), "DATE")
@@ -122,14 +132,15 @@ class Target:
             base = self._dialect.generator_class
             transforms: dict[type[exp.Expr], Callable[..., str]] = {
                 **base.TRANSFORMS,
-                PeriodStart: lambda g, e: g.sql(self.period_start(e.this, e.text("unit"))),
+                PeriodStart: lambda g, e: g.sql(
+                    self.hour_start(e.this)
+                    if e.text("unit") == "HOUR"
+                    else self.period_start(e.this, e.text("unit"))
+                ),
+                Instant: lambda g, e: g.sql(self.instant(e.this)),
                 DayOf: lambda g, e: g.sql(self.day(e.this)),
                 Moment: lambda g, e: g.sql(self.moment(e.this)),
-                ShiftDate: lambda g, e: g.sql(
-                    (self.shift_clamped if e.args.get("clamp") else self.shift_date)(
-                        e.this, e.expression, e.text("unit")
-                    )
-                ),
+                ShiftDate: lambda g, e: g.sql(self._shift(e)),
                 ShiftTimestamp: lambda g, e: g.sql(
                     self.shift_timestamp(e.this, e.expression, e.text("unit") or "DAY")
                 ),
@@ -144,6 +155,13 @@ class Target:
                 f"{type(self).__name__}Generator", (base,), {"TRANSFORMS": transforms}
             )
         return self._generator
+
+    def _shift(self, node: exp.Expr) -> exp.Expr:
+        grain = node.text("unit")
+        if grain == "HOUR":  # an hour's period is a timestamp
+            return self.shift_timestamp(node.this, node.expression, grain)
+        shift = self.shift_clamped if node.args.get("clamp") else self.shift_date
+        return shift(node.this, node.expression, grain)
 
     def _calendar(self, query: exp.Select) -> None:
         """Replace the calendar placeholder with this target's series."""

@@ -48,6 +48,9 @@ class Postgres(Target):
         truncated = func("DATE_TRUNC", exp.Literal.string(grain.lower()), cast(value, "TIMESTAMP"))
         return cast(truncated, "DATE")
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("DATE_TRUNC", exp.Literal.string("hour"), cast(value, "TIMESTAMP"))
+
 
 class Redshift(Postgres):
     name = "redshift"
@@ -95,16 +98,22 @@ class BigQuery(Target):
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
-        if grain == "DAY":
-            return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit("DAY")))
+        if grain in ("DAY", "HOUR"):
+            return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit(grain)))
         # TIMESTAMP_ADD stops at DAY; DATETIME_ADD adds months (in UTC), clamping the day
         interval = exp.Interval(this=days, unit=unit(grain))
         moved = func("DATETIME_ADD", func("DATETIME", value), interval)
         return func("TIMESTAMP", moved)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("TIMESTAMP_TRUNC", value, unit("HOUR"))
+
+    def instant(self, text: exp.Expr) -> exp.Expr:
+        return func("TIMESTAMP", text)  # CAST(... AS TIMESTAMP) would be read as a DATETIME
+
     def array_series(self, grain: str) -> exp.Select:
         dates = func(
-            "GENERATE_DATE_ARRAY",
+            "GENERATE_TIMESTAMP_ARRAY" if grain == "HOUR" else "GENERATE_DATE_ARRAY",
             col("period_from", "b"),
             col("period_hi", "b"),
             exp.Interval(this=number(1), unit=unit(grain)),
@@ -134,6 +143,7 @@ class Spark(Target):
 
     def array_series(self, grain: str) -> exp.Select:
         step = {
+            "HOUR": (1, "HOUR"),
             "DAY": (1, "DAY"),
             "WEEK": (1, "WEEK"),
             "MONTH": (1, "MONTH"),
@@ -173,6 +183,7 @@ class Trino(Target):
 
     def array_series(self, grain: str) -> exp.Select:
         step = {
+            "HOUR": ("1", "HOUR"),
             "DAY": ("1", "DAY"),
             "WEEK": ("7", "DAY"),
             "MONTH": ("1", "MONTH"),
@@ -212,6 +223,9 @@ class ClickHouse(Target):
 
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("toDate", value)
+
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("toStartOfHour", value)
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         # Date arithmetic wraps around 2149-06-06 (the digits calendar adds up to 99,999 days,
@@ -287,6 +301,10 @@ class MySQL(Target):
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("DATE", value)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        hour = func("DATE_FORMAT", value, exp.Literal.string("%Y-%m-%d %H:00:00"))
+        return cast(hour, "DATETIME")
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
@@ -327,6 +345,9 @@ class SQLite(Target):
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("DATE", value)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("STRFTIME", exp.Literal.string("%Y-%m-%d %H:00:00"), value)
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE", value, _modifier(count, grain))
 
@@ -356,8 +377,8 @@ class SQLite(Target):
         return _clamp_months("DATE", value, count, grain)
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
-        if grain == "DAY":
-            return func("DATETIME", value, _modifier(days, "DAY"))
+        if grain in ("DAY", "HOUR"):
+            return func("DATETIME", value, _modifier(days, grain))
         return _clamp_months("DATETIME", value, days, grain)
 
     def moment(self, value: exp.Expr) -> exp.Expr:
@@ -368,6 +389,7 @@ class SQLite(Target):
 def _modifier(count: exp.Expr, grain: str) -> exp.Expr:
     """SQLite date modifier: '+7 days', or printf('%+d days', n * 7) for a computed count."""
     factor, name = {
+        "HOUR": (1, "hours"),
         "DAY": (1, "days"),
         "WEEK": (7, "days"),
         "MONTH": (1, "months"),
@@ -433,6 +455,11 @@ class TSQL(Target):
                 expression=number(1),
             )
         return func("DATEFROMPARTS", func("YEAR", value), month, number(1))
+
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        epoch = cast(exp.Literal.string("1900-01-01"), "DATETIME2")
+        hours = func("DATEDIFF", unit("HOUR"), epoch, value)
+        return func("DATEADD", unit("HOUR"), hours, epoch.copy())
 
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATEADD", unit(grain), count, value)
