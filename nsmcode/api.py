@@ -589,7 +589,7 @@ class Project:
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("hour", "day", "week", "month", "quarter")
 TOTAL = "total"
 _ENGINE_DIALECT = {"duckdb": "duckdb", "postgres": "postgres", "sqlite": "sqlite"}
 """The dialect a connection type runs (`dbapi`: the project's `dialect`), as connections.py."""

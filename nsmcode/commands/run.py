@@ -11,7 +11,7 @@ import click
 from nsmcode.cli import DATE, output_file_option, project_option, report_errors
 from nsmcode.emit import TABULAR
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("hour", "day", "week", "month", "quarter")
 
 connection_option = click.option(
     "--connection",

@@ -431,19 +431,21 @@ class _Builder(LeafQueries):
         assert union is not None
         return exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("d")))
 
+    def bound(self, day: dt.date, hour: int) -> exp.Expr:
+        """A period start from `since`/`until`: the day, or per hour that day's first (`hour` 0)
+        or last (23) hour: since/until are days, and every hour of them is in the range."""
+        if self.plan.grain is models.Grain.HOUR:
+            return hour_literal(day, hour)
+        return date_literal(day)
+
     def bounds(self) -> exp.Select:
         if self.total:
             return self.total_bounds()
-        hourly = self.plan.grain is models.Grain.HOUR  # since/until are days: all their hours
         lo: exp.Expr = (
-            (hour_literal(self.plan.lo, 0) if hourly else date_literal(self.plan.lo))
-            if self.plan.lo
-            else exp.Min(this=col("period", "d"))
+            self.bound(self.plan.lo, 0) if self.plan.lo else exp.Min(this=col("period", "d"))
         )
         hi: exp.Expr = (
-            (hour_literal(self.plan.hi, 23) if hourly else date_literal(self.plan.hi))
-            if self.plan.hi
-            else exp.Max(this=col("period", "d"))
+            self.bound(self.plan.hi, 23) if self.plan.hi else exp.Max(this=col("period", "d"))
         )
         start = lo.copy()
         if self.back:
@@ -510,9 +512,9 @@ class _Builder(LeafQueries):
             if self.total:
                 where.append(exp.Not(this=exp.Is(this=col("period"), expression=exp.Null())))
             elif self.plan.lo is not None:
-                where.append(exp.GTE(this=col("period"), expression=date_literal(self.plan.lo)))
+                where.append(exp.GTE(this=col("period"), expression=self.bound(self.plan.lo, 0)))
             if self.plan.hi is not None and not self.total:
-                where.append(exp.LTE(this=col("period"), expression=date_literal(self.plan.hi)))
+                where.append(exp.LTE(this=col("period"), expression=self.bound(self.plan.hi, 23)))
             condition = conjunction(where)
             if condition is not None:
                 select.where(condition, copy=False)

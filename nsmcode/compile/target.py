@@ -91,6 +91,9 @@ class Target:
         return self.shift_date(value, count, grain)
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        # INTERVAL '-3 DAY' loses its sign in some dialects' spelling: subtract instead
+        if isinstance(days, exp.Neg):
+            return exp.Sub(this=value, expression=exp.Interval(this=days.this, unit=unit(grain)))
         return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit(grain)))
 
     def moment(self, value: exp.Expr) -> exp.Expr:

@@ -138,8 +138,10 @@ class Spark(Target):
         return func("DATE_ADD" if grain in ("DAY", "WEEK") else "ADD_MONTHS", value, scaled)
 
     def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
-        interval = exp.Interval(this=exp.Literal.string(days.name), unit=unit(grain))
-        return exp.Add(this=value, expression=interval)
+        back = isinstance(days, exp.Neg)
+        count = days.this if back else days
+        interval = exp.Interval(this=exp.Literal.string(count.name), unit=unit(grain))
+        return (exp.Sub if back else exp.Add)(this=value, expression=interval)
 
     def array_series(self, grain: str) -> exp.Select:
         step = {

@@ -42,7 +42,7 @@ FAULT = "NSMCODE_MATERIALIZE_FAULT"
 """Test hook: `kill` ends the process (SIGKILL) right after the old rows are deleted, before the
 transaction commits; `raise` raises there instead."""
 
-_GRAIN_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90}
+_GRAIN_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 28, "quarter": 90}
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,9 @@ def _finite(value: float | None) -> float | None:
 
 
 def period_end(start: dt.date, grain: models.Grain) -> dt.date:
-    """Last day of the period that starts on `start`."""
+    """Last day of the period that starts on `start` (an hour: its day)."""
+    if grain is models.Grain.HOUR:
+        return start.date() if isinstance(start, dt.datetime) else start
     if grain is models.Grain.DAY:
         return start
     if grain is models.Grain.WEEK:
@@ -160,6 +162,8 @@ class Settle:
 
 def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
     """The start of the period `periods` after the one starting on `start`."""
+    if grain is models.Grain.HOUR:
+        return start + dt.timedelta(hours=periods)
     if grain is models.Grain.DAY:
         return start + dt.timedelta(days=periods)
     if grain is models.Grain.WEEK:

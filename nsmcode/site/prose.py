@@ -18,7 +18,13 @@ Link = Callable[[str], Markup]
 
 DEFAULT_GRAIN = models.Grain.WEEK
 
-_PLURAL_GRAIN = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
+_PLURAL_GRAIN = {
+    "hour": "hours",
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "quarter": "quarters",
+}
 
 
 def grain_of(metric: models.Metric) -> models.Grain:

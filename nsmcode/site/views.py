@@ -355,7 +355,7 @@ def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
     return out
 
 
-POINTS = {"day": 56, "week": 16, "month": 8, "quarter": 6}
+POINTS = {"hour": 48, "day": 56, "week": 16, "month": 8, "quarter": 6}
 
 
 def wanted_direction(project: Project, metric: models.Metric) -> models.Direction | None:
@@ -415,6 +415,8 @@ def values_view(
 
 
 def period_label(period: dt.date, grain: models.Grain) -> str:
+    if grain is models.Grain.HOUR:
+        return period.strftime("%d %b %Y %H:00")
     if grain is models.Grain.DAY:
         return period.strftime("%d %b %Y")
     if grain is models.Grain.WEEK:

@@ -27,6 +27,8 @@ OFFSETS = (("before", -SECOND), ("on", dt.timedelta(0)), ("after", SECOND))
 COUNTS, NOT = "counts", "does not count"
 SINCE, UNTIL = dt.date(2026, 3, 10), dt.date(2026, 3, 20)
 """The range of the `total` rows (a metric without a grain, queried with --since/--until)."""
+HOUR_SINCE, HOUR_UNTIL = dt.date(2026, 3, 19), dt.date(2026, 3, 20)
+"""The range of every `grain: hour` query (--since/--until: all the hours of those days)."""
 
 
 def at(text: str) -> dt.datetime:
@@ -41,7 +43,8 @@ class Boundary:
     boundary: str
     """The boundary in words (`base + 7 days`)."""
     check: str
-    """What is measured: conversion, funnel, period, window, retained, cohort or total."""
+    """What is measured: conversion, funnel, period, window, retained, cohort, total or range
+    (whether the event is in a reported period)."""
     metric: str
     """The metric (for `funnel`: the funnel) read per case."""
     grain: str
@@ -115,6 +118,40 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "day", "period assignment, `grain: day`", "midnight", "period", "probe_events", "day",
         at("2026-03-03 00:00:00"), "event",
         expect=("day 2026-03-02", "day 2026-03-03", "day 2026-03-03"),
+    ),
+    Boundary(
+        "hour", "period assignment, `grain: hour`", "the hour (10:00:00)", "period",
+        "probe_events", "hour", at("2026-03-20 10:00:00"), "event",
+        expect=("hour 2026-03-20 09:00:00", "hour 2026-03-20 10:00:00",
+                "hour 2026-03-20 10:00:00"),
+    ),
+    Boundary(
+        "hour_midnight", "period assignment, `grain: hour`", "midnight", "period",
+        "probe_events", "hour", at("2026-03-20 00:00:00"), "event",
+        expect=("hour 2026-03-19 23:00:00", "hour 2026-03-20 00:00:00",
+                "hour 2026-03-20 00:00:00"),
+    ),
+    Boundary(
+        "hour_since", "`grain: hour`, `--since 2026-03-19 --until 2026-03-20`",
+        "first hour reported (2026-03-19 00:00:00)", "range", "probe_events", "hour",
+        at("2026-03-19 00:00:00"), "event", expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "hour_until", "`grain: hour`, `--since 2026-03-19 --until 2026-03-20`",
+        "end of the last hour reported, 23:00:00 (2026-03-21 00:00:00)", "range", "probe_events",
+        "hour", at("2026-03-21 00:00:00"), "event", expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_hour_start", "rolling `window: 1 day`, value of hour 2026-03-20 10:00:00",
+        "first second of the window (2026-03-19 11:00:00)", "window", "probe_rolling_hourly",
+        "hour", at("2026-03-19 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_hour_end", "rolling `window: 1 day`, value of hour 2026-03-20 10:00:00",
+        "end of the period (2026-03-20 11:00:00)", "window", "probe_rolling_hourly", "hour",
+        at("2026-03-20 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(COUNTS, NOT, NOT),
     ),
     Boundary(
         "week", "period assignment, `grain: week`", "Monday 00:00:00 (after Sunday 23:59:59)",
@@ -272,6 +309,20 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
+def hour_text(period: dt.date) -> str:
+    """An hour's period as the table shows it (engines give the day's first hour as a date)."""
+    start = period if isinstance(period, dt.datetime) else midnight(period)
+    return start.isoformat(sep=" ")
+
+
+def period_end(period: dt.date, grain: str) -> dt.datetime:
+    """The first instant after a period (an hour's period is a datetime)."""
+    if grain == "hour":
+        assert isinstance(period, dt.datetime)
+        return period + dt.timedelta(hours=1)
+    return midnight(next_period(period, grain))
+
+
 def add_months(t: dt.datetime, months: int) -> dt.datetime:
     """`t` moved by whole months, same day of the month or the month's last day when shorter,
     same time of day (2026-01-31 10:00:00 + 1 month = 2026-02-28 10:00:00)."""
@@ -298,6 +349,7 @@ WINDOW = {
     "probe_rolling_months": (-3, "month"),
     "probe_rolling_month": (-1, "month"),
     "probe_rolling_quarter": (-3, "month"),
+    "probe_rolling_hourly": (-1, "day"),
 }
 """Each probe rolling window, counted back from the period's end (time.yaml)."""
 
@@ -312,11 +364,16 @@ def python_verdict(boundary: Boundary, offset: str) -> str:
         end = shift(base, WITHIN[boundary.metric])
         inside = base <= t and (t < end if exclusive else t <= end)
         return COUNTS if inside else NOT
+    if boundary.check == "period" and boundary.grain == "hour":
+        return f"hour {hour_text(t.replace(minute=0, second=0))}"
     if boundary.check == "period":
         return f"{boundary.grain} {period_of(t.date(), boundary.grain)}"
+    if boundary.check == "range":  # all the hours of the days since..until
+        inside = midnight(HOUR_SINCE) <= t < midnight(HOUR_UNTIL + dt.timedelta(days=1))
+        return COUNTS if inside else NOT
     if boundary.check == "window":
         assert boundary.period is not None
-        end = midnight(next_period(boundary.period, boundary.grain))
+        end = period_end(boundary.period, boundary.grain)
         start = (
             shift(end, WINDOW[boundary.metric])
             if boundary.metric in WINDOW
@@ -349,7 +406,10 @@ def read_verdict(boundary: Boundary, offset: str, rows: list[tuple[Any, ...]]) -
     if boundary.check == "period":
         periods = [p for p, v in mine if v]
         assert len(periods) == 1, mine
-        return f"{boundary.grain} {periods[0]}"
+        shown = hour_text(periods[0]) if boundary.grain == "hour" else periods[0]
+        return f"{boundary.grain} {shown}"
+    if boundary.check == "range":
+        return COUNTS if any(v for _, v in mine) else NOT
     if boundary.check == "window":
         value = dict(mine)[boundary.period]
         return {1: COUNTS, 0: NOT}[value]

@@ -12,6 +12,8 @@ from compile_engines import Runner
 from compile_time import (
     BOUNDARIES,
     ENGINES,
+    HOUR_SINCE,
+    HOUR_UNTIL,
     OFFSETS,
     SINCE,
     UNTIL,
@@ -33,6 +35,10 @@ QUERIES = sorted({(b.metric, b.grain) for b in BOUNDARIES if b.check != "funnel"
 def options(grain: str) -> QueryOptions:
     if grain == "total":
         return QueryOptions(grain=TOTAL, segments=("case_id",), since=SINCE, until=UNTIL)
+    if grain == "hour":
+        return QueryOptions(
+            grain=Grain.HOUR, segments=("case_id",), since=HOUR_SINCE, until=HOUR_UNTIL
+        )
     return QueryOptions(grain=Grain(grain), segments=("case_id",))
 
 
