@@ -459,7 +459,7 @@ class TSQL(Target):
         return func("DATEFROMPARTS", func("YEAR", value), month, number(1))
 
     def hour_start(self, value: exp.Expr) -> exp.Expr:
-        epoch = cast(exp.Literal.string("1900-01-01"), "DATETIME2")
+        epoch = cast(exp.Literal.string("1900-01-01"), "TIMESTAMP")  # DATETIME2
         hours = func("DATEDIFF", unit("HOUR"), epoch, value)
         return func("DATEADD", unit("HOUR"), hours, epoch.copy())
 

@@ -186,6 +186,104 @@ def test_month_windows_are_not_day_windows() -> None:
     # exactly (1 s before, on, after) by the time-boundary probes (compile_time.py)
 
 
+# -- per hour
+
+
+HOURS = (dt.date(2026, 3, 8), dt.date(2026, 3, 9))
+"""--since/--until of the hourly queries: the data has orders at 2026-03-08 23:59:59 and
+2026-03-09 00:00:00."""
+
+
+def hourly(name: str, since: dt.date, until: dt.date, status: bool) -> list[Key]:
+    """Per hour of the days since..until (and per status): orders, orders in the trailing day
+    (the 24 hours ending with the hour), the change from the hour before."""
+    def count(start: dt.datetime, end: dt.datetime, key: Key) -> int:
+        return sum(
+            1
+            for r in ORDERS
+            if start <= r["ordered_at"] < end and (not status or (r["status"],) == key)
+        )
+
+    hour = dt.timedelta(hours=1)
+    first, last = midnight(since), midnight(until + dt.timedelta(days=1))
+    keys: list[Key] = [()]
+    if status:
+        seen = {(r["status"],) for r in ORDERS if first <= r["ordered_at"] < last}
+        keys = sorted(seen, key=lambda k: (k[0] is None, k[0] or ""))
+    out: list[Key] = []
+    start = first
+    while start < last:
+        for key in keys:
+            if name == "orders":
+                value = count(start, start + hour, key)
+            elif name == "orders_24h":
+                value = count(start + hour - dt.timedelta(days=1), start + hour, key)
+            else:
+                value = count(start, start + hour, key) - count(start - hour, start, key)
+            shown = start.date() if start.time() == dt.time() else start  # as normalize() does
+            out.append((shown, *key, value))
+        start += hour
+    return out
+
+
+HOUR_CASES = [("orders", False), ("orders_24h", True), ("orders_hour_change", False)]
+
+
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    [
+        pytest.param(engine, case, id=f"{case[0]}-{'status-' * case[1]}{engine}")
+        for case in HOUR_CASES
+        for engine in ("duckdb", "sqlite", "postgres", "spark")
+        if engine != "spark" or case[0] == "orders_24h"
+    ],
+)
+def test_hours_match_python(
+    engine: str, case: tuple[str, bool], vocab: Project, request: pytest.FixtureRequest
+) -> None:
+    run: Runner = request.getfixturevalue(f"vocab_{engine}")
+    name, status = case
+    segments = ("status",) if status else ()
+    options = QueryOptions(Grain.HOUR, segments, since=HOURS[0], until=HOURS[1])
+    want = hourly(name, *HOURS, status)
+    assert len(want) == 48 * (len(want) // 48) and any(row[-1] for row in want)
+    assert_rows(run(compile_metrics(vocab, [name], engine, options)), want, 1 + len(segments))
+
+
+def test_hours_of_a_date_column_are_refused(tmp_path: Path) -> None:
+    """C049 from validate at the metric's `grain: hour`; from the compiler, for `--by hour`, at
+    the source's `time_column`."""
+    from click.testing import CliRunner
+
+    from nsmcode.cli import main
+    from nsmcode.compile import CompileError, compile_metric
+
+    (tmp_path / "nsmcode.yaml").write_text("version: 1\nname: t\n")
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "m.yaml").write_text(
+        "version: 1\n"
+        "sources:\n"
+        "  - name: s\n"
+        "    table: s\n"
+        "    time_column: d\n"
+        "    columns: [{name: d, type: date}]\n"
+        "metrics:\n"
+        "  - {name: daily, source: s, calculation: {type: count}, grain: day}\n"
+        "  - {name: hourly, source: s, calculation: {type: count}, grain: hour}\n"
+    )
+    result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    located = "metrics/m.yaml:9:66: C049 [error] metric 'hourly' is asked for per hour"
+    assert located in result.output
+    assert "hint: report it per day or coarser" in result.output
+    assert result.output.count("C049") == 1  # `daily` is fine at its own grain
+    with pytest.raises(CompileError) as error:
+        compile_metric(load_project(tmp_path), "daily", "duckdb", QueryOptions(Grain.HOUR))
+    (diagnostic,) = error.value.diagnostics
+    assert diagnostic.code == "C049"
+    assert diagnostic.span is not None and diagnostic.span.line == 5
+
+
 # -- the time-boundary probes (compile_time.py) on Spark: one query per probe metric
 
 

@@ -4,6 +4,7 @@ accepts new output; a mismatch leaves <case>.actual.sql beside the file)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -25,6 +26,14 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
         "order_rate_1q",
         QueryOptions(grain=Grain.MONTH, segments=("plan",)),
     ),
+    "hour_count_range": (
+        "orders",
+        QueryOptions(
+            grain=Grain.HOUR, since=dt.date(2026, 3, 8), until=dt.date(2026, 3, 9)
+        ),
+    ),
+    "hour_rolling_day_segments": ("orders_24h", QueryOptions(segments=("status",))),
+    "hour_change": ("orders_hour_change", QueryOptions()),
 }
 FUNNELS: dict[str, tuple[str, FunnelOptions]] = {
     "funnel_month": ("probe_funnel_month", FunnelOptions(segments=("case_id",))),
