@@ -274,7 +274,7 @@ class Project:
     ) -> Result:
         """Compute metrics on the project's connection (or `connection`).
 
-        by: day, week, month, quarter or `total` (one row over the range); default each
+        by: hour, day, week, month, quarter or `total` (one row over the range); default each
         metric's grain (a metric without one: a total). where: a SQL condition on declared
         dimensions, checked like a qualifier. since/until: inclusive bounds on the period start
         (YYYY-MM-DD). order: column names, `-name` for descending. pivot: one column per metric
