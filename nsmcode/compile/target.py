@@ -40,8 +40,8 @@ from nsmcode.compile.expressions import (
 )
 
 Spine = Literal["recursive", "numbers", "array"]
-_DIGITS = {"HOUR": 6, "DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
-"""Digits of the numbers spine per grain: 114 years of hours, 273 of days, 192 of weeks, 250 of
+_DIGITS = {"HOUR": 5, "DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3}
+"""Digits of the numbers spine per grain: 11 years of hours, 273 of days, 192 of weeks, 250 of
 quarters."""
 
 
