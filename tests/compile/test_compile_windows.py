@@ -284,6 +284,33 @@ def test_hours_of_a_date_column_are_refused(tmp_path: Path) -> None:
     assert diagnostic.span is not None and diagnostic.span.line == 5
 
 
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_query_by_hour_shows_the_hour(fmt: str) -> None:
+    """`nsmcode query --by hour`: 24 periods for a day, each shown with its time of day."""
+    from click.testing import CliRunner
+
+    from nsmcode.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "metrics"
+    args = ["query", "weekly_signups", "--project", str(example), "--by", "hour"]
+    args += ["--since", "2026-03-02", "--until", "2026-03-02", "--format", fmt]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    hours = [f"2026-03-02T{h:02d}:00:00" for h in range(24)]
+    shown = [h for h in hours if h in result.output]
+    assert shown == hours
+    assert "2026-03-03" not in result.output and "*" not in result.output.split("\n", 2)[-1]
+
+
+def test_an_hour_from_any_engine_is_a_timestamp() -> None:
+    from nsmcode.run.execute import as_hour
+
+    ten = dt.datetime(2026, 3, 2, 10)
+    assert as_hour("2026-03-02 10:00:00") == ten == as_hour(ten)
+    assert as_hour(dt.date(2026, 3, 2)) == dt.datetime(2026, 3, 2)
+    assert as_hour(None) is None
+
+
 # -- the time-boundary probes (compile_time.py) on Spark: one query per probe metric
 
 
