@@ -132,9 +132,11 @@ def _data_path(value: Any, loc: tuple[Any, ...]) -> tuple[tuple[str | int, ...],
     path: list[str | int] = []
     kept: list[Any] = []
     current = value
+    tagged = None
     for part in loc:
-        if _tag_of(current, part):
+        if _tag_of(current, part) and tagged is not current:
             kept.append(part)  # `conversion` in a conversion's loc is its tag, not its field
+            tagged = current
         elif (isinstance(current, dict) and part in current) or (
             isinstance(current, list) and isinstance(part, int) and part < len(current)
         ):
@@ -153,13 +155,15 @@ def _label(value: Any, loc: tuple[Any, ...]) -> str:
     """A readable location such as `metrics[weekly_signups].calculation`."""
     parts: list[str] = []
     current = value
+    tagged = None
     for part in loc:
         if isinstance(part, int) and isinstance(current, list) and part < len(current):
             current = current[part]
             name = current.get("name") if isinstance(current, dict) else None
             label = brief(name)[1:-1] if isinstance(name, str) else part
             parts[-1:] = [f"{parts[-1] if parts else ''}[{label}]"]
-        elif _tag_of(current, part):
+        elif _tag_of(current, part) and tagged is not current:
+            tagged = current  # the union's tag comes once, before the fields
             continue
         elif isinstance(current, dict) and part in current:
             current = current[part]
