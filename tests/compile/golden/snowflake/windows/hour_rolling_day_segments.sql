@@ -46,24 +46,15 @@ WITH nsm_rows_vocab_orders AS (
     9 AS n
 ), nsm_periods AS (
   SELECT
-    DATEADD(
-      HOUR,
-      d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000 + d5.n * 100000,
-      b.period_from
-    ) AS period
+    DATEADD(HOUR, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000, b.period_from) AS period
   FROM nsm_bounds AS b
   CROSS JOIN nsm_digits AS d0
   CROSS JOIN nsm_digits AS d1
   CROSS JOIN nsm_digits AS d2
   CROSS JOIN nsm_digits AS d3
   CROSS JOIN nsm_digits AS d4
-  CROSS JOIN nsm_digits AS d5
   WHERE
-    DATEADD(
-      HOUR,
-      d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000 + d5.n * 100000,
-      b.period_from
-    ) <= b.period_hi
+    DATEADD(HOUR, d0.n + d1.n * 10 + d2.n * 100 + d3.n * 1000 + d4.n * 10000, b.period_from) <= b.period_hi
 ), nsm_window1 AS (
   SELECT
     p.period,
