@@ -292,7 +292,7 @@ class Project:
     ) -> Result:
         """Compute metrics on the project's connection (or `connection`).
 
-        by: day, week, month, quarter or `total` (one row over the range); default each
+        by: hour, day, week, month, quarter or `total` (one row over the range); default each
         metric's grain (a metric without one: a total). where: a SQL condition on declared
         dimensions, checked like a qualifier. since/until: inclusive bounds on the period start
         (YYYY-MM-DD). order: column names, `-name` for descending. pivot: one column per metric
@@ -633,7 +633,7 @@ class Project:
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 
-GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter")
+GRAINS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter")
 GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 TOTAL = "total"
 

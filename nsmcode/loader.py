@@ -107,6 +107,15 @@ def _calculation_by_tag(tag: Any) -> type[BaseModel] | None:
     return None
 
 
+def _tag_of(current: Any, part: Any) -> bool:
+    """Whether `part` of an error location is the union tag of the calculation `current`."""
+    return (
+        isinstance(current, dict)
+        and current.get("type") == part
+        and _calculation_by_tag(part) is not None
+    )
+
+
 def _inner_model(annotation: Any) -> Any:
     args = getattr(annotation, "__args__", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -123,8 +132,12 @@ def _data_path(value: Any, loc: tuple[Any, ...]) -> tuple[tuple[str | int, ...],
     path: list[str | int] = []
     kept: list[Any] = []
     current = value
+    tagged = None
     for part in loc:
-        if (isinstance(current, dict) and part in current) or (
+        if _tag_of(current, part) and tagged is not current:
+            kept.append(part)  # `conversion` in a conversion's loc is its tag, not its field
+            tagged = current
+        elif (isinstance(current, dict) and part in current) or (
             isinstance(current, list) and isinstance(part, int) and part < len(current)
         ):
             path.append(part)
@@ -142,12 +155,16 @@ def _label(value: Any, loc: tuple[Any, ...]) -> str:
     """A readable location such as `metrics[weekly_signups].calculation`."""
     parts: list[str] = []
     current = value
+    tagged = None
     for part in loc:
         if isinstance(part, int) and isinstance(current, list) and part < len(current):
             current = current[part]
             name = current.get("name") if isinstance(current, dict) else None
             label = brief(name)[1:-1] if isinstance(name, str) else part
             parts[-1:] = [f"{parts[-1] if parts else ''}[{label}]"]
+        elif _tag_of(current, part) and tagged is not current:
+            tagged = current  # the union's tag comes once, before the fields
+            continue
         elif isinstance(current, dict) and part in current:
             current = current[part]
             parts.append(str(part))
@@ -237,11 +254,15 @@ _CALCULATION_TYPES = tuple(
 )
 _PATTERNS = (
     (
+        "^[1-9][0-9]{0,3} (day",
+        "a valid duration",
+        "write a number and a unit: days, weeks, months or quarters, e.g. '7 days' or '3 months'",
+    ),
+    (
         "quarter|quarters",
         "a valid date",
         "write a date (YYYY-MM-DD) or a count back such as '-12 weeks' or '-90 days'",
     ),
-    ("day|days", "a valid duration", "write a number and a unit, e.g. '7 days' or '4 weeks'"),
     ("Q[1-4]", "a valid period", "write 2026, 2026-H1, 2026-Q1 or 2026-03"),
     (
         "[A-Z]+[0-9]+",

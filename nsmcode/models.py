@@ -51,16 +51,30 @@ Period = Annotated[
 Duration = Annotated[
     str,
     Field(
-        pattern=r"^[1-9][0-9]{0,3} (day|days|week|weeks)$",
-        description="A window such as '7 days' or '4 weeks'.",
+        pattern=r"^[1-9][0-9]{0,3} (day|days|week|weeks|month|months|quarter|quarters)$",
+        description="A window such as '7 days', '4 weeks', '3 months' or '1 quarter'.",
     ),
 ]
+DurationUnit = Literal["day", "month"]
+_MONTHS = {"month": 1, "quarter": 3}
+_DAYS = {"day": 1, "week": 7}
+
+
+def duration(value: str) -> tuple[int, DurationUnit]:
+    """A Duration as a count of days or of calendar months: weeks are 7 days, quarters 3 months
+    ('4 weeks' -> (28, 'day'), '1 quarter' -> (3, 'month'))."""
+    number, unit = value.split()
+    unit = unit.removesuffix("s")
+    if unit in _MONTHS:
+        return int(number) * _MONTHS[unit], "month"
+    return int(number) * _DAYS[unit], "day"
 
 
 def duration_days(value: str) -> int:
-    """Length of a Duration in days ('4 weeks' -> 28)."""
-    number, unit = value.split()
-    return int(number) * (7 if unit.startswith("week") else 1)
+    """The most days a Duration can span ('4 weeks' -> 28; '1 month' -> 31, '1 quarter' -> 93):
+    how long after an instant its window may still be open."""
+    count, unit = duration(value)
+    return count if unit == "day" else 31 * count
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -102,6 +116,8 @@ class Spec(BaseModel):
 
 
 class Grain(str, enum.Enum):
+    HOUR = "hour"
+    """Sub-daily events: a period is the hour (a timestamp, HH:00:00) containing the event."""
     DAY = "day"
     WEEK = "week"
     MONTH = "month"

@@ -289,7 +289,8 @@ CASES: dict[str, Case] = {
                 "metrics/a.yaml:5:13",
                 "E004",
                 "funnels[f].within: '7 dys' is not a valid duration",
-                "write a number and a unit, e.g. '7 days' or '4 weeks'",
+                "write a number and a unit: days, weeks, months or quarters, e.g. '7 days' or "
+                "'3 months'",
             )
         ],
     ),

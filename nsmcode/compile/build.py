@@ -45,6 +45,7 @@ from nsmcode.compile.expressions import (
     date_literal,
     disjunction,
     fit,
+    hour_literal,
     number,
     paren,
     table,
@@ -271,7 +272,13 @@ class _Builder(LeafQueries):
             leaf for leaf in self.leaves if any(r.source == source for r in p.rows_of(leaf))
         ]
         if self.total or any(isinstance(leaf, p.Window) for leaf in consumers):
-            select.select(alias(DayOf(this=time.copy()), "nsm_day"), copy=False)
+            # windows compare it with period ends: days, or per hour the event's hour
+            day = (
+                PeriodStart(this=time.copy(), unit=self.grain.copy())
+                if self.plan.grain is models.Grain.HOUR
+                else DayOf(this=time.copy())
+            )
+            select.select(alias(day, "nsm_day"), copy=False)
         timed = (p.Converted, p.Elapsed)
         if any(isinstance(leaf, timed) or is_balance(leaf) for leaf in consumers):
             select.select(alias(Moment(this=time.copy()), "nsm_ts"), copy=False)
@@ -484,14 +491,21 @@ class _Builder(LeafQueries):
         select.where(conjunction(within), copy=False)
         return select
 
+    def bound(self, day: dt.date, hour: int) -> exp.Expr:
+        """A period start from `since`/`until`: the day, or per hour that day's first (`hour` 0)
+        or last (23) hour: since/until are days, and every hour of them is in the range."""
+        if self.plan.grain is models.Grain.HOUR:
+            return hour_literal(day, hour)
+        return date_literal(day)
+
     def bounds(self) -> exp.Select:
         if self.total:
             return self.total_bounds()
         lo: exp.Expr = (
-            date_literal(self.plan.lo) if self.plan.lo else exp.Min(this=col("period", "d"))
+            self.bound(self.plan.lo, 0) if self.plan.lo else exp.Min(this=col("period", "d"))
         )
         hi: exp.Expr = (
-            date_literal(self.plan.hi) if self.plan.hi else exp.Max(this=col("period", "d"))
+            self.bound(self.plan.hi, 23) if self.plan.hi else exp.Max(this=col("period", "d"))
         )
         start = lo.copy()
         if self.back:
@@ -558,9 +572,9 @@ class _Builder(LeafQueries):
             if self.total:
                 where.append(exp.Not(this=exp.Is(this=col("period"), expression=exp.Null())))
             elif self.plan.lo is not None:
-                where.append(exp.GTE(this=col("period"), expression=date_literal(self.plan.lo)))
+                where.append(exp.GTE(this=col("period"), expression=self.bound(self.plan.lo, 0)))
             if self.plan.hi is not None and not self.total:
-                where.append(exp.LTE(this=col("period"), expression=date_literal(self.plan.hi)))
+                where.append(exp.LTE(this=col("period"), expression=self.bound(self.plan.hi, 23)))
             condition = conjunction(where)
             if condition is not None:
                 select.where(condition, copy=False)

@@ -28,6 +28,7 @@ from nsmcode.diagnostics import Diagnostic, Span
 DEFAULT = models.Calendar()
 
 _STANDARD = {
+    models.Grain.HOUR: "HOUR",
     models.Grain.DAY: "DAY",
     models.Grain.WEEK: "WEEK",
     models.Grain.MONTH: "MONTH",
@@ -39,6 +40,7 @@ _STANDARD = {
 _MONTHS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
 
 RANK = {
+    models.Grain.HOUR: -1,
     models.Grain.DAY: 0,
     models.Grain.WEEK: 1,
     models.Grain.MONTH: 2,
@@ -48,7 +50,7 @@ RANK = {
     models.Grain.FISCAL_YEAR: 4,
 }
 """Coarseness: a period of a lower rank never straddles two of a higher one of the same family
-(calendar or fiscal; days, weeks and months belong to both)."""
+(calendar or fiscal; hours, days, weeks and months belong to both)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def custom(calendar: models.Calendar, name: str) -> Custom | None:
 
 
 def standard(grain: models.Grain) -> str:
-    """The standard period a grain is cut from: DAY, WEEK, MONTH, QUARTER or YEAR."""
+    """The standard period a grain is cut from: HOUR, DAY, WEEK, MONTH, QUARTER or YEAR."""
     return _STANDARD[grain]
 
 
@@ -151,7 +153,7 @@ def period_start(
 ) -> dt.date:
     """The first day of the `grain` period containing `day`."""
     name, moved = standard(grain), shift(grain, calendar)
-    if name == "DAY":
+    if name in ("DAY", "HOUR"):  # an hour's day: since/until and status read days
         return day
     if name == "WEEK":
         return day - dt.timedelta(days=(day.weekday() - moved) % 7)
@@ -171,6 +173,8 @@ def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
     the calendar does not matter: periods of a grain all have the same length in days or
     months."""
     name = standard(grain)
+    if name == "HOUR":  # `start` is then the hour's timestamp
+        return start + dt.timedelta(hours=periods)
     if name in ("DAY", "WEEK"):
         return start + dt.timedelta(days=periods * (7 if name == "WEEK" else 1))
     return _add_months(start, _MONTHS[name] * periods)

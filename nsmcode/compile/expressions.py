@@ -32,9 +32,15 @@ class DayOf(exp.Expression, exp.Func):
 
 class ShiftDate(exp.Expression, exp.Func):
     """A DATE moved by `expression` (an integer, maybe negative) units of DAY/WEEK/MONTH/QUARTER;
-    always a DATE, never a timestamp."""
+    always a DATE, never a timestamp. `clamp` (months of any day, not only a month's first):
+    a day past the end of a shorter month is that month's last day (03-31 - 1 month = 02-28)."""
 
-    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True, "unit": True}
+    arg_types: ClassVar[dict[str, bool]] = {
+        "this": True,
+        "expression": True,
+        "unit": True,
+        "clamp": False,
+    }
 
 
 class Moment(exp.Expression, exp.Func):
@@ -44,9 +50,17 @@ class Moment(exp.Expression, exp.Func):
 
 
 class ShiftTimestamp(exp.Expression, exp.Func):
-    """A timestamp moved forward by `expression` days, keeping the time of day."""
+    """A timestamp moved forward by `expression` days (`unit` DAY, the default) or calendar
+    months (MONTH), keeping the time of day; a month shift keeps the day of the month, or ends on
+    the month's last day when it is shorter (01-31 10:00:00 + 1 month = 02-28 10:00:00)."""
 
-    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True}
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expression": True, "unit": False}
+
+
+class Instant(exp.Expression, exp.Func):
+    """A timestamp literal (`this`: 'YYYY-MM-DD HH:MM:SS'), of the type event times have."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True}
 
 
 class RoundHalfUp(exp.Expression, exp.Func):
@@ -108,6 +122,10 @@ def unit(name: str) -> exp.Var:
 
 def date_literal(day: dt.date) -> exp.Cast:
     return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+
+
+def hour_literal(day: dt.date, hour: int) -> Instant:
+    return Instant(this=exp.Literal.string(f"{day.isoformat()} {hour:02d}:00:00"))
 
 
 def cast(expression: exp.Expr, to: str) -> exp.Cast:

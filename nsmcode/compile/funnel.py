@@ -72,8 +72,8 @@ class Stage:
     any_time: bool
     after: Literal["previous", "anchor"]
     window_from: Literal["previous", "anchor"]
-    days: int | None
-    """Window length in days; None: no upper bound."""
+    length: tuple[int, models.DurationUnit] | None
+    """Window length in days or calendar months (models.duration); None: no upper bound."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ class _Planner:
             stage.any_time,
             after,
             window_from,
-            None if stage.any_time or within is None else models.duration_days(within),
+            None if stage.any_time or within is None else models.duration(within),
         )
 
     def check_segments(self, anchor: Events, segments: tuple[str, ...]) -> None:

@@ -243,8 +243,12 @@ class _FunnelBuilder:
             where.append(exp.GTE(this=ts.copy(), expression=ref))
             if base != ref:
                 where.append(exp.GTE(this=ts.copy(), expression=base.copy()))
-            if stage.days is not None:
-                deadline = ShiftTimestamp(this=base.copy(), expression=number(stage.days))
+            if stage.length is not None:
+                deadline = ShiftTimestamp(
+                    this=base.copy(),
+                    expression=number(stage.length[0]),
+                    unit=unit(stage.length[1]),
+                )
                 compare = exp.LT if self.plan.exclusive else exp.LTE
                 where.append(compare(this=ts.copy(), expression=deadline))
         hit = exp.Select()

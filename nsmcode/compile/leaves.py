@@ -126,10 +126,18 @@ class LeafQueries:
         )
         day = col("nsm_day", "r")
         where: list[exp.Expr] = [exp.LT(this=day, expression=upper)]
-        if leaf.days is not None:
+        if leaf.length is not None:
+            count, length_unit = leaf.length
             lower: exp.Expr = ShiftDate(
-                this=upper.copy(), expression=number(-leaf.days), unit=unit("day")
+                this=upper.copy(),
+                expression=number(-count),
+                unit=unit(length_unit),
+                clamp=exp.true() if length_unit == "month" else None,
             )
+            if self.grain.name == "HOUR":  # the window ends at an hour: keep the time of day
+                lower = ShiftTimestamp(
+                    this=upper.copy(), expression=number(-count), unit=unit(length_unit)
+                )
             where.insert(0, exp.GTE(this=day.copy(), expression=lower))
         elif leaf.to_date is not None:
             to_date = calendars.unit_name(leaf.to_date, self.calendar)
@@ -167,7 +175,10 @@ class LeafQueries:
         )
         select.join(exp.Join(this=table(rows_cte(leaf.conversion.source), "c"), on=on), copy=False)
         base_time, conv_time = col("nsm_ts", "b"), col("nsm_ts", "c")
-        deadline = ShiftTimestamp(this=base_time.copy(), expression=number(leaf.days))
+        count, length_unit = leaf.length
+        deadline = ShiftTimestamp(
+            this=base_time.copy(), expression=number(count), unit=unit(length_unit)
+        )
         before = exp.LTE if leaf.inclusive else exp.LT
         condition = conjunction(
             [

@@ -70,6 +70,10 @@ class Measure:
         return 0 if self.aggregation in (*ADDITIVE, "balance") else None
 
 
+Length = tuple[int, models.DurationUnit]
+"""A window's length: a count of days, or of calendar months (see models.duration)."""
+
+
 @dataclass(frozen=True)
 class EntityFilter:
     """Keeps a row when its entity's value of `measure` over the rows of the row's own period
@@ -91,26 +95,28 @@ class EntityFilter:
 
 @dataclass(frozen=True)
 class Window:
-    """A measure over the days ending with each period: `days` long, since the start of the
-    `to_date` period containing it, or since the beginning (both None)."""
+    """A measure over the time ending with each period: `length` long (N days, or N calendar
+    months back from the period's end), since the start of the `to_date` period containing it,
+    or since the beginning (both None)."""
 
     measure: Measure
-    days: int | None
+    length: Length | None
     to_date: models.Grain | None
 
 
 @dataclass(frozen=True)
 class Converted:
     """Distinct base entities (column `base_entity` of the base rows) per base-event period with
-    a conversion event in [t, t + days] (`inclusive`) or [t, t + days), matched on the keys
-    `base_key` and `conversion_key` (the same entity, maybe reached through joins)."""
+    a conversion event in [t, t + length] (`inclusive`) or [t, t + length), matched on the keys
+    `base_key` and `conversion_key` (the same entity, maybe reached through joins); t + N months
+    keeps the time of day, on the same day of the month or the month's last day if shorter."""
 
     base: Rows
     base_entity: str
     conversion: Rows
     base_key: EntityKey
     conversion_key: EntityKey
-    days: int
+    length: Length
     inclusive: bool = True
 
 
@@ -204,9 +210,11 @@ class Plan:
     grain: QueryGrain
     segments: tuple[str, ...]
     lo: dt.date | None
-    """First period start (from `since`; a total: `since` itself); None: the first with data."""
+    """First period start (from `since`; a total: `since` itself; per hour: the first hour of
+    that day); None: the first with data."""
     hi: dt.date | None
-    """Last period start (from `until`; a total: `until` itself); None: the last with data."""
+    """Last period start (from `until`; a total: `until` itself; per hour: the last hour of that
+    day, 23:00:00); None: the last with data."""
     outputs: tuple[tuple[str, Value], ...]
     features: tuple[Feature, ...] = ()
     breakdown: bool = False
@@ -222,8 +230,9 @@ class Plan:
 def period_start(
     day: dt.date, grain: QueryGrain, calendar: models.Calendar = calendars.DEFAULT
 ) -> dt.date:
-    """The first day of the period containing `day` (a total: the day; its range is days)."""
-    if grain == TOTAL:
+    """The first day of the period containing `day` (a total: the day; its range is days; per
+    hour: the day, whose 24 hours are all in the range)."""
+    if grain == TOTAL or grain is models.Grain.HOUR:
         return day
     assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
     return calendars.period_start(day, grain, calendar)
@@ -232,8 +241,8 @@ def period_start(
 def next_period(
     start: dt.date, grain: QueryGrain, calendar: models.Calendar = calendars.DEFAULT
 ) -> dt.date:
-    """The start of the following period (a total: the next day)."""
-    if grain == TOTAL:
+    """The start of the following period (a total, or per hour: the next day)."""
+    if grain == TOTAL or grain is models.Grain.HOUR:
         return start + dt.timedelta(days=1)
     assert isinstance(grain, models.Grain), "a custom granularity's periods are in its table"
     return calendars.next_period(start, grain, calendar)

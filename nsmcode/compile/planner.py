@@ -128,6 +128,9 @@ class Planner:
         )
         refs = [r for _, v in outputs for r in leaves(v)]
         entity_filters.check_total(grain, refs)
+        if grain is models.Grain.HOUR:
+            for name, (_, value) in zip(names, outputs, strict=True):
+                self._check_hours(name, leaves(value))
         self._check_segments(names, segments, refs)
         self._check_names(names, (*segments, "breakdown") if breakdown else segments, named)
         lo = hi = None
@@ -148,6 +151,26 @@ class Planner:
                         features.setdefault((feature, cond.span), Feature(feature, cond.span))
         features_found = tuple(features.values())
         return Plan(grain, segments, lo, hi, outputs, features_found, breakdown, self.calendar)
+
+    def _check_hours(self, name: str, refs: list[Ref]) -> None:
+        """Per hour, every source read needs event times with hours (not a `date` column)."""
+        for source in dict.fromkeys(r.source for ref in refs for r in rows_of(ref.leaf)):
+            column = self.project.sources[source].time_column
+            declared = self.project.columns(source).get(column or "")
+            if declared is not None and declared.type is models.ColumnType.DATE:
+                metric = self.metric(name)
+                span = (
+                    self.project.span("metric", name, "grain")
+                    if metric.grain is models.Grain.HOUR
+                    else self.project.span("source", source, "time_column")
+                )
+                raise fail(
+                    "C049",
+                    f"metric {name!r} is asked for per hour, but the time column {column!r} of "
+                    f"source {source!r} is a date (no time of day)",
+                    span,
+                    "report it per day or coarser, or use a timestamp column as `time_column`",
+                )
 
     def _check_names(self, names: list[str], segments: tuple[str, ...], named: bool) -> None:
         taken = {"period"} | (set(names) if named else {"value"})
@@ -260,8 +283,8 @@ class Planner:
                     self.project.span("metric", metric.name, "calculation", "period_to_date"),
                     f"use a grain whose periods each lie within one {to_date.value}",
                 )
-            days = models.duration_days(calc.window) if calc.window else None
-            return Ref(Window(measure, days, calc.period_to_date), measure.fill)
+            length = models.duration(calc.window) if calc.window else None
+            return Ref(Window(measure, length, calc.period_to_date), measure.fill)
         if isinstance(calc, models.Conversion):
             base = self._measure(metric.name, calc.base, "base", grain)
             conv = self._measure(metric.name, calc.conversion, "conversion", grain)
@@ -276,7 +299,7 @@ class Planner:
                 conv.rows,
                 entity_key(self.project, base.rows.source, matched, span, what),
                 entity_key(self.project, conv.rows.source, matched, span, what),
-                models.duration_days(calc.within),
+                models.duration(calc.within),
                 calc.window_end == "inclusive",
             )
             if calc.result == "count":

@@ -24,6 +24,7 @@ from nsmcode.compile.expressions import (
     BOUNDS,
     PERIODS,
     DayOf,
+    Instant,
     Moment,
     PeriodSeries,
     PeriodStart,
@@ -41,9 +42,9 @@ from nsmcode.compile.expressions import (
 )
 
 Spine = Literal["recursive", "numbers", "array"]
-_DIGITS = {"DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3, "YEAR": 3}
-"""Digits of the numbers spine per grain: 273 years of days, 192 of weeks, 250 of quarters,
-999 years."""
+_DIGITS = {"HOUR": 5, "DAY": 5, "WEEK": 4, "MONTH": 4, "QUARTER": 3, "YEAR": 3}
+"""Digits of the numbers spine per grain: 11 years of hours, 273 of days, 192 of weeks, 250 of
+quarters, 999 years."""
 
 
 class Target:
@@ -75,11 +76,27 @@ class Target:
     def day(self, value: exp.Expr) -> exp.Expr:
         return cast(value, "DATE")
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        """The TIMESTAMP starting the hour that contains a timestamp (`grain: hour`)."""
+        return func("DATE_TRUNC", exp.Literal.string("hour"), value)
+
+    def instant(self, text: exp.Expr) -> exp.Expr:
+        """A timestamp literal ('2026-03-01 23:00:00')."""
+        return cast(text, "TIMESTAMP")
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return cast(exp.DateAdd(this=value, expression=count, unit=unit(grain)), "DATE")
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit("DAY")))
+    def shift_clamped(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+        """`shift_date` of any day by months, a day past a shorter month's end clamped to it
+        (what month arithmetic does on every target but SQLite)."""
+        return self.shift_date(value, count, grain)
+
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        # INTERVAL '-3 DAY' loses its sign in some dialects' spelling: subtract instead
+        if isinstance(days, exp.Neg):
+            return exp.Sub(this=value, expression=exp.Interval(this=days.this, unit=unit(grain)))
+        return exp.Add(this=value, expression=exp.Interval(this=days, unit=unit(grain)))
 
     def moment(self, value: exp.Expr) -> exp.Expr:
         return value
@@ -120,13 +137,18 @@ class Target:
             base = self._dialect.generator_class
             transforms: dict[type[exp.Expr], Callable[..., str]] = {
                 **base.TRANSFORMS,
-                PeriodStart: lambda g, e: g.sql(self._period_start(e.this, e.text("unit"))),
+                PeriodStart: lambda g, e: g.sql(
+                    self.hour_start(e.this)
+                    if e.text("unit") == "HOUR"
+                    else self._period_start(e.this, e.text("unit"))
+                ),
+                Instant: lambda g, e: g.sql(self.instant(e.this)),
                 DayOf: lambda g, e: g.sql(self.day(e.this)),
                 Moment: lambda g, e: g.sql(self.moment(e.this)),
-                ShiftDate: lambda g, e: g.sql(
-                    self.shift_date(e.this, e.expression, split_unit(e.text("unit"))[0])
+                ShiftDate: lambda g, e: g.sql(self._shift(e)),
+                ShiftTimestamp: lambda g, e: g.sql(
+                    self.shift_timestamp(e.this, e.expression, e.text("unit") or "DAY")
                 ),
-                ShiftTimestamp: lambda g, e: g.sql(self.shift_timestamp(e.this, e.expression)),
                 WholeSeconds: lambda g, e: g.sql(whole_seconds(self.name, e.this, e.expression)),
                 RoundHalfUp: lambda g, e: g.sql(
                     self.round_half_up(e.this, int(e.args["decimals"].name))
@@ -152,6 +174,13 @@ class Target:
         anchor = self.day(value) if by == "DAY" else self.period_start(value, "MONTH")
         back = self.shift_date(anchor, number(-moved), by)
         return self.shift_date(self.period_start(back, name), number(moved), by)
+
+    def _shift(self, node: exp.Expr) -> exp.Expr:
+        grain = split_unit(node.text("unit"))[0]  # a moved calendar's unit: its grain
+        if grain == "HOUR":  # an hour's period is a timestamp
+            return self.shift_timestamp(node.this, node.expression, grain)
+        shift = self.shift_clamped if node.args.get("clamp") else self.shift_date
+        return shift(node.this, node.expression, grain)
 
     def _calendar(self, query: exp.Select) -> None:
         """Replace the calendar placeholder with this target's series."""

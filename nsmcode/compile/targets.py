@@ -48,6 +48,9 @@ class Postgres(Target):
         truncated = func("DATE_TRUNC", exp.Literal.string(grain.lower()), cast(value, "TIMESTAMP"))
         return cast(truncated, "DATE")
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("DATE_TRUNC", exp.Literal.string("hour"), cast(value, "TIMESTAMP"))
+
 
 class Redshift(Postgres):
     name = "redshift"
@@ -58,8 +61,8 @@ class Redshift(Postgres):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return cast(func("DATEADD", unit(grain), count, value), "DATE")
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
 
 class Snowflake(Target):
@@ -76,8 +79,8 @@ class Snowflake(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATEADD", unit(grain), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
 
 class BigQuery(Target):
@@ -94,12 +97,23 @@ class BigQuery(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit("DAY")))
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        if grain in ("DAY", "HOUR"):
+            return func("TIMESTAMP_ADD", value, exp.Interval(this=days, unit=unit(grain)))
+        # TIMESTAMP_ADD stops at DAY; DATETIME_ADD adds months (in UTC), clamping the day
+        interval = exp.Interval(this=days, unit=unit(grain))
+        moved = func("DATETIME_ADD", func("DATETIME", value), interval)
+        return func("TIMESTAMP", moved)
+
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("TIMESTAMP_TRUNC", value, unit("HOUR"))
+
+    def instant(self, text: exp.Expr) -> exp.Expr:
+        return func("TIMESTAMP", text)  # CAST(... AS TIMESTAMP) would be read as a DATETIME
 
     def array_series(self, grain: str) -> exp.Select:
         dates = func(
-            "GENERATE_DATE_ARRAY",
+            "GENERATE_TIMESTAMP_ARRAY" if grain == "HOUR" else "GENERATE_DATE_ARRAY",
             col("period_from", "b"),
             col("period_hi", "b"),
             exp.Interval(this=number(1), unit=unit(grain)),
@@ -123,12 +137,15 @@ class Spark(Target):
         scaled = _times(count, factor)
         return func("DATE_ADD" if grain in ("DAY", "WEEK") else "ADD_MONTHS", value, scaled)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        interval = exp.Interval(this=exp.Literal.string(days.name), unit=unit("DAY"))
-        return exp.Add(this=value, expression=interval)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        back = isinstance(days, exp.Neg)
+        count = days.this if back else days
+        interval = exp.Interval(this=exp.Literal.string(count.name), unit=unit(grain))
+        return (exp.Sub if back else exp.Add)(this=value, expression=interval)
 
     def array_series(self, grain: str) -> exp.Select:
         step = {
+            "HOUR": (1, "HOUR"),
             "DAY": (1, "DAY"),
             "WEEK": (1, "WEEK"),
             "MONTH": (1, "MONTH"),
@@ -164,11 +181,12 @@ class Trino(Target):
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", exp.Literal.string(grain.lower()), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATE_ADD", exp.Literal.string("day"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATE_ADD", exp.Literal.string(grain.lower()), days, value)
 
     def array_series(self, grain: str) -> exp.Select:
         step = {
+            "HOUR": ("1", "HOUR"),
             "DAY": ("1", "DAY"),
             "WEEK": ("7", "DAY"),
             "MONTH": ("1", "MONTH"),
@@ -210,13 +228,16 @@ class ClickHouse(Target):
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("toDate", value)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("toStartOfHour", value)
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         # Date arithmetic wraps around 2149-06-06 (the digits calendar adds up to 99,999 days,
         # which would come back as 1970s dates); Date32 saturates at 2299-12-31 instead
         return func(f"add{grain.capitalize()}s", func("toDate32", value), count)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("addDays", value, days)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func(f"add{grain.capitalize()}s", value, days)
 
     def round_half_up(self, value: exp.Expr, digits: int) -> exp.Expr:
         # Functions of Nullable values also run on the masked rows' defaults: x / NULL computes
@@ -284,11 +305,15 @@ class MySQL(Target):
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("DATE", value)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        hour = func("DATE_FORMAT", value, exp.Literal.string("%Y-%m-%d %H:00:00"))
+        return cast(hour, "DATETIME")
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE_ADD", value, exp.Interval(this=count, unit=unit(grain)))
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return self.shift_date(value, days, "DAY")
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return self.shift_date(value, days, grain)
 
     def finish(self, query: exp.Select) -> None:
         # the calendar recurses once per period; the default limit is 1000
@@ -324,6 +349,9 @@ class SQLite(Target):
     def day(self, value: exp.Expr) -> exp.Expr:
         return func("DATE", value)
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        return func("STRFTIME", exp.Literal.string("%Y-%m-%d %H:00:00"), value)
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATE", value, _modifier(count, grain))
 
@@ -349,8 +377,13 @@ class SQLite(Target):
         )
         return exp.Div(this=cast(units, "REAL"), expression=number(10**digits), typed=True)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATETIME", value, _modifier(days, "DAY"))
+    def shift_clamped(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+        return _clamp_months("DATE", value, count, grain)
+
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        if grain in ("DAY", "HOUR"):
+            return func("DATETIME", value, _modifier(days, grain))
+        return _clamp_months("DATETIME", value, days, grain)
 
     def moment(self, value: exp.Expr) -> exp.Expr:
         # timestamps are text: compare them in one format ('T' separators, offsets normalised)
@@ -360,6 +393,7 @@ class SQLite(Target):
 def _modifier(count: exp.Expr, grain: str) -> exp.Expr:
     """SQLite date modifier: '+7 days', or printf('%+d days', n * 7) for a computed count."""
     factor, name = {
+        "HOUR": (1, "hours"),
         "DAY": (1, "days"),
         "WEEK": (7, "days"),
         "MONTH": (1, "months"),
@@ -373,6 +407,22 @@ def _modifier(count: exp.Expr, grain: str) -> exp.Expr:
         amount = -amount if isinstance(count, exp.Neg) else amount
         return exp.Literal.string(f"{amount * factor:+d} {name}")
     return func("PRINTF", exp.Literal.string(f"%+d {name}"), _times(count, factor))
+
+
+def _clamp_months(name: str, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
+    """SQLite's DATE/DATETIME(value, '+N months') overflows into the next month (01-31 + 1 month
+    = 03-03); when the day of the month came out smaller, step back that many days to the end of
+    the intended month (02-28), keeping the time of day."""
+    moved = func(name, value, _modifier(count, grain))
+    back = func("PRINTF", exp.Literal.string("-%d days"), _day_of_month(moved.copy()))
+    overflowed = exp.LT(this=_day_of_month(moved.copy()), expression=_day_of_month(value.copy()))
+    return exp.Case(
+        ifs=[exp.If(this=overflowed, true=func(name, moved.copy(), back))], default=moved
+    )
+
+
+def _day_of_month(value: exp.Expr) -> exp.Expr:
+    return cast(func("STRFTIME", exp.Literal.string("%d"), value), "INTEGER")
 
 
 def _times(count: exp.Expr, factor: int) -> exp.Expr:
@@ -411,11 +461,16 @@ class TSQL(Target):
             )
         return func("DATEFROMPARTS", func("YEAR", value), month, number(1))
 
+    def hour_start(self, value: exp.Expr) -> exp.Expr:
+        epoch = cast(exp.Literal.string("1900-01-01"), "TIMESTAMP")  # DATETIME2
+        hours = func("DATEDIFF", unit("HOUR"), epoch, value)
+        return func("DATEADD", unit("HOUR"), hours, epoch.copy())
+
     def shift_date(self, value: exp.Expr, count: exp.Expr, grain: str) -> exp.Expr:
         return func("DATEADD", unit(grain), count, value)
 
-    def shift_timestamp(self, value: exp.Expr, days: exp.Expr) -> exp.Expr:
-        return func("DATEADD", unit("DAY"), days, value)
+    def shift_timestamp(self, value: exp.Expr, days: exp.Expr, grain: str = "DAY") -> exp.Expr:
+        return func("DATEADD", unit(grain), days, value)
 
     def transforms(self) -> dict[type[exp.Expr], Callable[..., str]]:
         # no boolean values: TRUE is 1 as a value (COALESCE(flag, 1)), (1 = 1) as a predicate

@@ -13,6 +13,7 @@ import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
+from nsmcode import models
 from nsmcode.diagnostics import InputError
 from nsmcode.project import Project
 from nsmcode.run import execute, shape
@@ -52,20 +53,20 @@ def fetch(project: Project, engine: Engine, batch: Batch, segments: int) -> Any:
     names = list(table.column_names)
     if len(batch.metrics) == 1 and names[1 + segments :] == ["value"]:
         names[-1] = batch.metrics[0]
-    table = _normalised(table.rename_columns(names))
+    table = _normalised(table.rename_columns(names), batch.grain is models.Grain.HOUR)
     if batch.grain is None:
         table = table.drop_columns(["period"])
     return table
 
 
-def _normalised(table: Any) -> Any:
+def _normalised(table: Any, hourly: bool = False) -> Any:
     import pyarrow as pa
 
     for i, field in enumerate(table.schema):
         if pa.types.is_decimal(field.type):
             target = pa.int64() if field.type.scale == 0 else pa.float64()
             table = table.set_column(i, field.name, table.column(i).cast(target))
-        elif field.name == "period" and pa.types.is_timestamp(field.type):
+        elif field.name == "period" and pa.types.is_timestamp(field.type) and not hourly:
             table = table.set_column(i, "period", table.column(i).cast(pa.date32()))
     return table
 
@@ -90,7 +91,8 @@ def completeness(
     complete = shape.period_complete(project, metrics, by, as_of)
     periods = pc.unique(table.column("period")).to_pylist()
     closed = [p for p in periods if p is not None and complete(as_date(p) or p)]
-    flags = pc.is_in(table.column("period"), value_set=pa.array(closed, pa.date32()))
+    kind = table.column("period").type  # date32, or per hour a timestamp
+    flags = pc.is_in(table.column("period"), value_set=pa.array(closed, kind))
     return table.append_column("complete", flags)
 
 

@@ -207,6 +207,7 @@ def run_batches(
             ]
         )
     total = totals == {True}
+    hourly = any(b.grain is models.Grain.HOUR for b in batches)
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     width = 1 + len(options.segments)
     for item in progress(batches) if progress else batches:
@@ -215,7 +216,8 @@ def run_batches(
             if len(metrics) == 1 and value_columns == ["value"]:
                 value_columns = [metrics[0]]
             for row in result.rows:
-                key = (*([] if total else [as_date(row[0])]), *row[1:width])
+                period = as_hour(row[0]) if hourly else as_date(row[0])
+                key = (*([] if total else [period]), *row[1:width])
                 values = merged.setdefault(key, {})
                 if total and any(c in values for c in value_columns):
                     raise AssertionError(f"the compiler gave several totals for {key!r}")
@@ -226,6 +228,16 @@ def run_batches(
         for key, values in sorted(merged.items(), key=lambda kv: _sort_key(kv[0]))
     ]
     return Table(tuple(ordered), tuple(options.segments), rows, total)
+
+
+def as_hour(value: Any) -> dt.datetime | None:
+    """A period of an hourly query as a timestamp, whatever the engine returns (SQLite: text;
+    a day's first hour may come back as a date)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return dt.datetime.fromisoformat(str(value))
 
 
 def _execute(

@@ -45,7 +45,7 @@ FAULT = "NSMCODE_MATERIALIZE_FAULT"
 rows are deleted, before the transaction commits; Spark: while the write job runs, before it
 commits); `raise` raises there instead."""
 
-_GRAIN_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90}
+_GRAIN_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 28, "quarter": 90}
 _GRAIN_DAYS |= {"year": 365, "fiscal_quarter": 90, "fiscal_year": 365}
 
 

@@ -96,8 +96,11 @@ def _finite(value: float | None) -> float | None:
 
 
 def period_end(start: dt.date, grain: models.Grain) -> dt.date:
-    """Last day of the period that starts on `start` (its length does not depend on the
-    project's calendar: a week is 7 days, a fiscal quarter 3 months, wherever they start)."""
+    """Last day of the period that starts on `start` (an hour: its day; its length does not
+    depend on the project's calendar: a week is 7 days, a fiscal quarter 3 months, wherever they
+    start)."""
+    if grain is models.Grain.HOUR:
+        return start.date() if isinstance(start, dt.datetime) else start
     return calendars.advance(start, 1, grain) - dt.timedelta(days=1)
 
 
@@ -154,6 +157,8 @@ class Settle:
 
 def advance(start: dt.date, periods: int, grain: models.Grain) -> dt.date:
     """The start of the period `periods` after the one starting on `start`."""
+    if grain is models.Grain.HOUR:
+        return start + dt.timedelta(hours=periods)
     return calendars.advance(start, periods, grain)
 
 

@@ -18,8 +18,8 @@ Link = Callable[[str], Markup]
 
 DEFAULT_GRAIN = models.Grain.WEEK
 
-_PLURAL_GRAIN = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
-_PLURAL_GRAIN |= {"year": "years", "fiscal_quarter": "fiscal quarters"}
+_PLURAL_GRAIN = {"hour": "hours", "day": "days", "week": "weeks", "month": "months"}
+_PLURAL_GRAIN |= {"quarter": "quarters", "year": "years", "fiscal_quarter": "fiscal quarters"}
 _PLURAL_GRAIN |= {"fiscal_year": "fiscal years"}
 
 

@@ -356,7 +356,7 @@ def rule_views(rules: list[RuleDoc], findings: list[Finding]) -> list[Rule]:
     return out
 
 
-POINTS = {"day": 56, "week": 16, "month": 8, "quarter": 6}
+POINTS = {"hour": 48, "day": 56, "week": 16, "month": 8, "quarter": 6}
 POINTS |= {"year": 5, "fiscal_quarter": 6, "fiscal_year": 5}
 
 
@@ -420,6 +420,8 @@ def values_view(
 def period_label(
     period: dt.date, grain: models.Grain, calendar: models.Calendar = calendars.DEFAULT
 ) -> str:
+    if grain is models.Grain.HOUR:
+        return period.strftime("%d %b %Y %H:00")
     if grain is models.Grain.DAY:
         return period.strftime("%d %b %Y")
     if grain is models.Grain.WEEK:

@@ -51,10 +51,10 @@ def normalize(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """Engine values -> Python: periods as dates, decimals as floats."""
     out: list[Any] = []
     for i, value in enumerate(row):
-        if i == 0 and isinstance(value, str):
-            value = dt.date.fromisoformat(value)
-        elif i == 0 and isinstance(value, dt.datetime):
-            value = value.date()
+        if i == 0 and isinstance(value, str):  # SQLite: text; an hour has its time of day
+            value = (dt.datetime if len(value) > 10 else dt.date).fromisoformat(value)
+        if i == 0 and isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()  # a period's first day (per hour: the day's first hour)
         elif isinstance(value, decimal.Decimal):
             value = float(value)
         out.append(value)

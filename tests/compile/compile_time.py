@@ -10,6 +10,7 @@ Each sub-case (row x offset) has its own `case_id` and user, and queries are seg
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ OFFSETS = (("before", -SECOND), ("on", dt.timedelta(0)), ("after", SECOND))
 COUNTS, NOT = "counts", "does not count"
 SINCE, UNTIL = dt.date(2026, 3, 10), dt.date(2026, 3, 20)
 """The range of the `total` rows (a metric without a grain, queried with --since/--until)."""
+HOUR_SINCE, HOUR_UNTIL = dt.date(2026, 3, 19), dt.date(2026, 3, 20)
+"""The range of every `grain: hour` query (--since/--until: all the hours of those days)."""
 
 
 def at(text: str) -> dt.datetime:
@@ -40,8 +43,10 @@ class Boundary:
     boundary: str
     """The boundary in words (`base + 7 days`)."""
     check: str
-    """What is measured: conversion, period, window, retained, cohort or total."""
+    """What is measured: conversion, funnel, period, window, retained, cohort, total or range
+    (whether the event is in a reported period)."""
     metric: str
+    """The metric (for `funnel`: the funnel) read per case."""
     grain: str
     anchor: dt.datetime
     """The boundary instant; events go at anchor - 1 s, anchor, anchor + 1 s."""
@@ -60,6 +65,8 @@ class Boundary:
 
 BASE = at("2026-03-04 10:00:00")
 COHORT = at("2026-03-04 12:00:00")
+MONTH_END_BASE = at("2026-01-31 10:00:00")
+QUARTER_BASE = at("2025-11-30 10:00:00")
 BOUNDARIES: tuple[Boundary, ...] = (
     Boundary(
         "conv_end", "conversion `within: 7 days`", "base + 7 days (base 2026-03-04 10:00:00)",
@@ -79,9 +86,72 @@ BOUNDARIES: tuple[Boundary, ...] = (
         expect=(NOT, COUNTS, COUNTS),
     ),
     Boundary(
+        "conv_month", "conversion `within: 1 month`", "base + 1 month (base 2026-03-04 10:00:00)",
+        "conversion", "probe_conversion_month", "month", at("2026-04-04 10:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "conv_month_end", "conversion `within: 1 month`",
+        "base + 1 month, clamped to February's last day (base 2026-01-31 10:00:00)",
+        "conversion", "probe_conversion_month", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", MONTH_END_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "conv_quarter", "conversion `within: 1 quarter`",
+        "base + 3 months, clamped to February's last day (base 2025-11-30 10:00:00)",
+        "conversion", "probe_conversion_quarter", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", QUARTER_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "funnel_month", "funnel step `within: 1 month`",
+        "anchor + 1 month (anchor 2026-03-04 10:00:00)",
+        "funnel", "probe_funnel_month", "month", at("2026-04-04 10:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "funnel_month_end", "funnel step `within: 1 month`",
+        "anchor + 1 month, clamped to February's last day (anchor 2026-01-31 10:00:00)",
+        "funnel", "probe_funnel_month", "month", at("2026-02-28 10:00:00"), "action",
+        (("base", MONTH_END_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
         "day", "period assignment, `grain: day`", "midnight", "period", "probe_events", "day",
         at("2026-03-03 00:00:00"), "event",
         expect=("day 2026-03-02", "day 2026-03-03", "day 2026-03-03"),
+    ),
+    Boundary(
+        "hour", "period assignment, `grain: hour`", "the hour (10:00:00)", "period",
+        "probe_events", "hour", at("2026-03-20 10:00:00"), "event",
+        expect=("hour 2026-03-20 09:00:00", "hour 2026-03-20 10:00:00",
+                "hour 2026-03-20 10:00:00"),
+    ),
+    Boundary(
+        "hour_midnight", "period assignment, `grain: hour`", "midnight", "period",
+        "probe_events", "hour", at("2026-03-20 00:00:00"), "event",
+        expect=("hour 2026-03-19 23:00:00", "hour 2026-03-20 00:00:00",
+                "hour 2026-03-20 00:00:00"),
+    ),
+    Boundary(
+        "hour_since", "`grain: hour`, `--since 2026-03-19 --until 2026-03-20`",
+        "first hour reported (2026-03-19 00:00:00)", "range", "probe_events", "hour",
+        at("2026-03-19 00:00:00"), "event", expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "hour_until", "`grain: hour`, `--since 2026-03-19 --until 2026-03-20`",
+        "end of the last hour reported, 23:00:00 (2026-03-21 00:00:00)", "range", "probe_events",
+        "hour", at("2026-03-21 00:00:00"), "event", expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_hour_start", "rolling `window: 1 day`, value of hour 2026-03-20 10:00:00",
+        "first second of the window (2026-03-19 11:00:00)", "window", "probe_rolling_hourly",
+        "hour", at("2026-03-19 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_hour_end", "rolling `window: 1 day`, value of hour 2026-03-20 10:00:00",
+        "end of the period (2026-03-20 11:00:00)", "window", "probe_rolling_hourly", "hour",
+        at("2026-03-20 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(COUNTS, NOT, NOT),
     ),
     Boundary(
         "week", "period assignment, `grain: week`", "Monday 00:00:00 (after Sunday 23:59:59)",
@@ -114,6 +184,30 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "end of the period (2026-03-21 00:00:00)", "window", "probe_rolling", "day",
         at("2026-03-21 00:00:00"), "event", period=dt.date(2026, 3, 20),
         expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_months_start", "rolling `window: 3 months`, value of month 2026-03",
+        "first second of the window (2026-01-01 00:00:00)", "window", "probe_rolling_months",
+        "month", at("2026-01-01 00:00:00"), "event", period=dt.date(2026, 3, 1),
+        expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_months_end", "rolling `window: 3 months`, value of month 2026-03",
+        "end of the period (2026-04-01 00:00:00)", "window", "probe_rolling_months", "month",
+        at("2026-04-01 00:00:00"), "event", period=dt.date(2026, 3, 1),
+        expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_month_clamped", "rolling `window: 1 month`, value of day 2026-03-30",
+        "first second of the window: 2026-03-31 - 1 month, clamped (2026-02-28 00:00:00)",
+        "window", "probe_rolling_month", "day", at("2026-02-28 00:00:00"), "event",
+        period=dt.date(2026, 3, 30), expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_quarter_week", "rolling `window: 1 quarter`, value of week 2026-03-02",
+        "first second of the window: 2026-03-09 - 3 months (2025-12-09 00:00:00)", "window",
+        "probe_rolling_quarter", "week", at("2025-12-09 00:00:00"), "event",
+        period=dt.date(2026, 3, 2), expect=(NOT, COUNTS, COUNTS),
     ),
     Boundary(
         "mtd_start", "`period_to_date: month`, value of day 2026-04-10",
@@ -215,24 +309,74 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
+def hour_text(period: dt.date) -> str:
+    """An hour's period as the table shows it (engines give the day's first hour as a date)."""
+    start = period if isinstance(period, dt.datetime) else midnight(period)
+    return start.isoformat(sep=" ")
+
+
+def period_end(period: dt.date, grain: str) -> dt.datetime:
+    """The first instant after a period (an hour's period is a datetime)."""
+    if grain == "hour":
+        assert isinstance(period, dt.datetime)
+        return period + dt.timedelta(hours=1)
+    return midnight(next_period(period, grain))
+
+
+def add_months(t: dt.datetime, months: int) -> dt.datetime:
+    """`t` moved by whole months, same day of the month or the month's last day when shorter,
+    same time of day (2026-01-31 10:00:00 + 1 month = 2026-02-28 10:00:00)."""
+    index = t.year * 12 + t.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    return t.replace(year=year, month=month, day=min(t.day, calendar.monthrange(year, month)[1]))
+
+
+def shift(t: dt.datetime, length: tuple[int, str]) -> dt.datetime:
+    count, unit = length
+    return add_months(t, count) if unit == "month" else t + dt.timedelta(days=count)
+
+
+WITHIN = {
+    "probe_conversion": (7, "day"),
+    "probe_conversion_exclusive": (7, "day"),
+    "probe_conversion_month": (1, "month"),
+    "probe_conversion_quarter": (3, "month"),
+    "probe_funnel_month": (1, "month"),
+}
+"""Each probe conversion's `within` in days or months (time.yaml)."""
+WINDOW = {
+    "probe_rolling": (-7, "day"),
+    "probe_rolling_months": (-3, "month"),
+    "probe_rolling_month": (-1, "month"),
+    "probe_rolling_quarter": (-3, "month"),
+    "probe_rolling_hourly": (-1, "day"),
+}
+"""Each probe rolling window, counted back from the period's end (time.yaml)."""
+
+
 def python_verdict(boundary: Boundary, offset: str) -> str:
     """What the documented rule says about the event of one sub-case."""
     t = boundary.anchor + dict(OFFSETS)[offset]
     setup = dict(boundary.setup)
-    if boundary.check == "conversion":
+    if boundary.check in ("conversion", "funnel"):
         base = setup["base"]
         exclusive = boundary.metric.endswith("exclusive")
-        end = base + dt.timedelta(days=7)
+        end = shift(base, WITHIN[boundary.metric])
         inside = base <= t and (t < end if exclusive else t <= end)
         return COUNTS if inside else NOT
+    if boundary.check == "period" and boundary.grain == "hour":
+        return f"hour {hour_text(t.replace(minute=0, second=0))}"
     if boundary.check == "period":
         return f"{boundary.grain} {period_of(t.date(), boundary.grain)}"
+    if boundary.check == "range":  # all the hours of the days since..until
+        inside = midnight(HOUR_SINCE) <= t < midnight(HOUR_UNTIL + dt.timedelta(days=1))
+        return COUNTS if inside else NOT
     if boundary.check == "window":
         assert boundary.period is not None
-        end = midnight(boundary.period + dt.timedelta(days=1))
+        end = period_end(boundary.period, boundary.grain)
         start = (
-            end - dt.timedelta(days=7)
-            if boundary.metric == "probe_rolling"
+            shift(end, WINDOW[boundary.metric])
+            if boundary.metric in WINDOW
             else midnight(period_of(boundary.period, "month"))
         )
         return COUNTS if start <= t < end else NOT
@@ -255,10 +399,17 @@ def read_verdict(boundary: Boundary, offset: str, rows: list[tuple[Any, ...]]) -
         values = {p: v for p, v in mine if v is not None}
         assert set(values) == {base}, values
         return {1: COUNTS, 0: NOT}[round(values[base] * 10**9) // 10**9]
+    if boundary.check == "funnel":  # rows: period, case_id, step, stage, entities, ...
+        reached = [row[4] for row in rows if row[1] == case and row[2] == 1]
+        assert len(reached) == 1, rows
+        return {1: COUNTS, 0: NOT}[reached[0]]
     if boundary.check == "period":
         periods = [p for p, v in mine if v]
         assert len(periods) == 1, mine
-        return f"{boundary.grain} {periods[0]}"
+        shown = hour_text(periods[0]) if boundary.grain == "hour" else periods[0]
+        return f"{boundary.grain} {shown}"
+    if boundary.check == "range":
+        return COUNTS if any(v for _, v in mine) else NOT
     if boundary.check == "window":
         value = dict(mine)[boundary.period]
         return {1: COUNTS, 0: NOT}[value]

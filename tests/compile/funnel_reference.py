@@ -7,6 +7,7 @@ by entity, with no SQL anywhere.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import statistics
 from collections.abc import Callable
@@ -168,7 +169,7 @@ def funnel(
                     if ts < ref or ts < base:
                         continue
                     if within is not None:
-                        end = base + dt.timedelta(days=models.duration_days(within))
+                        end = _window_end(base, within)
                         if ts > end or (definition.window_end == "exclusive" and ts == end):
                             continue
                     ok.append(ts)
@@ -203,3 +204,15 @@ def funnel(
             median = float(statistics.median(spans)) if spans else None
             out.append((*key, k, counts[k], step, overall, median))
     return out
+
+
+def _window_end(start: dt.datetime, within: str) -> dt.datetime:
+    """`start` + a Duration: days (weeks are 7), or calendar months with month-end clamping."""
+    number, unit = within.split()
+    count = int(number) * {"day": 1, "week": 7, "month": 1, "quarter": 3}[unit.removesuffix("s")]
+    if unit.startswith(("day", "week")):
+        return start + dt.timedelta(days=count)
+    index = start.year * 12 + start.month - 1 + count
+    year, month = index // 12, index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return start.replace(year=year, month=month, day=min(start.day, last))

@@ -12,6 +12,8 @@ from compile_engines import Runner
 from compile_time import (
     BOUNDARIES,
     ENGINES,
+    HOUR_SINCE,
+    HOUR_UNTIL,
     OFFSETS,
     SINCE,
     UNTIL,
@@ -26,12 +28,17 @@ from nsmcode.models import Grain
 from nsmcode.project import Project
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
-QUERIES = sorted({(b.metric, b.grain) for b in BOUNDARIES})
+QUERIES = sorted({(b.metric, b.grain) for b in BOUNDARIES if b.check != "funnel"})
+"""One metric query per probe metric (funnel probes: test_compile_windows.py)."""
 
 
 def options(grain: str) -> QueryOptions:
     if grain == "total":
         return QueryOptions(grain=TOTAL, segments=("case_id",), since=SINCE, until=UNTIL)
+    if grain == "hour":
+        return QueryOptions(
+            grain=Grain.HOUR, segments=("case_id",), since=HOUR_SINCE, until=HOUR_UNTIL
+        )
     return QueryOptions(grain=Grain(grain), segments=("case_id",))
 
 

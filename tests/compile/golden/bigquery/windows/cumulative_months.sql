@@ -1,0 +1,40 @@
+WITH nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_TRUNC(CAST(vocab_orders.ordered_at AS DATE), MONTH) AS period,
+    CAST(vocab_orders.ordered_at AS DATE) AS nsm_day
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods AS (
+  SELECT
+    period
+  FROM nsm_bounds AS b
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(b.period_from, b.period_hi, INTERVAL 1 MONTH)) AS period
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    COUNT(*) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_vocab_orders AS r
+  WHERE
+    r.nsm_day >= DATE_ADD(DATE_ADD(p.period, INTERVAL 1 MONTH), INTERVAL -3 MONTH)
+    AND r.nsm_day < DATE_ADD(p.period, INTERVAL 1 MONTH)
+  GROUP BY
+    p.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST

@@ -1,0 +1,65 @@
+WITH RECURSIVE nsm_rows_vocab_customers AS (
+  SELECT
+    DATE_SUB(
+      DATE(vocab_customers.signed_up_at),
+      INTERVAL (
+        DAYOFMONTH(vocab_customers.signed_up_at) - 1
+      ) DAY
+    ) AS period,
+    vocab_customers.signed_up_at AS nsm_ts,
+    vocab_customers.customer_id AS c_customer_id
+  FROM vocab_customers AS vocab_customers
+), nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_SUB(
+      DATE(vocab_orders.ordered_at),
+      INTERVAL (
+        DAYOFMONTH(vocab_orders.ordered_at) - 1
+      ) DAY
+    ) AS period,
+    vocab_orders.ordered_at AS nsm_ts,
+    vocab_orders.customer_id AS c_customer_id
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_customers
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 MONTH)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 MONTH) <= b.period_hi
+), nsm_converted1 AS (
+  SELECT
+    b.period,
+    COUNT(DISTINCT b.c_customer_id) AS value
+  FROM nsm_rows_vocab_customers AS b
+  JOIN nsm_rows_vocab_orders AS c
+    ON c.c_customer_id = b.c_customer_id
+  WHERE
+    c.nsm_ts >= b.nsm_ts AND c.nsm_ts <= DATE_ADD(b.nsm_ts, INTERVAL 1 MONTH)
+  GROUP BY
+    b.period
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period

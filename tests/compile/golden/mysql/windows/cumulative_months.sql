@@ -1,0 +1,53 @@
+WITH RECURSIVE nsm_rows_vocab_orders AS (
+  SELECT
+    DATE_SUB(
+      DATE(vocab_orders.ordered_at),
+      INTERVAL (
+        DAYOFMONTH(vocab_orders.ordered_at) - 1
+      ) DAY
+    ) AS period,
+    DATE(vocab_orders.ordered_at) AS nsm_day
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_orders
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 MONTH)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 MONTH) <= b.period_hi
+), nsm_window1 AS (
+  SELECT
+    p.period,
+    COUNT(*) AS value
+  FROM nsm_periods AS p
+  CROSS JOIN nsm_rows_vocab_orders AS r
+  WHERE
+    r.nsm_day >= DATE_ADD(DATE_ADD(p.period, INTERVAL 1 MONTH), INTERVAL -3 MONTH)
+    AND r.nsm_day < DATE_ADD(p.period, INTERVAL 1 MONTH)
+  GROUP BY
+    p.period
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_window1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period

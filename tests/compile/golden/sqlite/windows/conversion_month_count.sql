@@ -1,0 +1,63 @@
+WITH RECURSIVE nsm_rows_vocab_customers AS (
+  SELECT
+    DATE(vocab_customers.signed_up_at, 'start of month') AS period,
+    DATETIME(vocab_customers.signed_up_at) AS nsm_ts,
+    vocab_customers.customer_id AS c_customer_id
+  FROM vocab_customers AS vocab_customers
+), nsm_rows_vocab_orders AS (
+  SELECT
+    DATE(vocab_orders.ordered_at, 'start of month') AS period,
+    DATETIME(vocab_orders.ordered_at) AS nsm_ts,
+    vocab_orders.customer_id AS c_customer_id
+  FROM vocab_orders AS vocab_orders
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_vocab_customers
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE(pr.period, '+1 months')
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE(pr.period, '+1 months') <= b.period_hi
+), nsm_converted1 AS (
+  SELECT
+    b.period,
+    COUNT(DISTINCT b.c_customer_id) AS value
+  FROM nsm_rows_vocab_customers AS b
+  JOIN nsm_rows_vocab_orders AS c
+    ON c.c_customer_id = b.c_customer_id
+  WHERE
+    c.nsm_ts >= b.nsm_ts
+    AND c.nsm_ts <= CASE
+      WHEN CAST(STRFTIME('%d', DATETIME(b.nsm_ts, '+1 months')) AS INTEGER) < CAST(STRFTIME('%d', b.nsm_ts) AS INTEGER)
+      THEN DATETIME(
+        DATETIME(b.nsm_ts, '+1 months'),
+        PRINTF('-%d days', CAST(STRFTIME('%d', DATETIME(b.nsm_ts, '+1 months')) AS INTEGER))
+      )
+      ELSE DATETIME(b.nsm_ts, '+1 months')
+    END
+  GROUP BY
+    b.period
+)
+SELECT
+  sp.period AS period,
+  COALESCE(l1.value, 0) AS value
+FROM nsm_periods AS sp
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period
+ORDER BY
+  sp.period NULLS LAST
