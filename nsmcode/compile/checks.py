@@ -132,7 +132,25 @@ def _parse(text: str, dialect: str | None) -> exp.Expr | _Unreadable:
             "remove the `;` and what follows: a definition holds one expression, never a "
             "statement",
         )
+    if _depth(statements[0]) > MAX_DEPTH:
+        return _Unreadable("C010", "is nested too deeply", None, "split it into simpler parts")
     return statements[0]
+
+
+MAX_DEPTH = 256
+"""Deepest expression tree accepted: every later step (type checks, rendering) walks the tree
+recursively, and `1 + 1 + ... + 1` a thousand times parses fine but would exhaust Python's stack
+there; no real condition comes near it."""
+
+
+def _depth(tree: exp.Expr) -> int:
+    """The depth of a parsed tree, walked without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
 
 
 _OPERATORS = {

@@ -286,6 +286,25 @@ def test_validate_checks_the_dialects_query_runs_in_not_only_the_targets(
     assert _where(root, "endpoint LIKE") in found[0]
 
 
+def test_an_expression_nested_too_deeply_is_refused_not_a_traceback(
+    runner: CliRunner, write_project: WriteProject
+) -> None:
+    """`1 + 1 + ... + 1` a thousand times parses, but every later step walks the tree
+    recursively: it is C010 (found by bench/fuzz.py as a RecursionError in the type checks)."""
+    deep = "status_code = " + " + ".join(["1"] * 1500)
+    body = f"source: api_calls\ncalculation: {{type: count}}\nfilter: {deep}"
+    metric = _metric("deep_calls", body)
+    root = write_project({"metrics/defs.yaml": _added(metrics=metric)})
+    result = runner.invoke(main, ["validate", "--project", str(root)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    found = [line for line in result.output.splitlines() if " C010 " in line]
+    assert len(found) == 1 and "nested too deeply" in found[0]
+    assert _where(root, "status_code").rsplit(":", 1)[0] in found[0]
+    compiled = runner.invoke(main, ["compile", "--project", str(root), "--out", str(root / "t")])
+    assert compiled.exit_code == 2 and " C010 " in compiled.output, compiled.output
+
+
 # -- located at the part, in every YAML scalar style --------------------------------------------
 
 
