@@ -40,6 +40,8 @@ class ImportResult:
     metrics: Definitions
     problems: list[Diagnostic]
     saved_queries: Definitions = field(default_factory=list)
+    qualifiers: Definitions = field(default_factory=list)
+    """Qualifiers holding the `Metric()` filters of metrics with several of them."""
     """Everything not carried over (warnings located in the dbt files), sorted."""
 
     def rendered(self) -> dict[str, str]:
@@ -59,7 +61,7 @@ class ImportResult:
         }
         if self.metrics:
             out["definitions/metrics.yaml"] = definition_file(
-                header, {"metrics": self.metrics}, self.root
+                header, {"qualifiers": self.qualifiers, "metrics": self.metrics}, self.root
             )
         if self.saved_queries:
             out["definitions/saved_queries.yaml"] = definition_file(
@@ -141,6 +143,7 @@ def import_dbt(
         metrics,
         [],
         saved.out,
+        sorted(translator.qualifiers.values(), key=lambda item: item[0]["name"]),
     )
     problems += verify(result)
     unique = {(d.code, d.message, d.span): d for d in problems}
