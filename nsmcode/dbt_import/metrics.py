@@ -26,7 +26,7 @@ from nsmcode.dbt_import.reader import Located, not_carried, short_name
 from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("day", "week", "month", "quarter", "year")
 _METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ class MetricTranslator:
                     not_carried(
                         "D111",
                         f"metric {loc.name!r}: default grain {grain!r} is not carried over "
-                        "(nsmcode grains: day, week, month, quarter)",
+                        "(nsmcode grains: day, week, month, quarter, year)",
                         loc.span("time_granularity"),
                     )
                 )

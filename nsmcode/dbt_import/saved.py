@@ -25,7 +25,7 @@ from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.timeranges import next_start, period_start
 from nsmcode.diagnostics import Diagnostic, Span
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("day", "week", "month", "quarter", "year")
 _KEYS = {"name", "description", "label", "query_params", "exports", "config", "meta", "tags"}
 _PARAMS = {"metrics", "group_by", "where", "order_by", "limit"}
 

@@ -42,7 +42,7 @@ class Data:
         self.tickets: list[tuple[str, str, dt.datetime]] = []
         for customer, signed in self.customers:
             for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8])):
-                at = signed + dt.timedelta(days=rng.randrange(150), seconds=rng.randrange(86400))
+                at = signed + dt.timedelta(days=rng.randrange(400), seconds=rng.randrange(86400))
                 amount = float(rng.choice([15, 40, 90, 120, 250, 420, 700]))
                 channel = rng.choice(["web", "store"])
                 self.orders.append((f"o{len(self.orders)}", customer, at, amount, channel))
@@ -107,8 +107,8 @@ def con(data: Data) -> Any:
     connection.close()
 
 
-def _run(con: Any, project: Project, name: str) -> dict[dt.date, Any]:
-    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=Grain.MONTH))
+def _run(con: Any, project: Project, name: str, grain: Grain = Grain.MONTH) -> dict[dt.date, Any]:
+    sql = compile_metric(project, name, "duckdb", QueryOptions(grain=grain))
     return {
         (row[0].date() if isinstance(row[0], dt.datetime) else row[0]): row[-1]
         for row in con.execute(sql).fetchall()
@@ -116,7 +116,7 @@ def _run(con: Any, project: Project, name: str) -> dict[dt.date, Any]:
 
 
 def _check(got: dict[dt.date, Any], want: dict[dt.date, float]) -> None:
-    assert len(want) >= 3 and any(want.values())
+    assert len(want) >= 2 and any(want.values())
     for period in set(got) | set(want):
         assert math.isclose(float(got.get(period) or 0), want.get(period, 0), abs_tol=1e-9), (
             period,
@@ -217,3 +217,27 @@ def test_metric_filter_numbers(con: Any, project: Project, data: Data) -> None:
         _run(con, project, "signups_with_large_orders"),
         signups(lambda c: c in amounts and max(amounts[c]) >= 400),
     )
+
+
+def test_year_grain_metrics(con: Any, project: Project, data: Data) -> None:
+    """dbt's `year`: a metric's grain, `grain_to_date: year`, `offset_window: 1 year` and
+    `offset_to_grain: year` at a yearly grain."""
+    assert project.metrics["yearly_orders"].grain == Grain.YEAR
+    yearly: dict[dt.date, float] = defaultdict(float)
+    daily: dict[dt.date, float] = defaultdict(float)
+    for order in data.orders:
+        yearly[order[2].date().replace(month=1, day=1)] += 1
+        daily[order[2].date()] += 1
+    assert len(yearly) == 2
+    _check(_run(con, project, "yearly_orders", Grain.YEAR), dict(yearly))
+    _check(_run(con, project, "orders_at_year_start", Grain.YEAR), dict(yearly))
+    got = _run(con, project, "orders_vs_last_year", Grain.YEAR)
+    assert set(got) == set(yearly)
+    for year, value in got.items():  # no orders the year before: NULL, as in MetricFlow
+        before = yearly.get(year.replace(year=year.year - 1))
+        assert value == (None if before is None else yearly[year] - before), year
+    to_date = _run(con, project, "orders_year_to_date", Grain.DAY)
+    for day, value in to_date.items():
+        want = sum(v for d, v in daily.items() if d.year == day.year and d <= day)
+        assert value == want, day
+    assert max(to_date.values()) > 0 and len(to_date) > 300
