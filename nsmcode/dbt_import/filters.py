@@ -209,8 +209,8 @@ def parse_call(source: str) -> Call:
             raise FilterError(f"`.{method}(...)` has no meaning in a filter")
     if grain is not None:
         grain = grain.lower()
-        if grain not in _GRAINS:
-            raise FilterError(f"unknown grain {grain!r}")
+        if grain not in _GRAINS and not grain.isidentifier():
+            raise FilterError(f"unknown grain {grain!r}")  # else a custom granularity
     if date_part is not None:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:

@@ -70,6 +70,8 @@ class MetricTranslator:
         self._active: set[str] = set()
         self.segmented: dict[str, SemanticModel] = {}
         self.qualifiers: dict[str, tuple[dict[str, Any], Span]] = {}
+        self.custom_grains: dict[str, Span] = {}
+        """The dbt time spine's custom granularities (query grains only in nsmcode)."""
         """Qualifiers written for metrics with several `Metric()` filters."""
         """Aggregations -> the model whose reachable dimensions are their segments."""
 
@@ -252,12 +254,19 @@ class MetricTranslator:
             if str(grain).lower() in GRAINS:
                 definition["grain"] = str(grain).lower()
             else:
+                custom = str(grain) in self.custom_grains
                 self.problems.append(
                     not_carried(
                         "D111",
                         f"metric {loc.name!r}: default grain {grain!r} is not carried over "
-                        "(nsmcode grains: day, week, month, quarter, year)",
+                        + (
+                            "(a custom granularity is a query's grain in nsmcode, not a "
+                            "metric's)"
+                            if custom
+                            else "(nsmcode grains: day, week, month, quarter, year)"
+                        ),
                         loc.span("time_granularity"),
+                        f"query it with `--by {grain}`" if custom else None,
                     )
                 )
         rest = dict(definition)
