@@ -76,13 +76,14 @@ def _metric_call(source: str) -> tuple[str, str]:
         raise FilterError("a comparison here must be on Metric(...)")
     assert isinstance(tree, ast.Call)
     args = tree.args
-    if len(args) != 1 or not (isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)):
+    first = args[0] if args else None
+    if len(args) > 2 or not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
         raise FilterError("Metric(...) needs the metric's name as a quoted string")
+    given = [("group_by", args[1])] if len(args) == 2 else []  # Metric('m', ['e'])
     group_by: list[str] = []
-    for keyword in tree.keywords:
-        value = keyword.value
-        if keyword.arg != "group_by" or not isinstance(value, (ast.List, ast.Tuple)):
-            raise FilterError(f"`{keyword.arg}=` in Metric(...) is not supported")
+    for name, value in [*given, *((k.arg, k.value) for k in tree.keywords)]:
+        if name != "group_by" or not isinstance(value, (ast.List, ast.Tuple)):
+            raise FilterError(f"`{name}=` in Metric(...) is not supported")
         for item in value.elts:
             if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
                 raise FilterError("Metric(...)'s group_by must be a list of quoted strings")
@@ -92,7 +93,7 @@ def _metric_call(source: str) -> tuple[str, str]:
             "Metric(...) must be grouped by exactly one entity (`group_by=['customer']`): nsmcode "
             "computes a metric filter per one entity"
         )
-    return args[0].value, group_by[0]
+    return first.value, group_by[0]
 
 
 def split(text: str, dialect: str) -> tuple[str | None, list[MetricTerm]]:
