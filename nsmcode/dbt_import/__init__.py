@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nsmcode.dbt_import.calendar import read_calendar
 from nsmcode.dbt_import.filters import Context, Reference
 from nsmcode.dbt_import.manifest import read_manifest
 from nsmcode.dbt_import.reader import not_carried, read_dbt
@@ -40,6 +41,10 @@ class ImportResult:
     metrics: Definitions
     problems: list[Diagnostic]
     saved_queries: Definitions = field(default_factory=list)
+    qualifiers: Definitions = field(default_factory=list)
+    calendar: dict[str, Any] | None = None
+    """`calendar:` of nsmcode.yaml: the dbt time spine's custom granularities."""
+    """Qualifiers holding the `Metric()` filters of metrics with several of them."""
     """Everything not carried over (warnings located in the dbt files), sorted."""
 
     def rendered(self) -> dict[str, str]:
@@ -51,7 +56,10 @@ class ImportResult:
         )
         out = {
             "nsmcode.yaml": project_file(
-                self.name, f"Metrics imported from the dbt project {self.name}.", self.dialect
+                self.name,
+                f"Metrics imported from the dbt project {self.name}.",
+                self.dialect,
+                self.calendar,
             ),
             "definitions/sources.yaml": definition_file(
                 header, {"sources": self.sources}, self.root
@@ -59,7 +67,7 @@ class ImportResult:
         }
         if self.metrics:
             out["definitions/metrics.yaml"] = definition_file(
-                header, {"metrics": self.metrics}, self.root
+                header, {"qualifiers": self.qualifiers, "metrics": self.metrics}, self.root
             )
         if self.saved_queries:
             out["definitions/saved_queries.yaml"] = definition_file(
@@ -101,9 +109,11 @@ def import_dbt(
     dbt = read_manifest(path) if manifest else read_dbt(path)
     builder = Builder(schema)
     builder.column_types = dbt.column_types
+    calendar = read_calendar(dbt.time_spines, manifest, schema)
     for loc in dbt.semantic_models:
         builder.add(loc)
     translator = Translator(builder, dbt.metrics, dialect, _qualify(builder))
+    translator.custom_grains = calendar.granularities
     translator.run()
     # measures marked create_metric: true are metrics in dbt too
     for measure in builder.measures.values():
@@ -119,9 +129,11 @@ def import_dbt(
         if measure.loc.get("create_metric") is True and made:
             carried.setdefault(measure.name, made)
     saved = SavedQueries(builder, carried)
+    saved.custom_grains = calendar.granularities
     for loc in dbt.saved_queries:
         saved.add(loc)
-    problems = [*dbt.warnings, *builder.problems, *translator.problems, *saved.problems]
+    problems = [*dbt.warnings, *calendar.problems, *builder.problems, *translator.problems]
+    problems += saved.problems
     for loc in dbt.latest_spec_models:
         problems.append(
             not_carried(
@@ -132,15 +144,24 @@ def import_dbt(
             )
         )
     project_name = name or dbt.project_name or dbt.root.resolve().name
+    sources = builder.source_definitions()
+    if calendar.source is not None and calendar.span is not None:
+        if any(s["name"] == calendar.source["name"] for s, _span in sources):
+            calendar.source["name"] += "__calendar"
+            assert calendar.block is not None
+            calendar.block["source"] = calendar.source["name"]
+        sources.append((calendar.source, calendar.span))
     result = ImportResult(
         project_name,
         dialect,
         dbt.root,
         dbt.files,
-        builder.source_definitions(),
+        sources,
         metrics,
         [],
         saved.out,
+        sorted(translator.qualifiers.values(), key=lambda item: item[0]["name"]),
+        calendar.block,
     )
     problems += verify(result)
     unique = {(d.code, d.message, d.span): d for d in problems}

@@ -4,8 +4,8 @@
 reaches it from the measure's semantic model; here it becomes the column reference nsmcode
 resolves (`customers.country`). Supported: `Dimension(name[, entity_path=[...]])` with
 `.grain(g)` / `.date_part(p)`, `TimeDimension(name[, grain[, date_part_name=...]])`,
-`Entity(name[, entity_path=[...]])`, and `metric_time`. Metric filters (`Metric(...)`) and any
-other Jinja have no plain-SQL equivalent and are reported.
+`Entity(name[, entity_path=[...]])`, and `metric_time`. `Metric(...)` terms are taken out first
+(see `metric_filters`); any other Jinja has no plain-SQL equivalent and is reported.
 
 The Jinja inside `{{ }}` is read with Python's `ast` (never evaluated): it is a call chain of
 string literals, which is all MetricFlow allows there.
@@ -209,8 +209,8 @@ def parse_call(source: str) -> Call:
             raise FilterError(f"`.{method}(...)` has no meaning in a filter")
     if grain is not None:
         grain = grain.lower()
-        if grain not in _GRAINS:
-            raise FilterError(f"unknown grain {grain!r}")
+        if grain not in _GRAINS and not grain.isidentifier():
+            raise FilterError(f"unknown grain {grain!r}")  # else a custom granularity
     if date_part is not None:
         date_part = date_part.lower()
         if date_part not in _DATE_PARTS:

@@ -137,6 +137,12 @@ def read_manifest(path: Path) -> DbtFiles:
                 located = Located(normalize(item), doc, (section, i))
                 if not too_long(located, result.warnings):
                     bucket.append(located)
+    configuration = doc.value.get("project_configuration")
+    spines = configuration.get("time_spines") if isinstance(configuration, dict) else None
+    for i, item in enumerate(spines if isinstance(spines, list) else []):
+        if isinstance(item, dict):
+            where = ("project_configuration", "time_spines", i)
+            result.time_spines.append(Located(normalize(item), doc, where))
     if not result.semantic_models and not result.metrics:
         raise InputError(
             [Diagnostic("D001", f"{shown} holds no semantic models or metrics", Span(shown, 1, 1))]

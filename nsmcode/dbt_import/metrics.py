@@ -21,13 +21,13 @@ from typing import Any, NoReturn
 
 from nsmcode.dbt_import import offsets
 from nsmcode.dbt_import.filters import Context, FilterError, Reference, translate
+from nsmcode.dbt_import.metric_filters import MetricTerm, bounds, has_metric, split
 from nsmcode.dbt_import.reader import Located, not_carried, short_name
 from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("day", "week", "month", "quarter", "year")
 _METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
-
 
 @dataclass(frozen=True)
 class DbtFilter:
@@ -69,6 +69,10 @@ class MetricTranslator:
         self.done: dict[tuple[str, tuple[DbtFilter, ...]], str | None] = {}
         self._active: set[str] = set()
         self.segmented: dict[str, SemanticModel] = {}
+        self.qualifiers: dict[str, tuple[dict[str, Any], Span]] = {}
+        self.custom_grains: dict[str, Span] = {}
+        """The dbt time spine's custom granularities (query grains only in nsmcode)."""
+        """Qualifiers written for metrics with several `Metric()` filters."""
         """Aggregations -> the model whose reachable dimensions are their segments."""
 
     def run(self) -> list[tuple[dict[str, Any], Span]]:
@@ -250,12 +254,19 @@ class MetricTranslator:
             if str(grain).lower() in GRAINS:
                 definition["grain"] = str(grain).lower()
             else:
+                custom = str(grain) in self.custom_grains
                 self.problems.append(
                     not_carried(
                         "D111",
                         f"metric {loc.name!r}: default grain {grain!r} is not carried over "
-                        "(nsmcode grains: day, week, month, quarter)",
+                        + (
+                            "(a custom granularity is a query's grain in nsmcode, not a "
+                            "metric's)"
+                            if custom
+                            else "(nsmcode grains: day, week, month, quarter, year)"
+                        ),
                         loc.span("time_granularity"),
+                        f"query it with `--by {grain}`" if custom else None,
                     )
                 )
         rest = dict(definition)
@@ -384,17 +395,29 @@ class MetricTranslator:
         model = measure.model
         ctx = Context(self.builder, model, measure.time_dimension, self.qualify)
         conditions = [measure.filter] if measure.filter else []
+        terms: dict[tuple[str, str], tuple[MetricTerm, Span]] = {}
         for item in filters:
             try:
-                conditions.append(translate(item.text, ctx, self.dialect))
+                text: str | None = item.text
+                if has_metric(item.text):
+                    text, found = split(item.text, self.dialect)
+                    for term in found:  # several filters may bound one Metric() (a between)
+                        known = terms.setdefault((term.metric, term.per), (term, item.span))[0]
+                        if known is not term:
+                            for bound, value in term.bounds.items():
+                                known.add(bound, value)
+                if text is not None:
+                    conditions.append(translate(text, ctx, self.dialect))
             except FilterError as exc:
                 self.problems.append(
                     not_carried(
                         "D105",
                         f"filter {item.text.strip()!r} is not carried over: {exc}",
                         item.span,
-                        "rewrite it with Dimension/TimeDimension/Entity over dimensions the "
-                        "measure's semantic model reaches",
+                        "compare each Metric(...) with a number, ANDed with the other terms"
+                        if has_metric(item.text)
+                        else "rewrite it with Dimension/TimeDimension/Entity over dimensions "
+                        "the measure's semantic model reaches",
                     )
                 )
                 raise Failed(out_name) from exc
@@ -408,10 +431,43 @@ class MetricTranslator:
                 definition["filter"] = conditions[0]
             else:
                 definition["filter"] = " AND ".join(f"({c})" for c in conditions)
+        if terms:
+            self._metric_filters(definition, list(terms.values()), out_name)
         # the dimensions the source reaches, known once every filter has added its joins
         definition["segments"] = self.builder.segments(model)
         self.segmented[out_name] = model
         return definition
+
+    def _metric_filters(
+        self, definition: dict[str, Any], terms: list[tuple[MetricTerm, Span]], out_name: str
+    ) -> None:
+        """The `Metric()` terms as the metric's `metric_filter` (one) or qualifiers (several)."""
+        written: list[dict[str, Any]] = []
+        for term, span in terms:
+            target = self.metric(term.metric, (), term.metric, span)
+            if target is None:
+                raise Failed(out_name)
+            read = self.out[target][0] if target in self.out else {}
+            kind = read.get("calculation", {}).get("type") if "source" in read else None
+            try:
+                found = bounds(term, kind)
+            except FilterError as exc:
+                self._not_carried(out_name, span, str(exc))
+            written.append({"metric": target, "per": term.per, "over": "all_time", **found})
+        if len(written) == 1:
+            definition["metric_filter"] = written[0]
+            return
+        definition["qualifiers"] = []
+        for metric_filter, (term, span) in zip(written, terms, strict=True):
+            name = short_name(f"{out_name}__{term.metric}_per_{term.per}")
+            reason = f"dbt filter {{{{ Metric('{term.metric}', group_by=['{term.per}']) }}}}"
+            written_q = {"name": name, "metric_filter": metric_filter, "reason": reason}
+            self.qualifiers[name] = (written_q, span)
+            definition["qualifiers"].append(name)
+
+    def _not_carried(self, out_name: str, span: Span, why: str) -> NoReturn:
+        self.problems.append(not_carried("D105", f"filter not carried over: {why}", span))
+        raise Failed(out_name)
 
     def _ratio(
         self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str

@@ -30,8 +30,9 @@ PER: dict[tuple[str, str], int] = {
     ("quarter", "quarter"): 1,
     ("year", "month"): 12,
     ("year", "quarter"): 4,
+    ("year", "year"): 1,
 }
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("day", "week", "month", "quarter", "year")
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
 
 

@@ -111,6 +111,8 @@ class DbtFiles:
     """Items left out while reading (a name nsmcode cannot hold), reported, not fatal."""
     column_types: dict[str, dict[str, str]] = field(default_factory=dict)
     """dbt model -> column (lower case) -> its declared `data_type` (models: columns:)."""
+    time_spines: list[Located] = field(default_factory=list)
+    """Time spine models (`time_spine:` config, or the manifest's `time_spines`)."""
 
 
 def project_name_of(folder: Path) -> str | None:
@@ -246,6 +248,9 @@ def read_dbt(path: Path) -> DbtFiles:
                 if isinstance(item, dict) and "semantic_model" in item:
                     found = True
                     result.latest_spec_models.append(Located(item, doc, ("models", i)))
+                if isinstance(item, dict) and isinstance(item.get("time_spine"), dict):
+                    found = True
+                    result.time_spines.append(Located(item, doc, ("models", i)))
                 _column_types(item, result.column_types)
         if found:
             result.files.append(shown)

@@ -25,7 +25,7 @@ from nsmcode.dbt_import.semantic import Builder
 from nsmcode.dbt_import.timeranges import next_start, period_start
 from nsmcode.diagnostics import Diagnostic, Span
 
-GRAINS = ("day", "week", "month", "quarter")
+GRAINS = ("day", "week", "month", "quarter", "year")
 _KEYS = {"name", "description", "label", "query_params", "exports", "config", "meta", "tags"}
 _PARAMS = {"metrics", "group_by", "where", "order_by", "limit"}
 
@@ -41,6 +41,8 @@ class SavedQueries:
         """dbt metric name -> nsmcode metric name, for the metrics carried over."""
         self.out: list[tuple[dict[str, Any], Span]] = []
         self.problems: list[Diagnostic] = []
+        self.custom_grains: dict[str, Span] = {}
+        """The dbt time spine's custom granularities (query grains only in nsmcode)."""
 
     def add(self, loc: Located) -> None:
         with contextlib.suppress(Skipped):
@@ -141,11 +143,18 @@ class SavedQueries:
         if name == "metric_time":
             grain = call.grain or "day"
             if grain not in GRAINS:
+                custom = grain in self.custom_grains
                 raise self._skip(
                     loc,
-                    f"group_by {text!r}: grain {grain!r} is not carried over (nsmcode grains: "
-                    f"{', '.join(GRAINS)})",
+                    f"group_by {text!r}: grain {grain!r} is not carried over "
+                    + (
+                        "(a custom granularity is a query's grain in nsmcode, not a saved "
+                        "query's)"
+                        if custom
+                        else f"(nsmcode grains: {', '.join(GRAINS)})"
+                    ),
                     span,
+                    f"query the metrics with `--by {grain}`" if custom else None,
                 )
             return grain, None
         if self._is_dimension(name, time=False):

@@ -84,6 +84,9 @@ def verify(result: ImportResult) -> list[Diagnostic]:
                 )
             )
     result.metrics = [item for item in result.metrics if item[0]["name"] not in failed]
+    # a qualifier holding a Metric() filter goes with the metrics that use it
+    used = {q for definition, _span in result.metrics for q in definition.get("qualifiers", ())}
+    result.qualifiers = [q for q in result.qualifiers if q[0]["name"] in used]
     saved_spans = {definition["name"]: span for definition, span in result.saved_queries}
     for name, saved_reason in saved_failed.items():
         why = (

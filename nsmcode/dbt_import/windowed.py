@@ -109,7 +109,7 @@ class Translator(MetricTranslator):
                     loc,
                     "D106",
                     f"metric {loc.name!r}: grain_to_date {to_date!r} is not carried over "
-                    "(nsmcode restarts totals by day, week, month or quarter)",
+                    "(nsmcode restarts totals by day, week, month, quarter or year)",
                     options.span("grain_to_date"),
                 )
             calculation["period_to_date"] = str(to_date).lower()

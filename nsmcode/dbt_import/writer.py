@@ -75,7 +75,9 @@ def definition_file(
     return "\n".join(parts)
 
 
-def project_file(name: str, description: str, dialect: str) -> str:
+def project_file(
+    name: str, description: str, dialect: str, calendar: dict[str, Any] | None = None
+) -> str:
     body = dump(
         {
             "version": 1,
@@ -83,6 +85,7 @@ def project_file(name: str, description: str, dialect: str) -> str:
             "description": description,
             "paths": ["definitions"],
             "dialect": dialect,
+            **({"calendar": calendar} if calendar else {}),
         }
     )
     return f"# yaml-language-server: $schema={PROJECT_SCHEMA}\n{body}"

@@ -207,7 +207,7 @@ def _unsupported() -> ImportResult:
         ("D107", "metrics.yml", "name: payer_conversions", "constant_properties"),
         ("D109", "metrics.yml", "name: p90_payment", "measure: p90_amount"),
         ("D109", "metrics.yml", "name: card_share", "numerator: p90_payment"),
-        ("D111", "metrics.yml", "name: yearly_paid", "time_granularity: year"),
+        ("D111", "metrics.yml", "name: yearly_paid", "time_granularity: martian_day"),
         ("D113", "metrics.yml", "name: payers_running", "measure: payers"),
         ("D107", "metrics.yml", "name: repeat_payment_rate", "base_measure: payment_count"),
         ("D115", "metrics.yml", "name: by_payment", "Entity('payment')"),
