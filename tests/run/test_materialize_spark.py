@@ -50,7 +50,9 @@ def steps(root: Path, *program: dict[str, Any], env: dict[str, str] | None = Non
         text=True,
         timeout=1800,
         check=False,
-        env={**os.environ, **(env or {})},
+        # the fault hook is a Python UDF: its worker must be this interpreter (with pyspark and
+        # pyarrow), not whatever `python3` is first on PATH
+        env={**os.environ, "PYSPARK_PYTHON": sys.executable, **(env or {})},
     )
     if done.returncode != 0:
         return done
