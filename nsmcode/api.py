@@ -633,8 +633,8 @@ class Project:
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 
-GRAINS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter")
-GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
+GRAINS = ("hour", "day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year")
+"""models.Grain's values, without importing the models (the CLI's `--help` reads them too)."""
 TOTAL = "total"
 
 

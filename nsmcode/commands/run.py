@@ -8,11 +8,9 @@ from typing import Any
 
 import click
 
+from nsmcode.api import GRAINS
 from nsmcode.cli import DATE, output_file_option, project_option, report_errors
 from nsmcode.emit import TABULAR
-
-GRAINS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter")
-GRAINS += ("year", "fiscal_quarter", "fiscal_year")  # models.Grain, without importing it
 
 connection_option = click.option(
     "--connection",

@@ -102,6 +102,14 @@ def test_dialect_choices_match_the_models() -> None:
     assert DIALECT_CHOICES == DIALECTS
 
 
+def test_grain_choices_match_the_models() -> None:
+    from nsmcode.api import GRAINS
+    from nsmcode.commands import run
+    from nsmcode.models import Grain
+
+    assert GRAINS == run.GRAINS == tuple(g.value for g in Grain)
+
+
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args], cwd=cwd, capture_output=True, text=True, check=False
