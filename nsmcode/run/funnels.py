@@ -115,18 +115,19 @@ def query_funnel(
 
 
 def built_in(by: str | None, *also: str) -> str | None:
-    """`--by` for a funnel or a cohort matrix: a built-in grain (their cohorts are computed
-    from dates, never from a calendar table)."""
+    """`--by` for a funnel or a cohort matrix: a built-in grain of a day or longer (cohorts are
+    computed from dates, never from a calendar table; an hour is too short to be a cohort)."""
     from nsmcode.diagnostics import Diagnostic, Span
 
-    grains = [g.value for g in models.Grain]
+    grains = [g.value for g in models.Grain if g is not models.Grain.HOUR]
     if by is None or by in grains or by in also:
         return by
+    problem = "cohorts are a day or longer" if by == "hour" else "unknown cohort grain"
     raise InputError(
         [
             Diagnostic(
                 "R014",
-                f"unknown cohort grain {by!r}",
+                f"{problem}: {by!r}",
                 Span("--by"),
                 f"give one of: {', '.join((*grains, *also))}",
             )

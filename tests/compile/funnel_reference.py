@@ -80,6 +80,11 @@ METRIC_ROWS: dict[str, Callable[[], list[Event]]] = {
 }
 
 
+FISCAL_YEAR_START = 2
+"""funnel_project/nsmcode.yaml's `calendar: {fiscal_year_start: 2}`: fiscal quarters start on
+the first of February, May, August and November."""
+
+
 def period_of(day: dt.date, cohort: str) -> dt.date:
     if cohort == "day":
         return day
@@ -87,7 +92,12 @@ def period_of(day: dt.date, cohort: str) -> dt.date:
         return day - dt.timedelta(days=day.weekday())
     if cohort == "month":
         return day.replace(day=1)
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if cohort == "year":
+        return dt.date(day.year, 1, 1)
+    first = FISCAL_YEAR_START if cohort == "fiscal_quarter" else 1
+    back = (day.month - first) % 3
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _min(values: list[Any]) -> Any:

@@ -29,6 +29,11 @@ for _name in FUNNELS:
         (_name, "quarter", ("channel",), None, None),
         (_name, "total", (), dt.date(2026, 3, 3), dt.date(2026, 4, 30)),
     ]
+CASES += [
+    ("chained", "year", (), None, None),
+    ("from_anchor", "fiscal_quarter", (), None, None),  # the fixture's fiscal year starts in Feb
+    ("independent", "fiscal_quarter", ("channel",), dt.date(2026, 3, 1), dt.date(2026, 6, 15)),
+]
 CASES = [c for c in CASES if not (c[0] == "classic" and c[2])]  # its anchor has no dimensions
 # Spark takes a minute per funnel query here: the three modes (strict, independent, from the
 # anchor with an exclusive end), with segments, cover every construct once.

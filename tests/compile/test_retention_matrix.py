@@ -23,6 +23,7 @@ CASES = [
     ("week", 6, None, None),
     ("month", 3, None, None),
     ("day", 10, dt.date(2026, 3, 2), dt.date(2026, 3, 20)),
+    ("fiscal_quarter", 2, None, None),  # the fixture's fiscal year starts in February
 ]
 
 
@@ -30,7 +31,8 @@ def matrix(cohort: str, periods: int, since: Any, until: Any) -> list[tuple[Any,
     def shift(start: dt.date, k: int) -> dt.date:
         day = start
         for _ in range(k):
-            day = period_of(day + dt.timedelta(days=32 if cohort == "month" else 1), cohort)
+            step = {"month": 32, "quarter": 93, "fiscal_quarter": 93, "year": 366}.get(cohort, 1)
+            day = period_of(day + dt.timedelta(days=step), cohort)
             if cohort == "week":
                 day = start + dt.timedelta(weeks=k)
                 break

@@ -99,6 +99,17 @@ def test_table_output_and_errors(runner: CliRunner) -> None:
     assert bad.exit_code == 2 and "C065" in bad.output
 
 
+def test_an_hour_is_refused_as_a_cohort_period(runner: CliRunner) -> None:
+    """Hour periods exist for metrics; a funnel's or cohort matrix's cohort is a day or longer
+    (before, hourly cohorts were computed and then printed as their days, in duplicate rows)."""
+    project = ["--project", str(EXAMPLE)]
+    for args in (["activation"], ["week_4_retention", "--cohorts", "3"]):
+        result = runner.invoke(main, ["query", *args, "--by", "hour", *project])
+        assert result.exit_code == 2, result.output
+        assert "--by:1:1: R014 cohorts are a day or longer: 'hour'" in result.output
+        assert "hint: give one of: day, week, month" in result.output
+
+
 def test_a_key_result_on_a_funnel_stage_shows_in_okr_status(runner: CliRunner) -> None:
     """`activation.step3_rate`: the step conversion of stage 3 in the latest cohort month
     whose 30-day window has closed by the as-of date (2026-11-15: September)."""
