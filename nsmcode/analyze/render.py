@@ -78,8 +78,9 @@ def _input_rows(report: AnalysisReport) -> list[list[str]]:
     return rows
 
 
-ADVERB = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly"}
-ADVERB |= {"year": "yearly", "fiscal_quarter": "fiscal-quarterly", "fiscal_year": "fiscal-yearly"}
+ADVERB = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly"}
+ADVERB |= {"quarter": "quarterly", "year": "yearly"}
+ADVERB |= {"fiscal_quarter": "fiscal-quarterly", "fiscal_year": "fiscal-yearly"}
 LAG_HEADER = ["lag", "n", "r", "bound", ""]
 INPUT_HEADER = ["#", "input", "best lag", "r", "bound", "leads?"]
 

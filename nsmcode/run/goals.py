@@ -103,6 +103,8 @@ def evaluate(
             continue
         grain = execute.grain_of(project, goal.metric, None)
         series = table.series(goal.metric)
+        if grain is not models.Grain.HOUR:  # beside an hourly metric, periods are timestamps
+            series = [(as_date(period), value) for period, value in series]
         result = status.evaluate(goal, series, grain, as_of, settle(project, goal.metric))
         values = [float(v) for _, v in series if v is not None]
         share = status.is_share(project.metrics[goal.metric], values)
