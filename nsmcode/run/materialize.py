@@ -389,8 +389,9 @@ class _Writer:
         """Column names and types: period (not for totals), segments, metrics, complete."""
         text = "TEXT" if self.engine.kind == "postgres" else "VARCHAR"
         out: list[tuple[str, str]] = []
-        if saved.grain(self.project, definition) is not None:
-            out.append(("period", "DATE"))
+        grain = saved.grain(self.project, definition)
+        if grain is not None:  # an hour's period is its first second, a timestamp
+            out.append(("period", "TIMESTAMP" if grain is models.Grain.HOUR else "DATE"))
         out += [(s, text) for s in definition.segments]
         for metric in definition.metrics:
             calc = self.project.metrics[metric].calculation

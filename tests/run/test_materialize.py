@@ -143,6 +143,22 @@ def test_materialize_incremental_idempotent(store: tuple[Path, Read]) -> None:
         assert {schema for schema, _ in objects} == {SCHEMA}, objects
 
 
+def test_an_hourly_query_keeps_its_hours(store: tuple[Path, Read]) -> None:
+    """`period` is a timestamp per hour (it was a DATE: the hours of a day collapsed into rows
+    that all read as the day)."""
+    root, read = store
+    hourly = "  - name: hourly\n    metrics: [calls]\n    grain: hour\n"
+    (root / "metrics" / "saved.yaml").write_text(SAVED + hourly)
+    cli(root, "materialize", "hourly")
+    got = table(read, "hourly")
+    assert got == expected(root, "hourly")
+    periods = [row[0] for row in got]
+    assert len(set(periods)) == len(periods) > 1
+    assert any(period.hour for period in periods)
+    cli(root, "materialize", "hourly", "--lookback", "3")  # whole days are recomputed
+    assert table(read, "hourly") == got
+
+
 def test_a_killed_run_leaves_the_previous_rows(store: tuple[Path, Read]) -> None:
     root, read = store
     cli(root, "materialize", "review")

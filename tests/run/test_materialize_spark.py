@@ -154,6 +154,33 @@ def test_materialize_on_local_spark(tmp_path: Path) -> None:
     assert sorted(r[0] for r in registry) == ["monthly", "review"]
 
 
+def test_an_hourly_query_keeps_its_hours_on_spark(tmp_path: Path) -> None:
+    """One partition per hour, its period a timestamp; a later run replaces whole days."""
+    _need_spark()
+    root = spark_project(tmp_path / "p")
+    saved = root / "metrics" / "saved.yaml"
+    hourly = "  - {name: hourly, metrics: [calls], grain: hour, since: 2026-10-19, "
+    hourly += "until: 2026-10-20}\n"
+    saved.write_text(saved.read_text() + hourly)  # a partition per hour: two days of them
+    want = expected(root, "hourly")
+    assert len({row[-1] for row in want}) == len(want) > 1
+    assert any(not row[-1].endswith("T00:00:00") for row in want)
+    more_calls(root)
+    new = expected(root, "hourly")
+    done = steps(
+        root,
+        {"cli": ["materialize", "hourly"]},
+        {"read": f"{SCHEMA}.hourly"},
+        {"cli": ["materialize", "hourly", "--lookback", "200"]},
+        {"read": f"{SCHEMA}.hourly"},
+    )
+    assert not isinstance(done, subprocess.CompletedProcess), done.stderr[-3000:]
+    built, rows, again, rows_again = done
+    assert built[0] == 0 and again[0] == 0, (built, again)
+    assert "hourly: replaced the periods from 2026-10-" in again[1], again[1]
+    assert _canonical(rows) == new and _canonical(rows_again) == new
+
+
 ADMIN = """
 import sys, warnings
 warnings.simplefilter("ignore")
