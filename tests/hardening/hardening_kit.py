@@ -420,15 +420,18 @@ class Mutator:
     def _edge_date(self, rel: str, value: Any) -> None:
         """Dates and periods at the ends of the calendar."""
         paths = self._paths(
-            value, lambda p, v: isinstance(v, dt.date) or p[-1] in ("due", "period", "window")
+            value,
+            lambda p, v: isinstance(v, dt.date) or p[-1] in ("due", "period", "window", "within"),
         )
         if not paths:
             return
         path = self.rng.choice(paths)
         if path[-1] == "period":
             new: Any = self.rng.choice(("0001-Q1", "9999-Q4", "9999-12", "9999", "2026-H2"))
-        elif path[-1] == "window":
-            new = self.rng.choice(("1 day", "9999 weeks", "1 week", "520 weeks"))
+        elif path[-1] in ("window", "within"):
+            new = self.rng.choice(
+                ("1 day", "9999 weeks", "1 week", "520 weeks", "1 month", "3 months", "1 quarter")
+            )
         else:
             new = self.rng.choice((dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2026, 2, 28)))
         _get(value, path[:-1])[path[-1]] = new
@@ -451,16 +454,22 @@ class Mutator:
             "role": ["north_star", "input", "kpi", "guardrail", "plain"],
             "type": ["count", "count_distinct", "sum", "average", "min", "max", "ratio",
                      "derived", "cumulative", "conversion", "period_over_period", "retention",
-                     "time_to_convert", "string", "integer", "number", "boolean", "date",
-                     "timestamp"],
-            "grain": ["day", "week", "month", "quarter"],
+                     "time_to_convert", "percentile", "balance", "string", "integer", "number",
+                     "boolean", "date", "timestamp"],
+            "grain": ["hour", "day", "week", "month", "quarter", "year", "fiscal_quarter",
+                      "fiscal_year"],
+            "at": ["start", "end"],
+            "over": ["period", "all_time"],
+            "result": ["rate", "count"],
+            "fill_nulls_with": [0, -1, 0.5],
+            "percentile": [0.0, 0.5, 0.99, 1.0],
             "category": ["dx", "product", "growth"],
             "measures": ["outcome", "activity"],
             "direction": ["increase", "decrease"],
             "semantic": ["identifier", "currency", "environment", "test_flag", "internal_flag"],
             "financial": [True, False],
             "company": [True, False],
-            "period_to_date": ["day", "week", "month", "quarter"],
+            "period_to_date": ["day", "week", "month", "quarter", "year"],
             "comparison": ["ratio", "difference"],
             "unit": ["seconds", "minutes", "hours", "days", "weeks"],
             "dialect": ["duckdb", "postgres", "tsql", "bigquery", "clickhouse", "sqlite"],
