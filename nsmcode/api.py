@@ -19,6 +19,16 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from nsmcode.api_inputs import GRAINS as GRAINS
+from nsmcode.api_inputs import TOTAL as TOTAL
+from nsmcode.api_inputs import (
+    DateLike,
+    as_day,
+    as_grain,
+    check_grain,
+    metric_names,
+    query_options,
+)
 from nsmcode.api_results import Result, Status
 from nsmcode.diagnostics import Diagnostic, InputError, Span
 
@@ -32,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["Project", "ProjectError", "Result", "Status", "load"]
 
 T = TypeVar("T")
-DateLike = dt.date | str
 
 
 class ProjectError(InputError):
@@ -177,16 +186,16 @@ class Project:
         with _errors(), self._engine(connection) as engine:
             return self._query(
                 engine,
-                _names(metrics),
+                metric_names(metrics),
                 by=by,
                 segments=segments,
                 where=where,
-                since=_day(since, "since"),
-                until=_day(until, "until"),
+                since=as_day(since, "since"),
+                until=as_day(until, "until"),
                 order=order,
                 limit=limit,
                 pivot=pivot,
-                as_of=_day(as_of, "as_of"),
+                as_of=as_day(as_of, "as_of"),
                 progress=progress,
             )
 
@@ -206,7 +215,7 @@ class Project:
         from nsmcode.run import saved
 
         with _errors():
-            day = _day(as_of, "as_of")
+            day = as_day(as_of, "as_of")
             definition = saved.get(self._project, name)
             options = saved.options(self._project, definition, day or dt.date.today())
             with self._engine(connection) as engine:
@@ -260,7 +269,7 @@ class Project:
                 connection=connection,
                 lookback=lookback,
                 full=full,
-                as_of=_day(as_of, "as_of"),
+                as_of=as_day(as_of, "as_of"),
                 progress=progress,
             )
 
@@ -281,12 +290,12 @@ class Project:
         from nsmcode.run import execute
 
         with _errors():
-            names = _names(metrics)
+            names = metric_names(metrics)
             execute.check_metrics(self._project, names)
-            _check_by(by, self._project)
+            check_grain(by, self._project)
             dialect = dialect or self.connection_dialect(connection)
-            options = self._options(segments, where, _day(since, "since"), _day(until, "until"))
-            batches = execute.plan(self._project, names, dialect, options, by=_by(by))
+            options = query_options(segments, where, as_day(since, "since"), as_day(until, "until"))
+            batches = execute.plan(self._project, names, dialect, options, by=as_grain(by))
             return [b.sql for b in batches]
 
     def sql(
@@ -389,48 +398,6 @@ class Project:
             )
         return list(batches)
 
-    def _options(
-        self,
-        segments: Sequence[str],
-        where: str | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        where_span: Span | None = None,
-    ) -> Any:
-        from nsmcode.compile import QueryOptions
-        from nsmcode.models import QUERY_DATES
-
-        for flag, day in (("--since", since), ("--until", until)):
-            if day is not None and not QUERY_DATES[0] <= day <= QUERY_DATES[1]:
-                raise InputError(
-                    [
-                        Diagnostic(
-                            "R014",
-                            f"{day} is outside the dates nsmcode computes with",
-                            Span(flag),
-                            "give a date between 1900-01-01 and 9998-12-31",
-                        )
-                    ]
-                )
-        if since and until and since > until:
-            raise InputError(
-                [
-                    Diagnostic(
-                        "R014",
-                        f"since ({since}) is after until ({until})",
-                        Span("--since"),
-                        "swap them",
-                    )
-                ]
-            )
-        return QueryOptions(
-            segments=tuple(segments),
-            since=since,
-            until=until,
-            where=where,
-            where_span=where_span,
-        )
-
     def _query(
         self,
         engine: Engine,
@@ -452,19 +419,21 @@ class Project:
 
         project = self._project
         execute.check_metrics(project, names)
-        _check_by(by, project)
+        check_grain(by, project)
         if limit is not None and limit < 0:
             negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
             raise InputError([negative])
-        options = self._options(segments, where, since, until, where_span)
-        batches = self._plan(names, engine, options, _by(by))
+        options = query_options(segments, where, since, until, where_span)
+        batches = self._plan(names, engine, options, as_grain(by))
         statements = tuple(b.sql for b in batches)
         if arrow.available(engine, batches, pivot):
             data = arrow.fetch(project, engine, batches[0], len(options.segments))
             shape.check_order([c for c in data.column_names], order)
             as_of = as_of or goals.latest_date(project, engine, names)
             if as_of is not None:
-                data = arrow.completeness(project, data, batches[0].metrics, as_of, _by(by), until)
+                data = arrow.completeness(
+                    project, data, batches[0].metrics, as_of, as_grain(by), until
+                )
             if order:
                 data = arrow.order(data, order)
             if limit is not None:
@@ -474,7 +443,7 @@ class Project:
         if as_of is None:
             as_of = goals.latest_date(project, engine, names)
         if as_of is not None:
-            table = shape.completeness(project, table, as_of, _by(by), until)
+            table = shape.completeness(project, table, as_of, as_grain(by), until)
         if pivot:
             table = shape.pivot(table)
         if order:
@@ -501,53 +470,9 @@ class Project:
                 wanted = status.kpis([project.teams[g.name] for g in chosen])
             with self._engine(connection) as engine:
                 day, items = goals.evaluate(
-                    project, engine, wanted, _day(as_of, "as_of"), progress
+                    project, engine, wanted, as_day(as_of, "as_of"), progress
                 )
         return Status(day, items)
-
-
-# ------------------------------------------------------------------------------------------------
-# Input helpers
-
-GRAINS = ("hour", "day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year")
-"""models.Grain's values, without importing the models (the CLI's `--help` reads them too)."""
-TOTAL = "total"
-
-
-def _by(by: str | None) -> str:
-    """`by` as execute.query_grain reads it: None becomes each metric's own grain."""
-    return by or "own"
-
-
-def _check_by(by: str | None, project: _project.Project) -> None:
-    customs = tuple(g.name for g in project.config.calendar.granularities)
-    if by is not None and by not in (*GRAINS, *customs, TOTAL, "own"):
-        raise InputError(
-            [
-                Diagnostic(
-                    "R014",
-                    f"unknown grain {by!r}",
-                    Span("--by"),
-                    f"give one of: {', '.join((*GRAINS, *customs, TOTAL))}",
-                )
-            ]
-        )
-
-
-
-def _names(metrics: str | Sequence[str]) -> list[str]:
-    return [metrics] if isinstance(metrics, str) else list(metrics)
-
-
-def _day(value: DateLike | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            [Diagnostic("R014", f"{what}: {value!r} is not a date", None, "write YYYY-MM-DD")]
-        ) from None
 
 
 def _frozen(table: dict[str, T]) -> Mapping[str, T]:
