@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,12 +30,12 @@ from nsmcode.api_inputs import (
     query_options,
 )
 from nsmcode.api_results import Result, Status
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.api_session import Session
+from nsmcode.diagnostics import InputError
 
 if TYPE_CHECKING:
     from nsmcode import models
     from nsmcode import project as _project
-    from nsmcode.run.connections import Engine
     from nsmcode.run.execute import Progress
     from nsmcode.run.materialize import Written
 
@@ -78,18 +78,13 @@ class Project:
 
     def __init__(self, project: _project.Project) -> None:
         self._project = project
-        self._kept: dict[str, tuple[str, Engine]] = {}
-        """Open embedded-DuckDB engines, by profile, with the files they map (see `_engine`)."""
-        self._plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        """Compiled queries by (metrics, dialect, options, grain): the definitions never change
-        once loaded, so each query shape is compiled once per project."""
+        self._session = Session(project)
+        """The engines kept open and the queries compiled between calls."""
 
     def close(self) -> None:
         """Close the DuckDB connections kept open between queries (also done when the project
         is garbage-collected, or at the end of a `with nsmcode.load(...) as project:` block)."""
-        kept, self._kept = self._kept, {}
-        for _, engine in kept.values():
-            engine.close()
+        self._session.close()
 
     def __enter__(self) -> Project:
         return self
@@ -183,8 +178,8 @@ class Project:
         (YYYY-MM-DD). order: column names, `-name` for descending. pivot: one column per metric
         and segment values. as_of: the date completeness is judged on (default: the latest event
         date in the sources read)."""
-        with _errors(), self._engine(connection) as engine:
-            return self._query(
+        with _errors(), self._session.engine(connection) as engine:
+            return self._session.query(
                 engine,
                 metric_names(metrics),
                 by=by,
@@ -218,8 +213,8 @@ class Project:
             day = as_day(as_of, "as_of")
             definition = saved.get(self._project, name)
             options = saved.options(self._project, definition, day or dt.date.today())
-            with self._engine(connection) as engine:
-                return self._query(
+            with self._session.engine(connection) as engine:
+                return self._session.query(
                     engine,
                     list(definition.metrics),
                     by=saved.by(definition),
@@ -332,7 +327,7 @@ class Project:
         """Distinct values of a dimension in the warehouse, sorted, NULL last."""
         from nsmcode.run import listing
 
-        with _errors(), self._engine(connection) as engine:
+        with _errors(), self._session.engine(connection) as engine:
             return listing.values(self._project, engine, dimension, metric, limit)
 
     def okr_status(
@@ -344,7 +339,8 @@ class Project:
         progress: Progress | None = None,
     ) -> Status:
         """Status of every key result (of the named OKRs), as `okr status` reports it."""
-        return self._status("okr", names, as_of, connection, progress)
+        with _errors():
+            return self._session.status("okr", names, as_of, connection, progress)
 
     def kpi_status(
         self,
@@ -355,7 +351,8 @@ class Project:
         progress: Progress | None = None,
     ) -> Status:
         """Status of every KPI (of the named teams), as `kpi status` reports it."""
-        return self._status("kpi", teams, as_of, connection, progress)
+        with _errors():
+            return self._session.status("kpi", teams, as_of, connection, progress)
 
     def connection_dialect(self, connection: str | None = None) -> str:
         """The SQL dialect a connection profile runs (default: the project's connection)."""
@@ -364,115 +361,6 @@ class Project:
         with _errors():
             connections.profile(self._project, connection)  # an unknown name: a located R009
         return self._project.config.connection_dialect(connection)
-
-    # -- internals shared with the command line ---------------------------------------------------
-
-    def _engine(self, connection: str | None) -> AbstractContextManager[Engine]:
-        """The engine for one call. Embedded DuckDB over files (no `database:`, which another
-        process may want to write) stays open between calls, as long as the mapped files that
-        exist are the same ones; every other connection is opened and closed per call."""
-        from nsmcode.run import connections
-        from nsmcode.run.engines.files import mapped_files
-
-        chosen, profile = connections.profile(self._project, connection)
-        if profile.type != "duckdb" or profile.database not in (None, ":memory:"):
-            return connections.open_engine(self._project, connection)
-        files = repr(mapped_files(self._project, chosen, profile))
-        kept = self._kept.get(chosen)
-        if kept is None or kept[0] != files:
-            if kept is not None:
-                kept[1].close()
-            kept = self._kept[chosen] = (files, connections.open_engine(self._project, connection))
-        return nullcontext(kept[1])
-
-    def _plan(self, names: list[str], engine: Engine, options: Any, by: str | None) -> list[Any]:
-        from nsmcode.run import execute
-
-        key = (tuple(names), engine.dialect, options, by)
-        batches = self._plans.get(key)
-        if batches is None:
-            if len(self._plans) >= 256:
-                self._plans.pop(next(iter(self._plans)))
-            batches = self._plans[key] = tuple(
-                execute.plan(self._project, names, engine.dialect, options, by=by)
-            )
-        return list(batches)
-
-    def _query(
-        self,
-        engine: Engine,
-        names: list[str],
-        *,
-        by: str | None,
-        segments: Sequence[str],
-        where: str | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        order: Sequence[str] = (),
-        limit: int | None = None,
-        pivot: bool = False,
-        as_of: dt.date | None = None,
-        progress: Progress | None = None,
-        where_span: Span | None = None,
-    ) -> Result:
-        from nsmcode.run import arrow, execute, goals, shape
-
-        project = self._project
-        execute.check_metrics(project, names)
-        check_grain(by, project)
-        if limit is not None and limit < 0:
-            negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
-            raise InputError([negative])
-        options = query_options(segments, where, since, until, where_span)
-        batches = self._plan(names, engine, options, as_grain(by))
-        statements = tuple(b.sql for b in batches)
-        if arrow.available(engine, batches, pivot):
-            data = arrow.fetch(project, engine, batches[0], len(options.segments))
-            shape.check_order([c for c in data.column_names], order)
-            as_of = as_of or goals.latest_date(project, engine, names)
-            if as_of is not None:
-                data = arrow.completeness(
-                    project, data, batches[0].metrics, as_of, as_grain(by), until
-                )
-            if order:
-                data = arrow.order(data, order)
-            if limit is not None:
-                data = data.slice(0, limit)
-            return Result(None, statements, data, (batches[0].metrics, options.segments, as_of))
-        table = execute.run_batches(project, engine, names, options, batches, progress)
-        if as_of is None:
-            as_of = goals.latest_date(project, engine, names)
-        if as_of is not None:
-            table = shape.completeness(project, table, as_of, as_grain(by), until)
-        if pivot:
-            table = shape.pivot(table)
-        if order:
-            table = shape.order(table, order)
-        return Result(shape.limit(table, limit), statements)
-
-    def _status(
-        self,
-        kind: str,
-        names: Sequence[str],
-        as_of: DateLike | None,
-        connection: str | None,
-        progress: Progress | None = None,
-    ) -> Status:
-        from nsmcode.run import goals, status
-
-        project = self._project
-        with _errors():
-            if kind == "okr":
-                chosen = goals.okr_groups(project, names, [])
-                wanted = status.key_results([project.okrs[g.name] for g in chosen])
-            else:
-                chosen = goals.team_groups(project, names, [])
-                wanted = status.kpis([project.teams[g.name] for g in chosen])
-            with self._engine(connection) as engine:
-                day, items = goals.evaluate(
-                    project, engine, wanted, as_day(as_of, "as_of"), progress
-                )
-        return Status(day, items)
 
 
 def _frozen(table: dict[str, T]) -> Mapping[str, T]:
