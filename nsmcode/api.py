@@ -9,6 +9,11 @@ The command line is a thin layer over this module (commands/run.py): both go thr
 `Project.query`, so a notebook and `nsmcode query` give the same numbers. Nothing here prints;
 every problem with the definitions or the input is a `ProjectError` carrying located
 diagnostics. pyarrow, pandas and polars are optional (`pip install 'nsmcode[dataframes]'`).
+
+This module is the public surface; its parts live next to it: api_inputs (arguments checked and
+normalized), api_results (`Result`, `Status`), api_session (the engines and compiled queries a
+project keeps between calls, and the query core). Nothing heavy is imported at module level:
+the CLI's `--help` reads GRAINS from here.
 """
 
 from __future__ import annotations
