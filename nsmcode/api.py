@@ -9,35 +9,44 @@ The command line is a thin layer over this module (commands/run.py): both go thr
 `Project.query`, so a notebook and `nsmcode query` give the same numbers. Nothing here prints;
 every problem with the definitions or the input is a `ProjectError` carrying located
 diagnostics. pyarrow, pandas and polars are optional (`pip install 'nsmcode[dataframes]'`).
+
+This module is the public surface; its parts live next to it: api_inputs (arguments checked and
+normalized), api_results (`Result`, `Status`), api_session (the engines and compiled queries a
+project keeps between calls, and the query core). Nothing heavy is imported at module level:
+the CLI's `--help` reads GRAINS from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nsmcode.diagnostics import Diagnostic, InputError, Span
+from nsmcode.api_inputs import GRAINS as GRAINS
+from nsmcode.api_inputs import TOTAL as TOTAL
+from nsmcode.api_inputs import (
+    DateLike,
+    as_day,
+    as_grain,
+    check_grain,
+    metric_names,
+    query_options,
+)
+from nsmcode.api_results import Result, Status
+from nsmcode.api_session import Session
+from nsmcode.diagnostics import InputError
 
 if TYPE_CHECKING:
-    import pandas
-    import polars
-    import pyarrow
-
     from nsmcode import models
     from nsmcode import project as _project
-    from nsmcode.run.connections import Engine
-    from nsmcode.run.execute import Progress, Table
+    from nsmcode.run.execute import Progress
     from nsmcode.run.materialize import Written
-    from nsmcode.run.status import GoalStatus
 
 __all__ = ["Project", "ProjectError", "Result", "Status", "load"]
 
 T = TypeVar("T")
-DateLike = dt.date | str
 
 
 class ProjectError(InputError):
@@ -65,125 +74,6 @@ def load(path: str | Path = ".") -> Project:
 
 
 # ------------------------------------------------------------------------------------------------
-# Results
-
-
-class Result:
-    """A query's answer: `columns` and `rows` (tuples), one row per period (and segment values),
-    plus `complete` per row (False: the period had not closed by `as_of`, its value may change).
-
-    `sql` holds the statement(s) that ran, in the connection's dialect. On DuckDB the result
-    stays an Arrow table until `rows` are asked for."""
-
-    def __init__(
-        self,
-        table: Table | None,
-        statements: Sequence[str] = (),
-        arrow: Any = None,
-        shape: tuple[Sequence[str], Sequence[str], dt.date | None] = ((), (), None),
-    ) -> None:
-        self._table = table
-        self.statements = tuple(statements)
-        self._arrow = arrow
-        self._shape = shape
-
-    @property
-    def table(self) -> Table:
-        """The rows as Python objects (what the command line prints)."""
-        if self._table is None:
-            from nsmcode.run import arrow
-
-            metrics, segments, as_of = self._shape
-            self._table = arrow.to_table(self._arrow, metrics, segments, as_of)
-        return self._table
-
-    def __repr__(self) -> str:
-        return f"<nsmcode.Result {len(self)} rows: {', '.join(self.columns)}>"
-
-    @property
-    def columns(self) -> list[str]:
-        if self._arrow is not None:
-            return [c for c in self._arrow.column_names if c != "complete"]
-        return self.table.columns
-
-    @property
-    def rows(self) -> list[tuple[Any, ...]]:
-        return self.table.rows
-
-    @property
-    def complete(self) -> tuple[bool, ...] | None:
-        return self.table.complete
-
-    @property
-    def as_of(self) -> dt.date | None:
-        return self.table.as_of
-
-    @property
-    def sql(self) -> str:
-        return ";\n\n".join(self.statements) + (";\n" if self.statements else "")
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """One dict per row, with `complete` when it was computed."""
-        out = []
-        for i, row in enumerate(self.rows):
-            record = dict(zip(self.columns, row, strict=True))
-            if self.complete is not None:
-                record["complete"] = self.complete[i]
-            out.append(record)
-        return out
-
-    def to_arrow(self) -> pyarrow.Table:
-        """A pyarrow Table (columns as in `columns`, then `complete`)."""
-        pa = _optional("pyarrow", "to_arrow")
-        if self._arrow is not None:
-            return self._arrow
-        data = {c: [r[i] for r in self.rows] for i, c in enumerate(self.columns)}
-        if self.complete is not None:
-            data["complete"] = list(self.complete)
-        return pa.table(data)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """A pandas DataFrame, through Arrow."""
-        _optional("pandas", "to_pandas")
-        return self.to_arrow().to_pandas()
-
-    def to_polars(self) -> polars.DataFrame:
-        """A polars DataFrame, through Arrow (zero-copy where the types allow)."""
-        _optional("polars", "to_polars")
-        import polars as pl
-
-        frame = pl.from_arrow(self.to_arrow())
-        assert isinstance(frame, pl.DataFrame)
-        return frame
-
-    def __len__(self) -> int:
-        return self._arrow.num_rows if self._arrow is not None else len(self.table.rows)
-
-
-def _optional(module: str, what: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f"Result.{what}() needs {module}, which is not installed: "
-            f"pip install 'nsmcode[dataframes]'"
-        ) from None
-
-
-@dataclass(frozen=True)
-class Status:
-    """OKR or KPI status as of a date: one `GoalStatus` per key result or KPI."""
-
-    as_of: dt.date
-    goals: list[GoalStatus]
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        return [{"group": g.goal.group, **g.as_dict()} for g in self.goals]
-
-
-# ------------------------------------------------------------------------------------------------
 # The project
 
 
@@ -193,18 +83,13 @@ class Project:
 
     def __init__(self, project: _project.Project) -> None:
         self._project = project
-        self._kept: dict[str, tuple[str, Engine]] = {}
-        """Open embedded-DuckDB engines, by profile, with the files they map (see `_engine`)."""
-        self._plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        """Compiled queries by (metrics, dialect, options, grain): the definitions never change
-        once loaded, so each query shape is compiled once per project."""
+        self._session = Session(project)
+        """The engines kept open and the queries compiled between calls."""
 
     def close(self) -> None:
         """Close the DuckDB connections kept open between queries (also done when the project
         is garbage-collected, or at the end of a `with nsmcode.load(...) as project:` block)."""
-        kept, self._kept = self._kept, {}
-        for _, engine in kept.values():
-            engine.close()
+        self._session.close()
 
     def __enter__(self) -> Project:
         return self
@@ -298,19 +183,19 @@ class Project:
         (YYYY-MM-DD). order: column names, `-name` for descending. pivot: one column per metric
         and segment values. as_of: the date completeness is judged on (default: the latest event
         date in the sources read)."""
-        with _errors(), self._engine(connection) as engine:
-            return self._query(
+        with _errors(), self._session.engine(connection) as engine:
+            return self._session.query(
                 engine,
-                _names(metrics),
+                metric_names(metrics),
                 by=by,
                 segments=segments,
                 where=where,
-                since=_day(since, "since"),
-                until=_day(until, "until"),
+                since=as_day(since, "since"),
+                until=as_day(until, "until"),
                 order=order,
                 limit=limit,
                 pivot=pivot,
-                as_of=_day(as_of, "as_of"),
+                as_of=as_day(as_of, "as_of"),
                 progress=progress,
             )
 
@@ -330,11 +215,11 @@ class Project:
         from nsmcode.run import saved
 
         with _errors():
-            day = _day(as_of, "as_of")
+            day = as_day(as_of, "as_of")
             definition = saved.get(self._project, name)
             options = saved.options(self._project, definition, day or dt.date.today())
-            with self._engine(connection) as engine:
-                return self._query(
+            with self._session.engine(connection) as engine:
+                return self._session.query(
                     engine,
                     list(definition.metrics),
                     by=saved.by(definition),
@@ -384,7 +269,7 @@ class Project:
                 connection=connection,
                 lookback=lookback,
                 full=full,
-                as_of=_day(as_of, "as_of"),
+                as_of=as_day(as_of, "as_of"),
                 progress=progress,
             )
 
@@ -405,12 +290,12 @@ class Project:
         from nsmcode.run import execute
 
         with _errors():
-            names = _names(metrics)
+            names = metric_names(metrics)
             execute.check_metrics(self._project, names)
-            _check_by(by, self._project)
+            check_grain(by, self._project)
             dialect = dialect or self.connection_dialect(connection)
-            options = self._options(segments, where, _day(since, "since"), _day(until, "until"))
-            batches = execute.plan(self._project, names, dialect, options, by=_by(by))
+            options = query_options(segments, where, as_day(since, "since"), as_day(until, "until"))
+            batches = execute.plan(self._project, names, dialect, options, by=as_grain(by))
             return [b.sql for b in batches]
 
     def sql(
@@ -447,7 +332,7 @@ class Project:
         """Distinct values of a dimension in the warehouse, sorted, NULL last."""
         from nsmcode.run import listing
 
-        with _errors(), self._engine(connection) as engine:
+        with _errors(), self._session.engine(connection) as engine:
             return listing.values(self._project, engine, dimension, metric, limit)
 
     def okr_status(
@@ -459,7 +344,8 @@ class Project:
         progress: Progress | None = None,
     ) -> Status:
         """Status of every key result (of the named OKRs), as `okr status` reports it."""
-        return self._status("okr", names, as_of, connection, progress)
+        with _errors():
+            return self._session.status("okr", names, as_of, connection, progress)
 
     def kpi_status(
         self,
@@ -470,7 +356,8 @@ class Project:
         progress: Progress | None = None,
     ) -> Status:
         """Status of every KPI (of the named teams), as `kpi status` reports it."""
-        return self._status("kpi", teams, as_of, connection, progress)
+        with _errors():
+            return self._session.status("kpi", teams, as_of, connection, progress)
 
     def connection_dialect(self, connection: str | None = None) -> str:
         """The SQL dialect a connection profile runs (default: the project's connection)."""
@@ -479,199 +366,6 @@ class Project:
         with _errors():
             connections.profile(self._project, connection)  # an unknown name: a located R009
         return self._project.config.connection_dialect(connection)
-
-    # -- internals shared with the command line ---------------------------------------------------
-
-    def _engine(self, connection: str | None) -> AbstractContextManager[Engine]:
-        """The engine for one call. Embedded DuckDB over files (no `database:`, which another
-        process may want to write) stays open between calls, as long as the mapped files that
-        exist are the same ones; every other connection is opened and closed per call."""
-        from nsmcode.run import connections
-        from nsmcode.run.engines.files import mapped_files
-
-        chosen, profile = connections.profile(self._project, connection)
-        if profile.type != "duckdb" or profile.database not in (None, ":memory:"):
-            return connections.open_engine(self._project, connection)
-        files = repr(mapped_files(self._project, chosen, profile))
-        kept = self._kept.get(chosen)
-        if kept is None or kept[0] != files:
-            if kept is not None:
-                kept[1].close()
-            kept = self._kept[chosen] = (files, connections.open_engine(self._project, connection))
-        return nullcontext(kept[1])
-
-    def _plan(self, names: list[str], engine: Engine, options: Any, by: str | None) -> list[Any]:
-        from nsmcode.run import execute
-
-        key = (tuple(names), engine.dialect, options, by)
-        batches = self._plans.get(key)
-        if batches is None:
-            if len(self._plans) >= 256:
-                self._plans.pop(next(iter(self._plans)))
-            batches = self._plans[key] = tuple(
-                execute.plan(self._project, names, engine.dialect, options, by=by)
-            )
-        return list(batches)
-
-    def _options(
-        self,
-        segments: Sequence[str],
-        where: str | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        where_span: Span | None = None,
-    ) -> Any:
-        from nsmcode.compile import QueryOptions
-        from nsmcode.models import QUERY_DATES
-
-        for flag, day in (("--since", since), ("--until", until)):
-            if day is not None and not QUERY_DATES[0] <= day <= QUERY_DATES[1]:
-                raise InputError(
-                    [
-                        Diagnostic(
-                            "R014",
-                            f"{day} is outside the dates nsmcode computes with",
-                            Span(flag),
-                            "give a date between 1900-01-01 and 9998-12-31",
-                        )
-                    ]
-                )
-        if since and until and since > until:
-            raise InputError(
-                [
-                    Diagnostic(
-                        "R014",
-                        f"since ({since}) is after until ({until})",
-                        Span("--since"),
-                        "swap them",
-                    )
-                ]
-            )
-        return QueryOptions(
-            segments=tuple(segments),
-            since=since,
-            until=until,
-            where=where,
-            where_span=where_span,
-        )
-
-    def _query(
-        self,
-        engine: Engine,
-        names: list[str],
-        *,
-        by: str | None,
-        segments: Sequence[str],
-        where: str | None,
-        since: dt.date | None,
-        until: dt.date | None,
-        order: Sequence[str] = (),
-        limit: int | None = None,
-        pivot: bool = False,
-        as_of: dt.date | None = None,
-        progress: Progress | None = None,
-        where_span: Span | None = None,
-    ) -> Result:
-        from nsmcode.run import arrow, execute, goals, shape
-
-        project = self._project
-        execute.check_metrics(project, names)
-        _check_by(by, project)
-        if limit is not None and limit < 0:
-            negative = Diagnostic("R014", f"limit {limit} is negative", Span("--limit"), "give 0+")
-            raise InputError([negative])
-        options = self._options(segments, where, since, until, where_span)
-        batches = self._plan(names, engine, options, _by(by))
-        statements = tuple(b.sql for b in batches)
-        if arrow.available(engine, batches, pivot):
-            data = arrow.fetch(project, engine, batches[0], len(options.segments))
-            shape.check_order([c for c in data.column_names], order)
-            as_of = as_of or goals.latest_date(project, engine, names)
-            if as_of is not None:
-                data = arrow.completeness(project, data, batches[0].metrics, as_of, _by(by), until)
-            if order:
-                data = arrow.order(data, order)
-            if limit is not None:
-                data = data.slice(0, limit)
-            return Result(None, statements, data, (batches[0].metrics, options.segments, as_of))
-        table = execute.run_batches(project, engine, names, options, batches, progress)
-        if as_of is None:
-            as_of = goals.latest_date(project, engine, names)
-        if as_of is not None:
-            table = shape.completeness(project, table, as_of, _by(by), until)
-        if pivot:
-            table = shape.pivot(table)
-        if order:
-            table = shape.order(table, order)
-        return Result(shape.limit(table, limit), statements)
-
-    def _status(
-        self,
-        kind: str,
-        names: Sequence[str],
-        as_of: DateLike | None,
-        connection: str | None,
-        progress: Progress | None = None,
-    ) -> Status:
-        from nsmcode.run import goals, status
-
-        project = self._project
-        with _errors():
-            if kind == "okr":
-                chosen = goals.okr_groups(project, names, [])
-                wanted = status.key_results([project.okrs[g.name] for g in chosen])
-            else:
-                chosen = goals.team_groups(project, names, [])
-                wanted = status.kpis([project.teams[g.name] for g in chosen])
-            with self._engine(connection) as engine:
-                day, items = goals.evaluate(
-                    project, engine, wanted, _day(as_of, "as_of"), progress
-                )
-        return Status(day, items)
-
-
-# ------------------------------------------------------------------------------------------------
-# Input helpers
-
-GRAINS = ("hour", "day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year")
-"""models.Grain's values, without importing the models (the CLI's `--help` reads them too)."""
-TOTAL = "total"
-
-
-def _by(by: str | None) -> str:
-    """`by` as execute.query_grain reads it: None becomes each metric's own grain."""
-    return by or "own"
-
-
-def _check_by(by: str | None, project: _project.Project) -> None:
-    customs = tuple(g.name for g in project.config.calendar.granularities)
-    if by is not None and by not in (*GRAINS, *customs, TOTAL, "own"):
-        raise InputError(
-            [
-                Diagnostic(
-                    "R014",
-                    f"unknown grain {by!r}",
-                    Span("--by"),
-                    f"give one of: {', '.join((*GRAINS, *customs, TOTAL))}",
-                )
-            ]
-        )
-
-
-
-def _names(metrics: str | Sequence[str]) -> list[str]:
-    return [metrics] if isinstance(metrics, str) else list(metrics)
-
-
-def _day(value: DateLike | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            [Diagnostic("R014", f"{what}: {value!r} is not a date", None, "write YYYY-MM-DD")]
-        ) from None
 
 
 def _frozen(table: dict[str, T]) -> Mapping[str, T]:

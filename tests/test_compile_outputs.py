@@ -368,6 +368,16 @@ def test_the_cache_folder_keeps_itself_out_of_git(project: Path) -> None:
     assert ignore.read_text().splitlines()[-1] == "*"
 
 
+def test_the_cache_fingerprints_code_that_exists() -> None:
+    """A renamed module left in the list would be digested as "missing": edits to it would then
+    reuse a stale cache."""
+    import nsmcode
+    from nsmcode.outputs import cache
+
+    package = Path(nsmcode.__file__).parent
+    assert [e for e in cache._FINGERPRINTED if not (package / e).exists()] == []
+
+
 # ------------------------------------------------------------------------------------------------
 # Failures leave the previous output alone
 

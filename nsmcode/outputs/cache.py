@@ -42,7 +42,7 @@ Stat = tuple[int, int, int]
 # the cache even when the version number did not move (editable installs, development).
 _FINGERPRINTED = (
     "compile",
-    "models.py",
+    "models",
     "project.py",
     "loader.py",
     "yamlsource.py",

@@ -290,10 +290,10 @@ def test_repeated_queries_reuse_the_plan_and_the_connection(
     (tiny.root / "data" / "gone.csv").rename(tiny.root / "data" / "accounts.csv")
     assert project.query("points", segments=["plan"]).rows == first.rows
     assert opened == [None, None, None]
-    engine = project._kept["local"][1]
+    engine = project._session.kept["local"][1]
     with project:
         pass  # leaving the block closes what it kept open
-    assert project._kept == {}
+    assert project._session.kept == {}
     with pytest.raises(Exception):  # noqa: B017 - DuckDB's own error for a closed connection
         engine.connection.execute("SELECT 1")
     # other connections are opened per call
