@@ -203,7 +203,7 @@ def _unsupported() -> ImportResult:
         ("D104", "metrics.yml", "name: paid_growth", "offset_window"),
         ("D104", "metrics.yml", "name: paid_weekly_vs_month_ago", "offset_window"),
         ("D105", "metrics.yml", "name: big_payers", "filter:"),
-        ("D106", "metrics.yml", "name: paid_month_rolling", "window: 1 month"),
+        ("D106", "metrics.yml", "name: paid_month_rolling", "window: 3 hours"),
         ("D107", "metrics.yml", "name: payer_conversions", "constant_properties"),
         ("D109", "metrics.yml", "name: p90_payment", "measure: p90_amount"),
         ("D109", "metrics.yml", "name: card_share", "numerator: p90_payment"),
