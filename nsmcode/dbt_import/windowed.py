@@ -26,8 +26,8 @@ from nsmcode.diagnostics import Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
 WINDOW_UNITS = ("day", "week", "month", "quarter")
-# dbt window units written as a whole number of an nsmcode unit: unit -> (nsmcode unit, factor)
-CONVERTED = {"year": ("month", 12), "hour": ("day", 24)}
+YEAR_MONTHS = 12
+DAY_HOURS = 24
 CONVERSION_RESULTS = {"conversion_rate": "rate", "conversions": "count"}
 
 
@@ -48,8 +48,10 @@ class Translator(MetricTranslator):
         unit = match.group(2).lower() if match else ""
         count = int(match.group(1)) if match else 0
         hours = unit == "hour"
-        if unit in CONVERTED and count % CONVERTED[unit][1] == 0:
-            unit, count = CONVERTED[unit][0], count // CONVERTED[unit][1]
+        if unit == "year":
+            unit, count = "month", count * YEAR_MONTHS
+        if hours and count % DAY_HOURS == 0:
+            unit, count = "day", count // DAY_HOURS
         if not match or unit not in WINDOW_UNITS or not 1 <= count <= 9999:
             self._fail(
                 loc,
