@@ -314,5 +314,5 @@ def test_the_hour_grain_hour_windows_and_hour_offsets(
     change = _run(con, project, "pings_vs_three_hours_ago", "hour")
     for h in hours:
         before = h - dt.timedelta(hours=3)
-        want: int | None = hourly[h] - hourly[before] if before >= HOURS_FROM else None
-        assert change[h] == want, h
+        expected: int | None = hourly[h] - hourly[before] if before >= HOURS_FROM else None
+        assert change[h] == expected, h
