@@ -137,10 +137,12 @@ class Translator(MetricTranslator):
                     loc,
                     "D106",
                     f"metric {loc.name!r}: grain_to_date {to_date!r} is not carried over "
-                    "(nsmcode restarts totals by day, week, month, quarter or year)",
+                    "(nsmcode restarts totals by hour, day, week, month, quarter or year)",
                     options.span("grain_to_date"),
                 )
             calculation["period_to_date"] = str(to_date).lower()
+            if calculation["period_to_date"] == "hour" and not declared:
+                grain = {"grain": "hour"}  # an hour-to-date total is reported per hour
         filled = {} if fill is None else {"fill_nulls_with": fill}
         return {"name": out_name, "calculation": calculation, **grain, **filled}
 

@@ -176,6 +176,8 @@ def test_the_windows_are_written_as_nsmcode_windows(project: Project) -> None:
     assert calc("pings_trailing_day")["window"] == "1 day"
     assert metrics["pings_trailing_day"].grain == "hour"
     assert metrics["pings"].grain == "hour"
+    assert calc("pings_hour_to_date")["period_to_date"] == "hour"
+    assert metrics["pings_hour_to_date"].grain == "hour"
     derived = calc("pings_vs_three_hours_ago")
     assert derived["inputs"][0]["offset"] == "3 periods"
     assert metrics["pings_vs_three_hours_ago"].grain == "hour"
@@ -302,6 +304,9 @@ def test_the_hour_grain_hour_windows_and_hour_offsets(
     got = _run(con, project, "pings", "hour")
     assert sorted(got) == hours
     assert all(got[h] == hourly[h] for h in hours)
+
+    # grain_to_date: hour, reported per hour: each hour's own pings
+    assert _run(con, project, "pings_hour_to_date", "hour") == {h: hourly[h] for h in hours}
 
     # MetricFlow: hour <= ts AND hour > ts - INTERVAL 24 hour
     trailing = _run(con, project, "pings_trailing_day", "hour")
