@@ -125,8 +125,16 @@ class Measure:
 
     @property
     def additive(self) -> bool:
-        """Counts and sums add up over time; a running total can be made of them."""
-        return self.calculation["type"] in ("count", "sum")
+        """nsmcode's cumulative metrics recompute these aggregations over the window's rows, as
+        MetricFlow's spine join does (a rolling count_distinct counts each entity once)."""
+        return self.calculation["type"] in (
+            "count",
+            "sum",
+            "count_distinct",
+            "average",
+            "min",
+            "max",
+        )
 
 
 @dataclass

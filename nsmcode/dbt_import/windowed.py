@@ -106,8 +106,8 @@ class Translator(MetricTranslator):
                 loc,
                 "D113",
                 f"metric {loc.name!r}: a running total of {measure.calculation['type']} "
-                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts and "
-                "sums only",
+                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts, "
+                "sums, distinct counts, averages, minimums and maximums of rows",
                 span,
             )
         base = self.measure_metric(measure_name, extra, f"{out_name}__base", span)

@@ -208,7 +208,7 @@ def _unsupported() -> ImportResult:
         ("D109", "metrics.yml", "name: p90_payment", "measure: p90_amount"),
         ("D109", "metrics.yml", "name: card_share", "numerator: p90_payment"),
         ("D111", "metrics.yml", "name: yearly_paid", "time_granularity: martian_day"),
-        ("D113", "metrics.yml", "name: payers_running", "measure: payers"),
+        ("D113", "metrics.yml", "name: payers_running", "measure: median_amount"),
         ("D107", "metrics.yml", "name: repeat_payment_rate", "base_measure: payment_count"),
         ("D115", "metrics.yml", "name: by_payment", "Entity('payment')"),
         ("D115", "metrics.yml", "name: of_p90", "[p90_payment]"),

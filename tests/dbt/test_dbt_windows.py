@@ -321,3 +321,18 @@ def test_the_hour_grain_hour_windows_and_hour_offsets(
         before = h - dt.timedelta(hours=3)
         expected: int | None = hourly[h] - hourly[before] if before >= HOURS_FROM else None
         assert change[h] == expected, h
+
+
+def test_a_rolling_distinct_count_counts_each_customer_once(
+    con: Any, project: Project, data: Data
+) -> None:
+    buyers: dict[dt.date, set[str]] = defaultdict(set)
+    for _id, customer, at, _amount in data.orders:
+        buyers[at.date()].add(customer)
+    got = _run(con, project, "weekly_buyers", "day")
+    assert len(got) > 500
+    for day, value in got.items():
+        # MetricFlow: day <= ds AND day > ds - INTERVAL 7 day, COUNT(DISTINCT customer_id)
+        window = set().union(*(buyers[day - dt.timedelta(days=k)] for k in range(7)))
+        assert value == len(window), day
+    assert max(got.values()) > 1
