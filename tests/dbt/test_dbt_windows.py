@@ -336,3 +336,61 @@ def test_a_rolling_distinct_count_counts_each_customer_once(
         window = set().union(*(buyers[day - dt.timedelta(days=k)] for k in range(7)))
         assert value == len(window), day
     assert max(got.values()) > 1
+
+
+def _import_one(tmp_path: Path, metric: str) -> tuple[dict[str, Any], list[str]]:
+    """Import the windows fixture's semantic models with one metric; its nsmcode definition
+    (empty when left out) and the codes reported."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "semantic.yml").write_text((WINDOWS / "models" / "semantic.yml").read_text())
+    (models / "metrics.yml").write_text("metrics:\n" + metric)
+    result = import_dbt(tmp_path)
+    written = [m for m, _span in result.metrics if m["name"] == "m"]
+    return (written[0] if written else {}), sorted({p.code for p in result.problems})
+
+
+DAILY = "    time_granularity: day\n"
+CUMULATIVE = """  - name: m
+    type: cumulative
+    type_params: {{measure: ping_count, window: {window}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("metric", "calculation", "grain", "codes"),
+    [
+        (CUMULATIVE.format(window="2 years"), {"window": "24 months"}, "day", []),
+        (CUMULATIVE.format(window="48 hours"), {"window": "2 days"}, "hour", []),
+        # nsmcode durations have no hours
+        (CUMULATIVE.format(window="3 hours"), None, None, ["D106"]),
+        # MetricFlow's hour window on a daily spine: nsmcode cannot say it
+        (CUMULATIVE.format(window="48 hours") + DAILY, None, None, ["D106"]),
+        (CUMULATIVE.format(window="2 fortnights"), None, None, ["D106"]),
+        (
+            "  - name: m\n    type: derived\n    type_params:\n      expr: pings - before\n"
+            "      metrics:\n        - name: pings\n"
+            "        - name: pings\n          alias: before\n"
+            "          offset_window: 3 hours\n" + DAILY + ""
+            "  - name: pings\n    type: simple\n    type_params: {measure: ping_count}\n",
+            None,
+            None,
+            ["D104"],  # 3 hours is not a whole number of days
+        ),
+    ],
+    ids=["years", "whole-days", "hours", "hours-daily", "unknown", "hour-offset-daily"],
+)
+def test_which_windows_are_carried(
+    tmp_path: Path,
+    metric: str,
+    calculation: dict[str, Any] | None,
+    grain: str | None,
+    codes: list[str],
+) -> None:
+    written, reported = _import_one(tmp_path, metric)
+    assert reported == codes
+    if calculation is None:
+        assert not written
+        return
+    assert calculation.items() <= written["calculation"].items()
+    assert written["grain"] == grain
