@@ -371,8 +371,9 @@ CUMULATIVE = """  - name: m
             "  - name: m\n    type: derived\n    type_params:\n      expr: pings - before\n"
             "      metrics:\n        - name: pings\n"
             "        - name: pings\n          alias: before\n"
-            "          offset_window: 3 hours\n" + DAILY + ""
-            "  - name: pings\n    type: simple\n    type_params: {measure: ping_count}\n",
+            "          offset_window: 3 hours\n"
+            + DAILY
+            + "  - name: pings\n    type: simple\n    type_params: {measure: ping_count}\n",
             None,
             None,
             ["D104"],  # 3 hours is not a whole number of days
