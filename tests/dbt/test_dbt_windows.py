@@ -395,3 +395,17 @@ def test_which_windows_are_carried(
         return
     assert calculation.items() <= written["calculation"].items()
     assert written["grain"] == grain
+
+
+def test_an_hourly_saved_query(con: Any, project: Project, data: Data) -> None:
+    from nsmcode.run.saved import compile_saved
+
+    assert project.saved_queries["hourly_pings"].grain == "hour"
+    hourly = _hourly(data)
+    rows = con.execute(compile_saved(project, "hourly_pings", "duckdb")).fetchall()
+    assert len(rows) == HOURS
+    for hour, pings, trailing in rows:
+        assert pings == hourly[hour]
+        assert trailing == sum(
+            v for k, v in hourly.items() if hour - dt.timedelta(hours=24) < k <= hour
+        )
