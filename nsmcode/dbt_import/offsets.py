@@ -37,6 +37,7 @@ PER: dict[tuple[str, str], int] = {
     ("year", "year"): 1,
 }
 GRAINS = ("hour", "day", "week", "month", "quarter", "year")
+HOURS_PER = {"day": 24, "week": 168}  # `48 hours` is `2 periods` at a daily grain
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
 
 
@@ -121,6 +122,9 @@ def nsmcode_offset(offset: Offset, grain: str) -> str | None:
         return _periods(offset.count // 7)
     if per is None and (grain, offset.unit) == ("quarter", "month") and offset.count % 3 == 0:
         return _periods(offset.count // 3)
+    hours = HOURS_PER.get(grain)
+    if per is None and offset.unit == "hour" and hours and offset.count % hours == 0:
+        return _periods(offset.count // hours)
     if per is None:
         raise OffsetError(
             f"an offset of {offset.count} {offset.unit}(s) is not a whole number of {grain}s, "

@@ -378,8 +378,27 @@ CUMULATIVE = """  - name: m
             None,
             ["D104"],  # 3 hours is not a whole number of days
         ),
+        (
+            "  - name: m\n    type: derived\n    type_params:\n      expr: pings - before\n"
+            "      metrics:\n        - name: pings\n"
+            "        - name: pings\n          alias: before\n"
+            "          offset_window: 48 hours\n"
+            + DAILY
+            + "  - name: pings\n    type: simple\n    type_params: {measure: ping_count}\n",
+            {"inputs": [{"name": "before", "metric": "pings", "offset": "2 periods"}]},
+            "day",
+            [],  # 48 hours before each day is the day two days before
+        ),
     ],
-    ids=["years", "whole-days", "hours", "hours-daily", "unknown", "hour-offset-daily"],
+    ids=[
+        "years",
+        "whole-days",
+        "hours",
+        "hours-daily",
+        "unknown",
+        "hour-offset-daily",
+        "whole-day-offset-daily",
+    ],
 )
 def test_which_windows_are_carried(
     tmp_path: Path,
