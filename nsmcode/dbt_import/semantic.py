@@ -112,6 +112,10 @@ class Dimension:
     granularity: str | None = None
 
 
+# aggregations an nsmcode cumulative metric recomputes over its window
+ROLLING = ("count", "sum", "count_distinct", "average", "min", "max")
+
+
 @dataclass
 class Measure:
     """A measure as nsmcode sees it: an aggregation over one column of one source."""
@@ -127,14 +131,7 @@ class Measure:
     def additive(self) -> bool:
         """nsmcode's cumulative metrics recompute these aggregations over the window's rows, as
         MetricFlow's spine join does (a rolling count_distinct counts each entity once)."""
-        return self.calculation["type"] in (
-            "count",
-            "sum",
-            "count_distinct",
-            "average",
-            "min",
-            "max",
-        )
+        return self.calculation["type"] in ROLLING
 
 
 @dataclass
