@@ -26,7 +26,7 @@ from nsmcode.dbt_import.reader import Located, not_carried, short_name
 from nsmcode.dbt_import.semantic import Builder, Measure, SemanticModel, sql_text
 from nsmcode.diagnostics import Diagnostic, Span
 
-GRAINS = ("day", "week", "month", "quarter", "year")
+GRAINS = ("hour", "day", "week", "month", "quarter", "year")
 _METRIC_KEYS = {"name", "type", "type_params", "filter", "time_granularity", "fill_nulls_with"}
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class MetricTranslator:
                             "(a custom granularity is a query's grain in nsmcode, not a "
                             "metric's)"
                             if custom
-                            else "(nsmcode grains: day, week, month, quarter, year)"
+                            else "(nsmcode grains: hour, day, week, month, quarter, year)"
                         ),
                         loc.span("time_granularity"),
                         f"query it with `--by {grain}`" if custom else None,

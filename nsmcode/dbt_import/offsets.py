@@ -8,8 +8,9 @@ month` is `1 period` at `grain: month`, `14 days` is `2 periods` at `grain: week
 dbt metric says `time_granularity: week`. At that grain `offset_to_grain: G` reads the period
 itself. Whatever has no exact equivalent at the chosen grain is reported (D104).
 
-Units nsmcode does not have as grains yet (hours, custom granularities such as fiscal
-quarters) are reported; adding one is one entry of `UNITS` and `PER`.
+Hours are periods of the hour grain (`offset_window: 3 hours` is `3 periods` at `grain:
+hour`). Custom granularities (nsmcode refuses offsets read by one, C045) are reported; adding a
+unit is one entry of `UNITS` and `PER`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 # dbt interval unit -> the nsmcode grain its periods are counted in
-UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+UNITS = {u: u for u in ("hour", "day", "week", "month", "quarter", "year")}
 # how many periods of a grain one unit spans, exactly (None: not a whole number of periods)
 PER: dict[tuple[str, str], int] = {
+    ("hour", "hour"): 1,
+    ("day", "hour"): 24,
+    ("week", "hour"): 168,
     ("day", "day"): 1,
     ("week", "day"): 7,
     ("week", "week"): 1,
@@ -32,7 +36,8 @@ PER: dict[tuple[str, str], int] = {
     ("year", "quarter"): 4,
     ("year", "year"): 1,
 }
-GRAINS = ("day", "week", "month", "quarter", "year")
+GRAINS = ("hour", "day", "week", "month", "quarter", "year")
+HOURS_PER = {"day": 24, "week": 168}  # `48 hours` is `2 periods` at a daily grain
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
 
 
@@ -75,8 +80,8 @@ def read(window: Any, to_grain: Any) -> Offset | None:
         count, unit = parse_window(window)
         if unit not in UNITS:
             raise OffsetError(
-                f"offsets in {unit}s are not carried over; nsmcode offsets count days, weeks, "
-                "months, quarters or years"
+                f"offsets in {unit}s are not carried over; nsmcode offsets count hours, days, "
+                "weeks, months, quarters or years"
             )
         if count < 1:
             raise OffsetError("an offset of 0 periods reads the same period: drop it in dbt")
@@ -117,6 +122,9 @@ def nsmcode_offset(offset: Offset, grain: str) -> str | None:
         return _periods(offset.count // 7)
     if per is None and (grain, offset.unit) == ("quarter", "month") and offset.count % 3 == 0:
         return _periods(offset.count // 3)
+    hours = HOURS_PER.get(grain)
+    if per is None and offset.unit == "hour" and hours and offset.count % hours == 0:
+        return _periods(offset.count // hours)
     if per is None:
         raise OffsetError(
             f"an offset of {offset.count} {offset.unit}(s) is not a whole number of {grain}s, "

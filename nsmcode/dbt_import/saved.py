@@ -2,7 +2,7 @@
 
 | dbt `query_params` | nsmcode |
 | `metrics` | `metrics` (each must be carried over) |
-| `group_by: TimeDimension('metric_time', 'week')` | `grain: week` (none: `grain: total`) |
+| `group_by: TimeDimension('metric_time', 'week')` | `grain: week` (or hour...; none: `total`) |
 | `group_by: Dimension('customer__region')` | `segments: [region]` |
 | `where` (Dimension filters) | `where` over the dimension names |
 
@@ -26,6 +26,8 @@ from nsmcode.dbt_import.timeranges import next_start, period_start
 from nsmcode.diagnostics import Diagnostic, Span
 
 GRAINS = ("day", "week", "month", "quarter", "year")
+# a saved query may be hourly; its `where` time bounds are days at the grains above
+GROUP_GRAINS = ("hour", *GRAINS)
 _KEYS = {"name", "description", "label", "query_params", "exports", "config", "meta", "tags"}
 _PARAMS = {"metrics", "group_by", "where", "order_by", "limit"}
 
@@ -142,7 +144,7 @@ class SavedQueries:
             )
         if name == "metric_time":
             grain = call.grain or "day"
-            if grain not in GRAINS:
+            if grain not in GROUP_GRAINS:
                 custom = grain in self.custom_grains
                 raise self._skip(
                     loc,
@@ -151,7 +153,7 @@ class SavedQueries:
                         "(a custom granularity is a query's grain in nsmcode, not a saved "
                         "query's)"
                         if custom
-                        else f"(nsmcode grains: {', '.join(GRAINS)})"
+                        else f"(nsmcode grains: {', '.join(GROUP_GRAINS)})"
                     ),
                     span,
                     f"query the metrics with `--by {grain}`" if custom else None,

@@ -112,6 +112,10 @@ class Dimension:
     granularity: str | None = None
 
 
+# aggregations an nsmcode cumulative metric recomputes over its window
+ROLLING = ("count", "sum", "count_distinct", "average", "min", "max")
+
+
 @dataclass
 class Measure:
     """A measure as nsmcode sees it: an aggregation over one column of one source."""
@@ -125,8 +129,9 @@ class Measure:
 
     @property
     def additive(self) -> bool:
-        """Counts and sums add up over time; a running total can be made of them."""
-        return self.calculation["type"] in ("count", "sum")
+        """nsmcode's cumulative metrics recompute these aggregations over the window's rows, as
+        MetricFlow's spine join does (a rolling count_distinct counts each entity once)."""
+        return self.calculation["type"] in ROLLING
 
 
 @dataclass

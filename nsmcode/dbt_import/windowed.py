@@ -1,12 +1,17 @@
 """dbt metrics over windows of time -> nsmcode cumulative and conversion metrics.
 
-- cumulative: `window` (days or weeks) or `grain_to_date`, over the dbt simple metric reading the
-  same measure (or a metric written for the measure);
+- cumulative: `window` or `grain_to_date`, over the dbt simple metric reading the same measure (or
+  a metric written for the measure);
 - conversion: base and conversion metrics for the measures, the entity and the window; `calculation:
-  conversions` is a conversion count (`result: count`).
+  conversions` is a conversion count (`result: count`). MetricFlow's join keeps conversions with
+  `base <= conversion < base + window` (`base > conversion - INTERVAL window`), so the import
+  writes `window_end: exclusive`.
 
-Windows in months, quarters or hours are reported (D106) until nsmcode has them: `WINDOW_UNITS`
-is the one place to add a unit.
+Windows are days, weeks, months and quarters in both tools; a year is 12 months (the same
+clamped month arithmetic). nsmcode windows have no hours: a whole number of days in hours (`48
+hours`) is carried at the hour grain, where `window: 2 days` is MetricFlow's 48 hourly periods;
+other hour windows are reported (D106). How month windows differ from MetricFlow's at month ends
+is in docs/dbt.md ("Windows in months").
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from nsmcode.dbt_import.semantic import Measure
 from nsmcode.diagnostics import Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
-WINDOW_UNITS = ("day", "week")
+WINDOW_UNITS = ("day", "week", "month", "quarter")
+YEAR_MONTHS = 12
+DAY_HOURS = 24
 CONVERSION_RESULTS = {"conversion_rate": "rate", "conversions": "count"}
 
 
@@ -34,22 +41,31 @@ class Translator(MetricTranslator):
             "conversion": self._conversion,
         }
 
-    def _window(self, loc: Located, text: Any, span: Span) -> str:
+    def _window(self, loc: Located, text: Any, span: Span) -> tuple[str, bool]:
+        """The nsmcode duration of a dbt window, and whether it was given in hours (then only
+        the hour grain reads it as MetricFlow does)."""
         match = _WINDOW.match(str(text))
         unit = match.group(2).lower() if match else ""
-        if not match or unit not in WINDOW_UNITS:
+        count = int(match.group(1)) if match else 0
+        hours = unit == "hour"
+        if unit == "year":
+            unit, count = "month", count * YEAR_MONTHS
+        if hours and count % DAY_HOURS == 0:
+            unit, count = "day", count // DAY_HOURS
+        if not match or unit not in WINDOW_UNITS or not 1 <= count <= 9999:
             self._fail(
                 loc,
                 "D106",
                 f"metric {loc.name!r}: window {text!r} is not carried over; nsmcode windows "
-                "are counted in days or weeks",
+                "are counted in days, weeks, months or quarters (years as 12 months, hours in "
+                "whole days)",
                 span,
-                "e.g. '1 month' has no fixed length: choose '30 days' or '4 weeks' if that "
-                "is what you mean",
+                "nsmcode windows have no hours: a whole number of days (24 hours) is carried at "
+                "the hour grain"
+                if hours
+                else None,
             )
-        assert match is not None
-        count = int(match.group(1))
-        return f"{count} {unit}{'s' if count != 1 else ''}"
+        return f"{count} {unit}{'s' if count != 1 else ''}", hours
 
     def _cumulative(
         self, loc: Located, params: Located, filters: tuple[DbtFilter, ...], out_name: str
@@ -90,8 +106,8 @@ class Translator(MetricTranslator):
                 loc,
                 "D113",
                 f"metric {loc.name!r}: a running total of {measure.calculation['type']} "
-                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts and "
-                "sums only",
+                f"measure {measure_name!r} is not carried over; nsmcode accumulates counts, "
+                "sums, distinct counts, averages, minimums and maximums of rows",
                 span,
             )
         base = self.measure_metric(measure_name, extra, f"{out_name}__base", span)
@@ -100,19 +116,33 @@ class Translator(MetricTranslator):
         calculation: dict[str, Any] = {"type": "cumulative", "metric": base}
         # MetricFlow computes running totals per day; without a declared grain, so does nsmcode
         # (nsmcode's default grain is a week, where the value is the total at the week's end)
-        grain = {} if loc.get("time_granularity") else {"grain": "day"}
+        declared = loc.get("time_granularity")
+        grain = {} if declared else {"grain": "day"}
         if window is not None:
-            calculation["window"] = self._window(loc, window, options.span("window"))
+            calculation["window"], hours = self._window(loc, window, options.span("window"))
+            if hours:
+                # MetricFlow's hour window counts hourly periods ending with the hour
+                if declared and str(declared).lower() != "hour":
+                    self._fail(
+                        loc,
+                        "D106",
+                        f"metric {loc.name!r}: a window in hours at grain {declared!r} is not "
+                        "carried over; nsmcode reads it as MetricFlow does at the hour grain",
+                        options.span("window"),
+                    )
+                grain = {"grain": "hour"}
         if to_date is not None:
             if str(to_date).lower() not in GRAINS:
                 self._fail(
                     loc,
                     "D106",
                     f"metric {loc.name!r}: grain_to_date {to_date!r} is not carried over "
-                    "(nsmcode restarts totals by day, week, month, quarter or year)",
+                    "(nsmcode restarts totals by hour, day, week, month, quarter or year)",
                     options.span("grain_to_date"),
                 )
             calculation["period_to_date"] = str(to_date).lower()
+            if calculation["period_to_date"] == "hour" and not declared:
+                grain = {"grain": "hour"}  # an hour-to-date total is reported per hour
         filled = {} if fill is None else {"fill_nulls_with": fill}
         return {"name": out_name, "calculation": calculation, **grain, **filled}
 
@@ -212,7 +242,8 @@ class Translator(MetricTranslator):
                 "base": names["base"],
                 "conversion": names["conversion"],
                 "entity": str(entity),
-                "within": self._window(loc, window, options.span("window")),
+                "within": self._window(loc, window, options.span("window"))[0],
+                "window_end": "exclusive",
                 **({"result": result} if result != "rate" else {}),
             },
         }

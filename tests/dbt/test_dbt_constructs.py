@@ -268,7 +268,7 @@ def test_conversion_counts_and_rates(con: Any, project: Project, data: Data) -> 
         week = period(signed, "week")
         cohort[week].add(account)
         limit = signed + dt.timedelta(days=7)
-        if any(signed <= at <= limit for at in calls_by_account[account]):
+        if any(signed <= at < limit for at in calls_by_account[account]):  # window_end: exclusive
             converted[week].add(account)
     _check(
         _run(con, project, "signup_to_call_conversions", "week"),
