@@ -192,3 +192,29 @@ def test_lsp_logs_the_server_on_stderr() -> None:
 def test_quiet_hides_the_detail(runner: CliRunner) -> None:
     result = runner.invoke(main, ["-q", "validate", *PROJECT])
     assert "project:" not in result.stderr and "done in" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([], "connection 'local': duckdb, SQL in the duckdb dialect (not connected: --explain)"),
+        (
+            ["--connection", "spark"],
+            "connection 'spark': spark, SQL in the spark dialect (not connected: --explain)",
+        ),
+    ],
+)
+def test_query_explain_names_the_dialect_and_connection(
+    runner: CliRunner, args: list[str], said: str
+) -> None:
+    plain, extra = both(runner, ["query", "weekly_signups", *PROJECT, "--explain", *args])
+    read_example(extra)
+    assert said in extra, extra
+    assert "ran " not in extra  # nothing ran
+    assert plain.stdout.startswith(("WITH", "SELECT"))
+
+
+def test_saved_query_explain_names_the_dialect(runner: CliRunner) -> None:
+    saved = ["query", "--saved", "weekly_exec_review", *PROJECT, "--explain"]
+    _, extra = both(runner, saved)
+    assert "connection 'local': duckdb, SQL in the duckdb dialect (not connected" in extra, extra

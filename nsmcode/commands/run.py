@@ -161,18 +161,32 @@ def query(
         from nsmcode.run.funnels import query_retention_matrix
 
         definitions = project.definitions
-        query_retention_matrix(definitions, metrics, by, cohorts, _date(since), _date(until), fmt)
+        query_retention_matrix(
+            definitions, metrics, by, cohorts, _date(since), _date(until), fmt, connection, explain
+        )
         return
     if any(name in project.funnels and name not in project.metrics for name in metrics):
         from nsmcode.run.funnels import query_funnel
 
         query_funnel(
-            project.definitions, metrics, by, segments, _date(since), _date(until), fmt, connection
+            project.definitions,
+            metrics,
+            by,
+            segments,
+            _date(since),
+            _date(until),
+            fmt,
+            connection,
+            explain,
         )
         return
+    if explain:
+        from nsmcode.run.connections import dialect_of
+
+        dialect = dialect_of(project.definitions, connection, "--explain")
     if saved is not None:
         if explain:
-            sql = project.saved_sql(saved, dialect=project.connection_dialect(connection))
+            sql = project.saved_sql(saved, dialect=dialect)
             current().result(sql.rstrip().rstrip(";") + ";")
             return
         result = project.query_saved(
@@ -194,7 +208,7 @@ def query(
             where=where,
             since=_date(since),
             until=_date(until),
-            connection=connection,
+            dialect=dialect,
         )
         current().result("\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements))
         return
