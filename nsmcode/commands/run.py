@@ -157,7 +157,12 @@ def query(
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
     project = api.load(project_dir)
+    unused = {
+        "--where": where, "--order": order, "--limit": limit is not None, "--pivot": pivot,
+        "--as-of": as_of, "--csv-raw": csv_raw,
+    }  # fmt: skip
     if cohorts is not None:
+        _applies("--cohorts", {**unused, "--segment": segments, "--saved": saved})
         from nsmcode.run.funnels import query_retention_matrix
 
         definitions = project.definitions
@@ -166,6 +171,7 @@ def query(
         )
         return
     if any(name in project.funnels and name not in project.metrics for name in metrics):
+        _applies("a funnel", unused)
         from nsmcode.run.funnels import query_funnel
 
         query_funnel(
@@ -227,6 +233,17 @@ def query(
         progress=_progress("querying"),
     )
     current().result(_render(fmt, result.table, csv_raw))
+
+
+def _applies(what: str, options: dict[str, Any]) -> None:
+    """Options a kind of query does not take are refused, never silently ignored (a funnel
+    with --where would print unfiltered numbers)."""
+    given = [flag for flag, value in options.items() if value]
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to {what}; "
+            f"drop {'it' if len(given) == 1 else 'them'} (see `nsmcode query --help`)"
+        )
 
 
 def _render(fmt: str, table: Any, csv_raw: bool) -> str:

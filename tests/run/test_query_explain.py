@@ -76,3 +76,26 @@ def test_unknown_connection_is_located(args: list[str]) -> None:
         assert result.exit_code == 2, result.output
         assert "R009 connection 'nope' is not defined under `connections`" in result.stderr
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "refused"),
+    [
+        (["activation", "--where", "plan = 'team'"], "--where does not apply to a funnel"),
+        (["activation", "--order", "-entities", "--limit", "2"], "--order, --limit do not apply"),
+        (["activation", "--pivot"], "--pivot does not apply to a funnel"),
+        (["activation", "--as-of", "2026-11-01"], "--as-of does not apply to a funnel"),
+        (["activation", "--format", "csv", "--csv-raw"], "--csv-raw does not apply"),
+        (["week_4_retention", "--cohorts", "4", "--segment", "plan"], "--segment does not apply"),
+        (["week_4_retention", "--cohorts", "4", "--where", "plan = 'team'"], "--where does not"),
+        (["week_4_retention", "--cohorts", "2", "--limit", "1"], "--limit does not apply to --co"),
+    ],
+)
+def test_options_a_query_kind_does_not_take_are_refused(
+    opened: list[str], args: list[str], refused: str
+) -> None:
+    """Once silently ignored: a funnel with --where printed unfiltered numbers."""
+    result = CliRunner().invoke(main, ["query", *args, *PROJECT])
+    assert result.exit_code == 2, result.output
+    assert refused in result.stderr and result.stdout == ""
+    assert opened == []  # refused before anything connects
