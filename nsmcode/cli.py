@@ -32,6 +32,9 @@ class Exit(enum.IntEnum):
     FINDINGS = 1
     INPUT_ERROR = 2
     INTERNAL_ERROR = 70
+    INTERRUPTED = 130
+    """Ctrl-C: 128 + SIGINT, as shells report it (click's own "Aborted!" exits 1, which here
+    means findings)."""
 
 
 # Commands that write files or tables: only their errors say that nothing was written.
@@ -221,6 +224,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            fresh = "\n" if sys.stderr.isatty() else ""  # after the terminal's ^C
+            click.echo(f"{fresh}nsmcode: interrupted", err=True)
+            ctx.exit(Exit.INTERRUPTED)
         except BrokenPipeError:
             # the reader went away (`nsmcode ... | head`): stop quietly, as Unix tools do
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

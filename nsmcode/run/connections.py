@@ -22,6 +22,7 @@ from nsmcode.run.engines.base import (
     Result,
     as_date,
     classify,
+    interrupted,
     normalise,
     scrub,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "classify",
     "data_file_error",
     "dialect_of",
+    "interrupted",
     "normalise",
     "open_engine",
     "profile",
