@@ -32,6 +32,9 @@ class Exit(enum.IntEnum):
     FINDINGS = 1
     INPUT_ERROR = 2
     INTERNAL_ERROR = 70
+    INTERRUPTED = 130
+    """Ctrl-C: 128 + SIGINT, as shells report it (click's own "Aborted!" exits 1, which here
+    means findings)."""
 
 
 # Commands that write files or tables: only their errors say that nothing was written.
@@ -202,6 +205,16 @@ def globals_first(args: list[str]) -> list[str]:
     return flags + [arg for arg in head if arg not in GLOBAL_FLAGS] + tail
 
 
+def _file_in_the_way(path: str | None, exc: OSError) -> str | None:
+    """The file standing where a folder of `path` must be, when that is why `exc` happened."""
+    if path is None or not isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return None
+    for part in (Path(path), *Path(path).parents):
+        if part.exists():
+            return str(part) if part.is_file() else None
+    return None
+
+
 class LazyGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if ctx.parent is None:
@@ -221,6 +234,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            fresh = "\n" if sys.stderr.isatty() else ""  # after the terminal's ^C
+            click.echo(f"{fresh}nsmcode: interrupted", err=True)
+            ctx.exit(Exit.INTERRUPTED)
         except BrokenPipeError:
             # the reader went away (`nsmcode ... | head`): stop quietly, as Unix tools do
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -231,11 +248,17 @@ class LazyGroup(click.Group):
             if os.environ.get("NSMCODE_DEBUG"):
                 raise
             path = exc.filename if isinstance(exc.filename, str) else None
+            reason = exc.strerror or str(exc)
+            hint = "check the path, its permissions and the free disk space"
+            blocking = _file_in_the_way(path, exc)
+            if blocking is not None:  # `--out a/b` where `a` is a file: not "File exists"
+                path, reason = blocking, f"{blocking} is a file, not a folder"
+                hint = "write under a folder, or move the file away"
             refused = Diagnostic(
                 "E009",
-                f"the file system refused: {exc.strerror or exc}",
+                f"the file system refused: {reason}",
                 Span(path) if path else None,
-                "check the path, its permissions and the free disk space",
+                hint,
             )
             click.echo(refused.render(), err=True)
             ctx.exit(Exit.INPUT_ERROR)

@@ -41,9 +41,9 @@ def read_example(extra: str, how: str = "named by --project") -> None:
     assert re.search(r"^  \S*definitions/north_star.yaml$", extra, re.M)  # each file read
 
 
-def ran_on_duckdb(extra: str, once: bool = True) -> None:
+def ran_on_duckdb(extra: str) -> None:
     opened = extra.count("connection 'local': duckdb, SQL in the duckdb dialect")
-    assert opened == 1 if once else opened >= 1, extra
+    assert opened == 1, extra  # opened once per command
     assert re.search(r"ran \d+ lines? of duckdb SQL on 'local'.*: \d+ rows? in \d", extra), extra
 
 
@@ -133,7 +133,7 @@ def test_docs_build(runner: CliRunner, tmp_path: Path) -> None:
 def test_docs_build_with_data(runner: CliRunner, tmp_path: Path) -> None:
     site = ["docs", "build", *PROJECT, "--out", str(tmp_path / "site"), "--with-data"]
     _, extra = both(runner, site)
-    ran_on_duckdb(extra, once=False)  # the data, the analysis, funnels, retention: each its own
+    ran_on_duckdb(extra)  # the data, the analysis, funnels, retention: all on one connection
     assert re.search(rf"querying data 1/\d+: .* {TIME}", extra), extra
 
 
@@ -192,3 +192,29 @@ def test_lsp_logs_the_server_on_stderr() -> None:
 def test_quiet_hides_the_detail(runner: CliRunner) -> None:
     result = runner.invoke(main, ["-q", "validate", *PROJECT])
     assert "project:" not in result.stderr and "done in" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ([], "connection 'local': duckdb, SQL in the duckdb dialect (not connected: --explain)"),
+        (
+            ["--connection", "spark"],
+            "connection 'spark': spark, SQL in the spark dialect (not connected: --explain)",
+        ),
+    ],
+)
+def test_query_explain_names_the_dialect_and_connection(
+    runner: CliRunner, args: list[str], said: str
+) -> None:
+    plain, extra = both(runner, ["query", "weekly_signups", *PROJECT, "--explain", *args])
+    read_example(extra)
+    assert said in extra, extra
+    assert "ran " not in extra  # nothing ran
+    assert plain.stdout.startswith(("WITH", "SELECT"))
+
+
+def test_saved_query_explain_names_the_dialect(runner: CliRunner) -> None:
+    saved = ["query", "--saved", "weekly_exec_review", *PROJECT, "--explain"]
+    _, extra = both(runner, saved)
+    assert "connection 'local': duckdb, SQL in the duckdb dialect (not connected" in extra, extra

@@ -13,6 +13,7 @@ from nsmcode.analyze.stats import LagPoint
 
 if TYPE_CHECKING:
     from nsmcode.project import Project
+    from nsmcode.run.connections import Engine
 
 STATUS_CLASS = {
     "pass": "on-track",
@@ -171,14 +172,15 @@ def _line(values: Sequence[float | None], width: int, height: int) -> str:
     return " ".join(parts)
 
 
-def site_analysis(project: Project, as_of: dt.date) -> SiteAnalysis | None:
-    """The analysis for the handbook, on data up to `as_of` (its last complete day), or None when
-    the project declares no `analysis.outcome`. Setup and data errors raise InputError."""
-    from nsmcode.analyze import analyze_project
+def site_analysis(project: Project, engine: Engine, as_of: dt.date) -> SiteAnalysis | None:
+    """The analysis for the handbook on the site's open `engine`, on data up to `as_of` (its
+    last complete day), or None when the project declares no `analysis.outcome`. Setup and data
+    errors raise InputError."""
+    from nsmcode.analyze import analyze
 
     if project.config.analysis.outcome is None:
         return None
-    report = analyze_project(project, today=as_of + dt.timedelta(days=1))
+    report = analyze(project, engine, today=as_of + dt.timedelta(days=1))
     lead = report.lead.verdict.best.lag if report.lead.verdict.best else None
     chart = lag_chart(report.lead.points, lead if report.lead.status == "pass" else None)
     values = report.series.values

@@ -157,22 +157,42 @@ def query(
     if since and until and since > until:
         raise click.BadParameter("--since is after --until", param_hint="--since")
     project = api.load(project_dir)
+    unused = {
+        "--where": where, "--order": order, "--limit": limit is not None, "--pivot": pivot,
+        "--as-of": as_of, "--csv-raw": csv_raw,
+    }  # fmt: skip
     if cohorts is not None:
+        _applies("--cohorts", {**unused, "--segment": segments, "--saved": saved})
         from nsmcode.run.funnels import query_retention_matrix
 
         definitions = project.definitions
-        query_retention_matrix(definitions, metrics, by, cohorts, _date(since), _date(until), fmt)
+        query_retention_matrix(
+            definitions, metrics, by, cohorts, _date(since), _date(until), fmt, connection, explain
+        )
         return
     if any(name in project.funnels and name not in project.metrics for name in metrics):
+        _applies("a funnel", unused)
         from nsmcode.run.funnels import query_funnel
 
         query_funnel(
-            project.definitions, metrics, by, segments, _date(since), _date(until), fmt, connection
+            project.definitions,
+            metrics,
+            by,
+            segments,
+            _date(since),
+            _date(until),
+            fmt,
+            connection,
+            explain,
         )
         return
+    if explain:
+        from nsmcode.run.connections import dialect_of
+
+        dialect = dialect_of(project.definitions, connection, "--explain")
     if saved is not None:
         if explain:
-            sql = project.saved_sql(saved, dialect=project.connection_dialect(connection))
+            sql = project.saved_sql(saved, dialect=dialect)
             current().result(sql.rstrip().rstrip(";") + ";")
             return
         result = project.query_saved(
@@ -194,7 +214,7 @@ def query(
             where=where,
             since=_date(since),
             until=_date(until),
-            connection=connection,
+            dialect=dialect,
         )
         current().result("\n\n".join(s.rstrip().rstrip(";") + ";" for s in statements))
         return
@@ -213,6 +233,17 @@ def query(
         progress=_progress("querying"),
     )
     current().result(_render(fmt, result.table, csv_raw))
+
+
+def _applies(what: str, options: dict[str, Any]) -> None:
+    """Options a kind of query does not take are refused, never silently ignored (a funnel
+    with --where would print unfiltered numbers)."""
+    given = [flag for flag, value in options.items() if value]
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to {what}; "
+            f"drop {'it' if len(given) == 1 else 'them'} (see `nsmcode query --help`)"
+        )
 
 
 def _render(fmt: str, table: Any, csv_raw: bool) -> str:

@@ -43,8 +43,10 @@ def fetch(project: Project, engine: Engine, batch: Batch, segments: int) -> Any:
         relation = engine.connection.sql(batch.sql)
         table = (getattr(relation, "to_arrow_table", None) or relation.arrow)()
     except duckdb.Error as exc:
-        from nsmcode.run.connections import EngineError, classify, scrub
+        from nsmcode.run.connections import EngineError, classify, interrupted, scrub
 
+        if interrupted(exc):
+            raise KeyboardInterrupt from None
         message = scrub(str(exc).strip().splitlines()[0], engine.secrets)
         kind, name = classify(message)
         error = EngineError(kind, message, name)

@@ -9,6 +9,7 @@ profile that needs them (never by validate, compile or docs). The engines themse
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from nsmcode import models
@@ -21,11 +22,14 @@ from nsmcode.run.engines.base import (
     Result,
     as_date,
     classify,
+    interrupted,
     normalise,
     scrub,
 )
 from nsmcode.run.engines.files import data_file_error, open_duckdb
 from nsmcode.run.engines.warehouses import open_dbapi, open_postgres, open_sqlite, open_warehouse
+
+log = logging.getLogger(__name__)  # --verbose shows these records
 
 __all__ = [
     "EMBEDDED",
@@ -35,6 +39,8 @@ __all__ = [
     "as_date",
     "classify",
     "data_file_error",
+    "dialect_of",
+    "interrupted",
     "normalise",
     "open_engine",
     "profile",
@@ -64,6 +70,21 @@ def profile(project: Project, name: str | None) -> tuple[str, models.Connection]
             ]
         )
     return chosen, project.config.connections[chosen]
+
+
+def dialect_of(project: Project, name: str | None, why: str) -> str:
+    """The SQL dialect queries on a profile (see `profile`) are written in, without connecting;
+    logged for --verbose as an opened connection is, with `why` nothing was opened."""
+    chosen, conn = profile(project, name)
+    dialect = project.config.connection_dialect(name)
+    log.debug(
+        "connection %r: %s, SQL in the %s dialect (not connected: %s)",
+        chosen,
+        conn.type,
+        dialect,
+        why,
+    )
+    return dialect
 
 
 def _open_spark(project: Project, name: str, conn: models.Connection) -> Engine:

@@ -89,13 +89,15 @@ def query_funnel(
     until: Any,
     fmt: str,
     connection: str | None,
+    explain: bool = False,
 ) -> None:
-    """`nsmcode query FUNNEL`: one funnel on its own, printed like a metric table."""
-    from nsmcode.compile.funnel import FunnelOptions
+    """`nsmcode query FUNNEL`: one funnel on its own, printed like a metric table (`explain`:
+    its SQL for the connection's dialect, nothing run)."""
+    from nsmcode.compile.funnel import FunnelOptions, compile_funnel
     from nsmcode.console import current
     from nsmcode.diagnostics import Diagnostic
     from nsmcode.run import output
-    from nsmcode.run.connections import open_engine
+    from nsmcode.run.connections import dialect_of, open_engine
 
     if len(names) != 1:
         raise InputError(
@@ -109,6 +111,10 @@ def query_funnel(
             ]
         )
     options = FunnelOptions(built_in(by, "total"), segments, since, until)  # type: ignore[arg-type]
+    if explain:
+        dialect = dialect_of(project, connection, "--explain")
+        current().result(_statement(compile_funnel(project, names[0], dialect, options)))
+        return
     with open_engine(project, connection) as engine:
         table = run_funnel(project, engine, names[0], options)
     current().result(output.RENDERERS[fmt](table))
@@ -144,22 +150,34 @@ def query_retention_matrix(
     until: Any,
     fmt: str,
     connection: str | None = None,
+    explain: bool = False,
 ) -> None:
-    """`nsmcode query RETENTION --cohorts N`: rows per cohort period, columns p0..pN."""
-    from nsmcode.compile.retention_matrix import MatrixOptions
+    """`nsmcode query RETENTION --cohorts N`: rows per cohort period, columns p0..pN
+    (`explain`: the SQL for the connection's dialect, nothing run)."""
+    from nsmcode.compile.retention_matrix import MatrixOptions, compile_retention_matrix
     from nsmcode.console import current
     from nsmcode.diagnostics import Diagnostic
     from nsmcode.run import output
-    from nsmcode.run.connections import open_engine
+    from nsmcode.run.connections import dialect_of, open_engine
 
     if len(names) != 1:
         message = "--cohorts shows one retention metric at a time"
         raise InputError([Diagnostic("R008", message, None, "name one metric")])
     grain = models.Grain(built_in(by)) if by else None
     options = MatrixOptions(grain, periods, since, until)
+    if explain:
+        dialect = dialect_of(project, connection, "--explain")
+        sql = compile_retention_matrix(project, names[0], dialect, options)
+        current().result(_statement(sql))
+        return
     with open_engine(project, connection) as engine:
         table = retention_matrix(project, engine, names[0], options)
     current().result(output.RENDERERS[fmt](table))
+
+
+def _statement(sql: str) -> str:
+    """One statement as `query --explain` prints it: ending in a semicolon."""
+    return sql.rstrip().rstrip(";") + ";"
 
 
 def retention_matrix(project: Project, engine: Engine, name: str, options: Any) -> Table:

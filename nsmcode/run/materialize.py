@@ -224,6 +224,10 @@ class _Writer:
         try:
             cursor.execute(sql, list(params))
             return list(cursor.fetchall()) if cursor.description else []
+        except Exception as exc:
+            if connections.interrupted(exc):  # Ctrl-C: the transaction rolls back
+                raise KeyboardInterrupt from None
+            raise
         finally:
             if not shared:
                 cursor.close()
@@ -233,6 +237,10 @@ class _Writer:
         cursor = self.engine.connection if shared else self.engine.connection.cursor()
         try:
             cursor.executemany(sql, [list(r) for r in rows])
+        except Exception as exc:
+            if connections.interrupted(exc):
+                raise KeyboardInterrupt from None
+            raise
         finally:
             if not shared:
                 cursor.close()

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nsmcode import models
 from nsmcode.project import Project
 from nsmcode.site import fmt
 from nsmcode.site.views import SqlResult, SqlTab, period_label, sql_tabs
+
+if TYPE_CHECKING:
+    from nsmcode.run.connections import Engine
 
 CHART_WIDTH = 640
 LABEL_WIDTH = 170
@@ -146,8 +149,11 @@ def build_view(
     )
 
 
-def gather(project: Project, dialects: list[str], as_of: dt.date | None) -> dict[str, FunnelView]:
-    """Every funnel's page; with `as_of`, computed on the project's connection up to that day."""
+def gather(
+    project: Project, dialects: list[str], live: tuple[Engine, dt.date] | None
+) -> dict[str, FunnelView]:
+    """Every funnel's page; with `live` (the site's open engine, as-of day), computed on that
+    engine up to that day."""
     from nsmcode.compile import CompileError
     from nsmcode.compile.funnel import FunnelOptions, compile_funnel
 
@@ -160,15 +166,13 @@ def gather(project: Project, dialects: list[str], as_of: dt.date | None) -> dict
             except CompileError as exc:
                 results.append(SqlResult(dialect, None, tuple(exc.diagnostics)))
         total = by_cohort = None
-        if as_of is not None and all(r.sql is not None for r in results):
-            from nsmcode.run.connections import open_engine
+        as_of = live[1] if live else None
+        if live is not None and all(r.sql is not None for r in results):
             from nsmcode.run.funnels import run_funnel
 
-            with open_engine(project) as engine:
-                total = run_funnel(
-                    project, engine, name, FunnelOptions("total", until=as_of)
-                ).rows
-                by_cohort = run_funnel(project, engine, name, FunnelOptions(until=as_of)).rows
+            engine = live[0]
+            total = run_funnel(project, engine, name, FunnelOptions("total", until=as_of)).rows
+            by_cohort = run_funnel(project, engine, name, FunnelOptions(until=as_of)).rows
         tabs = sql_tabs(project, results, set())
         views[name] = build_view(project, name, tabs, total, by_cohort, as_of)
     return views

@@ -11,6 +11,7 @@ from nsmcode.diagnostics import Diagnostic, InputError
 from nsmcode.project import Project
 
 if TYPE_CHECKING:
+    from nsmcode.run.connections import Engine
     from nsmcode.run.execute import Progress
 from nsmcode.site.views import Data, RuleDoc, Site, SqlResult, make_site
 
@@ -64,39 +65,45 @@ def compile_sql(project: Project) -> dict[str, list[SqlResult]]:
     return out
 
 
-def load_data(project: Project, progress: Progress | None = None) -> Data:
-    """Every metric's values on the project's connection, up to the last date in the data.
+def load_data(
+    project: Project, progress: Progress | None = None, engine: Engine | None = None
+) -> Data:
+    """Every metric's values on `engine` (default: the project's connection, opened and closed
+    here), up to the last date in the data.
 
     Only final periods are kept (a week counts once its Sunday is in the data, a conversion
     once its window has passed), as in `nsmcode okr status`, so the site and the status report
     agree on every number.
     """
+    from nsmcode.run.connections import open_engine
+
+    if engine is None:
+        with open_engine(project) as opened:
+            return load_data(project, progress, opened)
     from nsmcode.compile import QueryOptions
     from nsmcode.run import execute, goals, status
-    from nsmcode.run.connections import open_engine
 
     names = sorted(project.metrics)
     series: dict[str, list[tuple[dt.date, float | None]]] = {}
-    with open_engine(project) as engine:
-        as_of = goals.latest_date(project, engine, names, progress)
-        if as_of is None:
-            raise InputError(
-                [Diagnostic("E041", "--with-data: the data is empty", None, "load data first")]
-            )
-        by_grain: dict[str, list[str]] = {}
-        for name in names:
-            by_grain.setdefault(execute.grain_of(project, name, None).value, []).append(name)
-        grains = sorted(by_grain)
-        for grain in progress(grains) if progress else grains:
-            group = by_grain[grain]
-            table = execute.run(project, engine, group, QueryOptions(until=as_of))
-            for name in group:
-                settle = goals.settle(project, name)
-                series[name] = [
-                    (period, _number(value))
-                    for period, value in table.series(name)
-                    if status.settled_by(period, models.Grain(grain), settle) <= as_of
-                ]
+    as_of = goals.latest_date(project, engine, names, progress)
+    if as_of is None:
+        raise InputError(
+            [Diagnostic("E041", "--with-data: the data is empty", None, "load data first")]
+        )
+    by_grain: dict[str, list[str]] = {}
+    for name in names:
+        by_grain.setdefault(execute.grain_of(project, name, None).value, []).append(name)
+    grains = sorted(by_grain)
+    for grain in progress(grains) if progress else grains:
+        group = by_grain[grain]
+        table = execute.run(project, engine, group, QueryOptions(until=as_of))
+        for name in group:
+            settle = goals.settle(project, name)
+            series[name] = [
+                (period, _number(value))
+                for period, value in table.series(name)
+                if status.settled_by(period, models.Grain(grain), settle) <= as_of
+            ]
     return Data(as_of, series)
 
 
@@ -117,12 +124,22 @@ def _number(value: object) -> float | None:
 def gather(
     project: Project, *, with_data: bool = False, progress: Progress | None = None
 ) -> Site:
+    """What the site shows; with data, everything is computed on one connection, opened once
+    for the whole build (the values, the analysis, the funnels, the retention matrices)."""
+    if not with_data:
+        return _gather(project, None, None)
+    from nsmcode.run.connections import open_engine
+
+    with open_engine(project) as engine:
+        # first: a missing data file fails fast
+        return _gather(project, engine, load_data(project, progress, engine))
+
+
+def _gather(project: Project, engine: Engine | None, data: Data | None) -> Site:
     from nsmcode.analyze.chart import site_analysis
     from nsmcode.site import funnels, retention
 
-    # first: a missing data file fails fast
-    data = load_data(project, progress) if with_data else None
-    analysis = site_analysis(project, data.as_of) if data is not None else None
+    live = (engine, data.as_of) if engine is not None and data is not None else None
     rules, diagnostics = rule_pack(project)
     return make_site(
         project,
@@ -130,7 +147,7 @@ def gather(
         rules=rules,
         sql=compile_sql(project),
         data=data,
-        analysis=analysis,
-        funnels=funnels.gather(project, dialects(project), data.as_of if data else None),
-        retention=retention.gather(project, data.as_of if data else None),
+        analysis=site_analysis(project, *live) if live else None,
+        funnels=funnels.gather(project, dialects(project), live),
+        retention=retention.gather(project, live),
     )

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nsmcode import models
 from nsmcode.project import Project
 from nsmcode.site import fmt
 from nsmcode.site.views import period_label
+
+if TYPE_CHECKING:
+    from nsmcode.run.connections import Engine
 
 PERIODS = 8
 CELL_W, CELL_H, LABEL_W, HEAD_H = 56, 26, 132, 22
@@ -87,8 +91,9 @@ def heatmap(rows: list[tuple[dt.date, int, list[float | None]]], grain: models.G
     )
 
 
-def gather(project: Project, as_of: dt.date | None) -> dict[str, RetentionView]:
-    """A page per retention metric; with `as_of`, its matrix on the project's connection."""
+def gather(project: Project, live: tuple[Engine, dt.date] | None) -> dict[str, RetentionView]:
+    """A page per retention metric; with `live` (the site's open engine, as-of day), its matrix
+    on that engine up to that day."""
     from nsmcode.compile.retention_matrix import MatrixOptions
 
     out: dict[str, RetentionView] = {}
@@ -98,13 +103,11 @@ def gather(project: Project, as_of: dt.date | None) -> dict[str, RetentionView]:
         grain = metric.grain or models.Grain.WEEK
         drawn = None
         table: list[tuple[str, str, tuple[str, ...]]] = []
-        if as_of is not None:
-            from nsmcode.run.connections import open_engine
+        if live is not None:
             from nsmcode.run.funnels import retention_matrix
 
-            with open_engine(project) as engine:
-                options = MatrixOptions(grain, PERIODS - 1, until=as_of)
-                result = retention_matrix(project, engine, name, options)
+            options = MatrixOptions(grain, PERIODS - 1, until=live[1])
+            result = retention_matrix(project, live[0], name, options)
             rows = [(r[0], int(r[1]), [_share(v) for v in r[2:]]) for r in result.rows]
             drawn = heatmap(rows, grain)
             table = [

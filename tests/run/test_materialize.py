@@ -249,3 +249,38 @@ def test_default_lookback_follows_the_longest_window(tmp_path: Path) -> None:
     project = nsmcode.load(root)._project
     lookbacks = {n: default_lookback(project, project.saved_queries[n]) for n in "abc"}
     assert lookbacks == {"a": 3, "b": 5, "c": 1}
+
+
+def test_ctrl_c_while_writing_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB reports Ctrl-C during the INSERT as its InterruptException: the transaction rolls
+    back and the command stops as interrupted (130), not as an internal error (70)."""
+    import duckdb
+
+    root = make(tmp_path / "p", "store")
+    cli(root, "materialize", "review")
+    _tamper(root, "UPDATE {s}.review SET calls = -7")
+
+    def read(sql: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(root / "store.duckdb"), read_only=True) as con:
+            return [tuple(r) for r in con.execute(sql).fetchall()]
+
+    before = table(read)
+    real = duckdb.connect
+
+    class Pressed:
+        """The store's connection, with Ctrl-C pressed during the INSERT."""
+
+        def __init__(self, connection: Any) -> None:
+            self.connection = connection
+
+        def executemany(self, *_: object) -> None:
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.connection, name)
+
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: Pressed(real(*a, **k)))
+    result = CliRunner().invoke(main, ["materialize", "review", "--project", str(root)])
+    monkeypatch.setattr(duckdb, "connect", real)
+    assert (result.exit_code, result.stderr) == (130, "nsmcode: interrupted\n"), result.output
+    assert table(read) == before  # the DELETE was rolled back

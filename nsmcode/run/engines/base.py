@@ -155,6 +155,8 @@ class Engine:
         try:
             columns, rows = (self.run or self._dbapi)(sql)
         except Exception as exc:
+            if interrupted(exc):
+                raise KeyboardInterrupt from None
             message = scrub(first_line(exc), self.secrets)
             kind, name = classify(message)
             self._rollback()
@@ -209,6 +211,13 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether a driver's exception reports Ctrl-C during a statement (DuckDB turns the
+    KeyboardInterrupt into its own InterruptException): the user stopped nsmcode, the
+    definitions are not at fault."""
+    return type(exc).__name__ == "InterruptException"
 
 
 def first_line(exc: BaseException) -> str:
