@@ -146,16 +146,32 @@ class Project:
     def dependents(self, name: str) -> list[str]:
         return sorted(m for m, deps in self._dependencies.items() if name in deps)
 
-    def upstream(self, name: str) -> list[str]:
-        """Every metric `name` is built from, transitively, in a stable order."""
+    def filtered_by(self, name: str) -> tuple[str, ...]:
+        """Metrics whose per-entity values filter a metric's rows (direct): its own
+        `metric_filter`'s, then its qualifiers'. Its numbers change when theirs do."""
+        metric = self.metrics.get(name)
+        if metric is None:
+            return ()
+        specs = [metric.metric_filter]
+        specs += [q.metric_filter for n in metric.qualifiers if (q := self.qualifiers.get(n))]
+        return tuple(dict.fromkeys(s.metric for s in specs if s and s.metric in self.metrics))
+
+    def upstream(self, name: str, *, filters: bool = False) -> list[str]:
+        """Every metric `name` is built from, transitively, in a stable order; with `filters`,
+        also the metrics filtering it or them (`filtered_by`)."""
         out: list[str] = []
-        todo = list(self.dependencies(name))
+        todo = list(self._reads(name, filters))
         while todo:
             current = todo.pop(0)
             if current not in out:
                 out.append(current)
-                todo.extend(self.dependencies(current))
+                todo.extend(self._reads(current, filters))
         return out
+
+    def _reads(self, name: str, filters: bool) -> tuple[str, ...]:
+        if not filters:
+            return self.dependencies(name)
+        return tuple(dict.fromkeys([*self.dependencies(name), *self.filtered_by(name)]))
 
     def base_sources(self, name: str) -> list[str]:
         """The sources a metric ultimately reads."""

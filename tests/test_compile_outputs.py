@@ -227,6 +227,49 @@ def test_a_definition_hash_changes_with_what_the_metric_is_built_from(project: P
     assert changed == {"calls", "calls_wow", "error_rate", "integration_points", "server_errors"}
 
 
+def test_a_metric_filter_is_part_of_what_the_metric_is_built_from(
+    write_project: WriteProject,
+) -> None:
+    """A metric keeping the rows of accounts by another metric's value is recompiled when that
+    metric changes (it was served stale from the cache), through a qualifier's filter too."""
+    extra = """\
+  - name: integrated_signups
+    source: accounts
+    calculation: {type: count}
+    metric_filter: {metric: integration_points, per: account, at_least: 3}
+    grain: week
+  - name: signups_of_integrated
+    source: accounts
+    calculation: {type: count}
+    qualifiers: [integrated]
+    grain: week
+"""
+    qualifier = """\
+  - name: integrated
+    metric_filter: {metric: server_errors, per: account, at_most: 2}
+    reason: Accounts drowning in errors are not integrated.
+"""
+    project = write_project(
+        {"metrics/sources.yml": SOURCES + qualifier, "metrics/metrics.yml": METRICS + extra}
+    )
+    compile_project(project, dialects=("duckdb",))
+    out = project / "target"
+    before = json.loads((out / "manifest.json").read_text())["metrics"]
+    assert before["integrated_signups"]["depends_on"] == ["integration_points"]
+    assert before["integrated_signups"]["sources"] == ["accounts", "api_calls"]
+    assert before["signups_of_integrated"]["depends_on"] == ["server_errors"]
+    sql = (out / "sql/duckdb/integrated_signups.sql").read_text()
+    edit(project, "columns: [account_id, endpoint]}", "columns: [endpoint]}")
+    edit(project, "filter: status_code >= 500", "filter: status_code >= 502")
+    compile_project(project, dialects=("duckdb",))
+    after = json.loads((out / "manifest.json").read_text())["metrics"]
+    for name in ("integrated_signups", "signups_of_integrated"):
+        assert before[name]["definition_hash"] != after[name]["definition_hash"], name
+    fresh = (out / "sql/duckdb/integrated_signups.sql").read_text()
+    assert fresh != sql and "COUNT(DISTINCT" in fresh
+    assert ">= 502" in (out / "sql/duckdb/signups_of_integrated.sql").read_text()
+
+
 # ------------------------------------------------------------------------------------------------
 # Determinism
 

@@ -1,8 +1,9 @@
 """What each compiled file says about its metric: where it is defined and a hash of what it uses.
 
 The definition hash covers everything a metric's SQL is built from (the metric, the metrics it is
-built from, their qualifiers, the sources they read and every source reachable through joins) and
-the nsmcode version, so an unchanged hash means unchanged SQL; the compile cache relies on it.
+built from or filtered by with a `metric_filter`, their qualifiers, the sources they read and every
+source reachable through joins) and the nsmcode version, so an unchanged hash means unchanged SQL;
+the compile cache relies on it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class MetricFacts:
     """The definition file, POSIX, relative to the project folder."""
     line: int
     depends_on: tuple[str, ...]
-    """Every metric this one is built from, transitively, sorted."""
+    """Every metric this one is built from or filtered by, transitively, sorted."""
     sources: tuple[str, ...]
     """The sources whose rows it aggregates, sorted."""
     qualifiers: tuple[str, ...]
@@ -108,10 +109,10 @@ def metric_facts(project: Project) -> dict[str, MetricFacts]:
     out: dict[str, MetricFacts] = {}
     for name in sorted(project.metrics):
         metric = project.metrics[name]
-        upstream = sorted(set(project.upstream(name)) - {name})
+        upstream = sorted(set(project.upstream(name, filters=True)) - {name})
         used = [metric, *(project.metrics[n] for n in upstream)]
         qualifiers = sorted({q for m in used for q in m.qualifiers})
-        bases = project.base_sources(name)
+        bases = sorted({m.source for m in used if m.source})
         sources: set[str] = set()
         for base in bases:
             if base not in reachable:

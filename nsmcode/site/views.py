@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from nsmcode.diagnostics import Diagnostic
 from nsmcode.project import Project
 from nsmcode.run import status
 from nsmcode.site import charts, fmt, markdown, prose
+from nsmcode.site.lineage import Lineage
 
 if TYPE_CHECKING:
     from nsmcode.analyze.chart import SiteAnalysis
@@ -194,6 +196,11 @@ class Site:
     def with_data(self) -> bool:
         return self.data is not None
 
+    @cached_property
+    def lineage(self) -> Lineage:
+        """Built from / used by, metric filters included."""
+        return Lineage(self.project)
+
     @property
     def today(self) -> dt.date | None:
         return self.data.as_of if self.data else None
@@ -234,6 +241,15 @@ class Site:
 
     def describe(self, metric: models.Metric, root: str) -> Markup:
         return prose.describe(self.project, metric, self.linker(root))
+
+    def metric_filter(self, spec: models.MetricFilter, root: str) -> Markup:
+        return prose.metric_filter(spec, self.linker(root))
+
+    def calendar_facts(self) -> list[tuple[str, str]]:
+        return prose.calendar_facts(self.project.config.calendar)
+
+    def grain_text(self, metric: models.Metric) -> str:
+        return prose.grain_text(self.project, prose.grain_of(metric))
 
     def linker(self, root: str) -> Callable[[str], Markup]:
         def link(name: str) -> Markup:
