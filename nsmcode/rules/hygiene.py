@@ -167,6 +167,7 @@ class OrphanMetric(Rule):
         p = ctx.project
         used = {m for f in p.funnels.values() for m in (f.anchor_metric, *f.step_metrics)}
         used |= {dep for name in p.metrics for dep in p.dependencies(name)}
+        used |= {f for name in p.metrics for f in p.filtered_by(name)}  # a metric filter's
         used |= {k.metric for t in p.teams.values() for k in t.kpis}
         used |= {kr.metric for o in p.okrs.values() for kr in o.key_results}
         if p.config.analysis.outcome:
