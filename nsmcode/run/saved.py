@@ -105,6 +105,13 @@ def options(project: Project, saved: models.SavedQuery, anchor: dt.date | None) 
     """The query options; relative bounds resolved from `anchor` (None: left open, for the
     compiled file, which bounds them with CURRENT_DATE instead)."""
     from nsmcode.compile import QueryOptions
+    from nsmcode.compile.calendars import fiscal_problem
+
+    grain_span = project.span("saved_query", saved.name, "grain")
+    what = f"saved query {saved.name!r}"
+    problem = fiscal_problem(saved.grain, project.config.calendar, grain_span, what)
+    if problem is not None:  # at the saved query's `grain:`, not at `--by`
+        raise InputError([problem])
 
     def resolve(value: dt.date | str | None) -> dt.date | None:
         if isinstance(value, str) and anchor is None:

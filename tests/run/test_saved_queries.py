@@ -104,6 +104,8 @@ def test_compiled_for_every_target_and_the_file_runs(tiny: Tiny, tmp_path: Path)
         (SAVED.replace("    grain: week\n", ""), "", ""),
         (SAVED.replace("[calls]", "[calls, errors]").replace("    grain: month\n", ""), "", ""),
         (SAVED.replace("grain: week", "grain: total"), "Q002", "saved.yaml:8:"),
+        # a fiscal grain without `calendar: {fiscal_year_start}`: at `grain:`, not at `--by`
+        (SAVED.replace("grain: month", "grain: fiscal_quarter"), "C043", "saved.yaml:11:12: C043"),
     ],
 )
 def test_bad_saved_queries_are_located(tiny: Tiny, text: str, code: str, where: str) -> None:
@@ -117,6 +119,8 @@ def test_bad_saved_queries_are_located(tiny: Tiny, text: str, code: str, where: 
     assert "Traceback" not in out
     if code.startswith(("C", "Q")):  # compile and query refuse it the same way
         assert where in cli(root, "compile", "--out", str(root / "out"), code=2)
+    if code == "C043":
+        assert where in cli(root, "query", "--saved", "team_monthly", code=2)
 
 
 def test_grains_that_differ_need_a_grain(tiny: Tiny) -> None:
