@@ -254,9 +254,10 @@ _CALCULATION_TYPES = tuple(
 )
 _PATTERNS = (
     (
-        "^[1-9][0-9]{0,3} (day",
+        "^[1-9][0-9]{0,3} (hour",
         "a valid duration",
-        "write a number and a unit: days, weeks, months or quarters, e.g. '7 days' or '3 months'",
+        "write a number and a unit: hours, days, weeks, months or quarters, e.g. '6 hours', "
+        "'7 days' or '3 months'",
     ),
     (
         "quarter|quarters",

@@ -289,8 +289,8 @@ CASES: dict[str, Case] = {
                 "metrics/a.yaml:5:13",
                 "E004",
                 "funnels[f].within: '7 dys' is not a valid duration",
-                "write a number and a unit: days, weeks, months or quarters, e.g. '7 days' or "
-                "'3 months'",
+                "write a number and a unit: hours, days, weeks, months or quarters, e.g. "
+                "'6 hours', '7 days' or '3 months'",
             )
         ],
     ),

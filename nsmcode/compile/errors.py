@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "project's calendar",
     "C045": "a calculation that steps from period to period (cumulative, period_over_period, "
     "retention, offset inputs) asked for at a custom granularity",
+    "C046": "a rolling window in hours that is not whole days, reported per day or coarser",
     "C049": "a metric asked for per hour reads a source whose time column is a date",
     "C050": "a metric filter reads a metric that is not a count, count_distinct, sum, average, "
     "min or max of a source's rows",
@@ -81,6 +82,7 @@ HINTS: dict[str, str] = {
     "C043": "declare `calendar: {fiscal_year_start: M}` in nsmcode.yaml (M: the month, 1-12)",
     "C044": "give a built-in grain or declare it under `calendar: granularities:`",
     "C045": "query it by a built-in grain",
+    "C046": "report it per hour, or give the window in days (or a multiple of 24 hours)",
     "C049": "report it per day or coarser, or use a timestamp column as `time_column`",
     "C050": "filter by a metric that aggregates rows of a source",
     "C051": "filter by a metric whose rows are kept by SQL conditions only",

@@ -71,7 +71,7 @@ class Measure:
 
 
 Length = tuple[int, models.DurationUnit]
-"""A window's length: a count of days, or of calendar months (see models.duration)."""
+"""A window's length: a count of hours, of days, or of calendar months (see models.duration)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from nsmcode.compile.plan import (
     Divide,
     Elapsed,
     Feature,
+    Length,
     Measure,
     Negate,
     Number,
@@ -283,7 +284,7 @@ class Planner:
                     self.project.span("metric", metric.name, "calculation", "period_to_date"),
                     f"use a grain whose periods each lie within one {to_date.value}",
                 )
-            length = models.duration(calc.window) if calc.window else None
+            length = self._window(metric.name, calc.window, grain) if calc.window else None
             return Ref(Window(measure, length, calc.period_to_date), measure.fill)
         if isinstance(calc, models.Conversion):
             base = self._measure(metric.name, calc.base, "base", grain)
@@ -328,6 +329,25 @@ class Planner:
         measure = self._aggregation(metric, grain)
         return Ref(measure, measure.fill)
 
+    def _window(self, name: str, window: str, grain: QueryGrain) -> Length:
+        """A rolling window's length: `N hours` per hour as it is; per day or coarser (or one
+        total) only whole days of hours, which mean those days (`48 hours` is `2 days`)."""
+        count, length_unit = models.duration(window)
+        if length_unit != "hour" or grain is models.Grain.HOUR:
+            return count, length_unit
+        if count % 24 == 0:
+            return count // 24, "day"
+        per = "in one total" if grain == TOTAL else f"per {getattr(grain, 'value', grain)}"
+        raise fail(
+            "C046",
+            f"metric {name!r}: a rolling window of {window} cannot be reported {per}: "
+            "periods of a day or longer end at midnight, and a window in hours there must be "
+            "whole days",
+            self.project.span("metric", name, "calculation", "window"),
+            "report it per hour (`grain: hour`), or give the window in days "
+            "(or a multiple of 24 hours)",
+        )
+
     def _elapsed(self, name: str, calc: models.TimeToConvert, grain: QueryGrain) -> Elapsed:
         """A time-to-convert percentile: entities and keys as for a conversion."""
         base = self._measure(name, calc.base, "base", grain)
@@ -344,7 +364,7 @@ class Planner:
             entity_key(self.project, conv.rows.source, matched, span, what),
             calc.percentile,
             models.SECONDS_PER[calc.unit],
-            models.duration_days(calc.within) * 86400 if calc.within else None,
+            _cap_seconds(calc.within) if calc.within else None,
             calc.window_end == "inclusive",
         )
 
@@ -569,3 +589,11 @@ def _segment_hint(project: Project, source: str, segment: str) -> str:
         return f"did you mean {close[0]!r}? (segment by a dimension every source reaches)"
     listed = ", ".join(reached) or "none"
     return f"segment by a dimension every source of the metric reaches: {listed}"
+
+
+def _cap_seconds(within: str) -> int:
+    """A time-to-convert cap in seconds: `N hours` exactly, longer ones as their most days."""
+    count, length_unit = models.duration(within)
+    if length_unit == "hour":
+        return count * 3600
+    return models.duration_days(within) * 86400

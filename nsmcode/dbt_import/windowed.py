@@ -7,11 +7,14 @@
   `base <= conversion < base + window` (`base > conversion - INTERVAL window`), so the import
   writes `window_end: exclusive`.
 
-Windows are days, weeks, months and quarters in both tools; a year is 12 months (the same
-clamped month arithmetic). nsmcode windows have no hours: a whole number of days in hours (`48
-hours`) is carried at the hour grain, where `window: 2 days` is MetricFlow's 48 hourly periods;
-other hour windows are reported (D106). How month windows differ from MetricFlow's at month ends
-is in docs/dbt.md ("Windows in months").
+Windows are hours, days, weeks, months and quarters in both tools; a year is 12 months (the same
+clamped month arithmetic). A whole number of days in hours (`48 hours`) is carried as days
+(`2 days`), other hours as hours (`3 hours`). A cumulative window in hours is carried at the hour
+grain, where nsmcode's `window: 3 hours` is MetricFlow's 3 hourly periods ending with the hour;
+on a metric of another `time_granularity` it is reported (D106): MetricFlow then counts hours of
+a daily spine. A conversion window in hours is carried at any grain (exact seconds in nsmcode).
+How month windows differ from MetricFlow's at month ends is in docs/dbt.md ("Windows in
+months").
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from nsmcode.dbt_import.semantic import Measure
 from nsmcode.diagnostics import Span
 
 _WINDOW = re.compile(r"^\s*(\d+)\s+([A-Za-z_]+?)s?\s*$")
-WINDOW_UNITS = ("day", "week", "month", "quarter")
+WINDOW_UNITS = ("hour", "day", "week", "month", "quarter")
 YEAR_MONTHS = 12
 DAY_HOURS = 24
 CONVERSION_RESULTS = {"conversion_rate": "rate", "conversions": "count"}
@@ -57,13 +60,9 @@ class Translator(MetricTranslator):
                 loc,
                 "D106",
                 f"metric {loc.name!r}: window {text!r} is not carried over; nsmcode windows "
-                "are counted in days, weeks, months or quarters (years as 12 months, hours in "
-                "whole days)",
+                "are counted in hours, days, weeks, months or quarters (years as 12 months), "
+                "from 1 to 9999",
                 span,
-                "nsmcode windows have no hours: a whole number of days (24 hours) is carried at "
-                "the hour grain"
-                if hours
-                else None,
             )
         return f"{count} {unit}{'s' if count != 1 else ''}", hours
 
@@ -121,7 +120,7 @@ class Translator(MetricTranslator):
         if window is not None:
             calculation["window"], hours = self._window(loc, window, options.span("window"))
             if hours:
-                # MetricFlow's hour window counts hourly periods ending with the hour
+                # MetricFlow's hour window counts the hourly periods ending with the hour
                 if declared and str(declared).lower() != "hour":
                     self._fail(
                         loc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -23,13 +24,14 @@ Period = Annotated[
 Duration = Annotated[
     str,
     Field(
-        pattern=r"^[1-9][0-9]{0,3} (day|days|week|weeks|month|months|quarter|quarters)$",
-        description="A window such as '7 days', '4 weeks', '3 months' or '1 quarter'.",
+        pattern=r"^[1-9][0-9]{0,3} "
+        r"(hour|hours|day|days|week|weeks|month|months|quarter|quarters)$",
+        description="A window such as '6 hours', '7 days', '4 weeks', '3 months' or '1 quarter'.",
     ),
 ]
 
 
-DurationUnit = Literal["day", "month"]
+DurationUnit = Literal["hour", "day", "month"]
 
 
 _MONTHS = {"month": 1, "quarter": 3}
@@ -39,19 +41,23 @@ _DAYS = {"day": 1, "week": 7}
 
 
 def duration(value: str) -> tuple[int, DurationUnit]:
-    """A Duration as a count of days or of calendar months: weeks are 7 days, quarters 3 months
-    ('4 weeks' -> (28, 'day'), '1 quarter' -> (3, 'month'))."""
+    """A Duration as a count of hours, of days or of calendar months: weeks are 7 days, quarters
+    3 months ('6 hours' -> (6, 'hour'), '4 weeks' -> (28, 'day'), '1 quarter' -> (3, 'month'))."""
     number, unit = value.split()
     unit = unit.removesuffix("s")
+    if unit == "hour":
+        return int(number), "hour"
     if unit in _MONTHS:
         return int(number) * _MONTHS[unit], "month"
     return int(number) * _DAYS[unit], "day"
 
 
 def duration_days(value: str) -> int:
-    """The most days a Duration can span ('4 weeks' -> 28; '1 month' -> 31, '1 quarter' -> 93):
-    how long after an instant its window may still be open."""
+    """The most days a Duration can span ('4 weeks' -> 28; '1 month' -> 31, '1 quarter' -> 93;
+    '30 hours' -> 2): how long after an instant its window may still be open."""
     count, unit = duration(value)
+    if unit == "hour":
+        return math.ceil(count / 24)
     return count if unit == "day" else 31 * count
 
 

@@ -66,6 +66,7 @@ class Boundary:
 BASE = at("2026-03-04 10:00:00")
 COHORT = at("2026-03-04 12:00:00")
 MONTH_END_BASE = at("2026-01-31 10:00:00")
+LATE_BASE = at("2026-03-04 23:00:00")
 QUARTER_BASE = at("2025-11-30 10:00:00")
 BOUNDARIES: tuple[Boundary, ...] = (
     Boundary(
@@ -115,6 +116,29 @@ BOUNDARIES: tuple[Boundary, ...] = (
         (("base", MONTH_END_BASE),), expect=(COUNTS, COUNTS, NOT),
     ),
     Boundary(
+        "conv_hours", "conversion `within: 2 hours`", "base + 2 hours (base 2026-03-04 10:00:00)",
+        "conversion", "probe_conversion_hours", "day", at("2026-03-04 12:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "conv_hours_exclusive", "conversion `within: 2 hours`, `window_end: exclusive`",
+        "base + 2 hours (base 2026-03-04 10:00:00)", "conversion",
+        "probe_conversion_hours_exclusive", "day", at("2026-03-04 12:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "conv_hours_midnight", "conversion `within: 2 hours`",
+        "base + 2 hours, on the next day (base 2026-03-04 23:00:00)", "conversion",
+        "probe_conversion_hours", "day", at("2026-03-05 01:00:00"), "action",
+        (("base", LATE_BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
+        "funnel_hours", "funnel step `within: 2 hours`",
+        "anchor + 2 hours (anchor 2026-03-04 10:00:00)",
+        "funnel", "probe_funnel_hours", "day", at("2026-03-04 12:00:00"), "action",
+        (("base", BASE),), expect=(COUNTS, COUNTS, NOT),
+    ),
+    Boundary(
         "day", "period assignment, `grain: day`", "midnight", "period", "probe_events", "day",
         at("2026-03-03 00:00:00"), "event",
         expect=("day 2026-03-02", "day 2026-03-03", "day 2026-03-03"),
@@ -151,6 +175,30 @@ BOUNDARIES: tuple[Boundary, ...] = (
         "rolling_hour_end", "rolling `window: 1 day`, value of hour 2026-03-20 10:00:00",
         "end of the period (2026-03-20 11:00:00)", "window", "probe_rolling_hourly", "hour",
         at("2026-03-20 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_hours_start", "rolling `window: 6 hours`, value of hour 2026-03-20 10:00:00",
+        "first second of the window (2026-03-20 05:00:00)", "window", "probe_rolling_hours",
+        "hour", at("2026-03-20 05:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_hours_end", "rolling `window: 6 hours`, value of hour 2026-03-20 10:00:00",
+        "end of the period (2026-03-20 11:00:00)", "window", "probe_rolling_hours", "hour",
+        at("2026-03-20 11:00:00"), "event", period=at("2026-03-20 10:00:00"),
+        expect=(COUNTS, NOT, NOT),
+    ),
+    Boundary(
+        "rolling_48_hours_start", "rolling `window: 48 hours`, value of day 2026-03-20",
+        "first second of the window, as `2 days` (2026-03-19 00:00:00)", "window",
+        "probe_rolling_48_hours", "day", at("2026-03-19 00:00:00"), "event",
+        period=dt.date(2026, 3, 20), expect=(NOT, COUNTS, COUNTS),
+    ),
+    Boundary(
+        "rolling_48_hours_end", "rolling `window: 48 hours`, value of day 2026-03-20",
+        "end of the period (2026-03-21 00:00:00)", "window", "probe_rolling_48_hours", "day",
+        at("2026-03-21 00:00:00"), "event", period=dt.date(2026, 3, 20),
         expect=(COUNTS, NOT, NOT),
     ),
     Boundary(
@@ -333,6 +381,8 @@ def add_months(t: dt.datetime, months: int) -> dt.datetime:
 
 def shift(t: dt.datetime, length: tuple[int, str]) -> dt.datetime:
     count, unit = length
+    if unit == "hour":
+        return t + dt.timedelta(hours=count)
     return add_months(t, count) if unit == "month" else t + dt.timedelta(days=count)
 
 
@@ -342,14 +392,19 @@ WITHIN = {
     "probe_conversion_month": (1, "month"),
     "probe_conversion_quarter": (3, "month"),
     "probe_funnel_month": (1, "month"),
+    "probe_conversion_hours": (2, "hour"),
+    "probe_conversion_hours_exclusive": (2, "hour"),
+    "probe_funnel_hours": (2, "hour"),
 }
-"""Each probe conversion's `within` in days or months (time.yaml)."""
+"""Each probe conversion's `within` in hours, days or months (time.yaml)."""
 WINDOW = {
     "probe_rolling": (-7, "day"),
     "probe_rolling_months": (-3, "month"),
     "probe_rolling_month": (-1, "month"),
     "probe_rolling_quarter": (-3, "month"),
     "probe_rolling_hourly": (-1, "day"),
+    "probe_rolling_hours": (-6, "hour"),
+    "probe_rolling_48_hours": (-48, "hour"),
 }
 """Each probe rolling window, counted back from the period's end (time.yaml)."""
 

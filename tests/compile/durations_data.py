@@ -26,6 +26,7 @@ START = dt.datetime(2025, 1, 1)
 SPAN = 540 * 86400
 DAY = dt.timedelta(days=1)
 SECOND = dt.timedelta(seconds=1)
+HOUR = dt.timedelta(hours=1)
 
 
 def build() -> dict[str, Table]:
@@ -70,6 +71,14 @@ def build() -> dict[str, Table]:
         ("e06", base + dt.timedelta(microseconds=500_000), [(base + 0.1 * SECOND, "production")]),
         # two production calls at the same first instant, and a sandbox call before them
         ("e07", base, [(base + DAY, "sandbox"), (base + 2 * DAY, "production")] * 2),
+    ]
+    # a cap in hours (`within: 2 hours`), on a day of its own: exactly, 1 s inside, 1 s outside
+    hours = dt.datetime(2026, 7, 20, 23, 0, 0)
+    two = 2 * HOUR
+    edges += [
+        ("h00", hours, [(hours + two, "production")]),
+        ("h01", hours, [(hours + two - SECOND, "production")]),
+        ("h02", hours, [(hours + two + SECOND, "production")]),
     ]
     for account, signed, events in edges:
         accounts.append((account, signed, "team"))

@@ -53,6 +53,8 @@ DURATIONS: dict[str, tuple[str, Callable[[Record], bool], float, int, int | None
     "slowest_seconds_30d": ("accounts", production, 1, 1, 30 * 86400, True),
     "slowest_seconds_30d_exclusive": ("accounts", production, 1, 1, 30 * 86400, False),
     "fastest_seconds": ("accounts", production, 0, 1, None, True),
+    "slowest_seconds_2h": ("accounts", production, 1, 1, 2 * 3600, True),
+    "slowest_seconds_2h_exclusive": ("accounts", production, 1, 1, 2 * 3600, False),
 }
 
 

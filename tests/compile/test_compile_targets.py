@@ -64,6 +64,8 @@ def test_every_metric_and_option_renders_and_parses_back(project: Project, diale
         ):
             if name == "revenue_mtd" and options.grain is None:
                 continue
+            if name == "probe_rolling_hours" and options.grain is Grain.DAY:
+                continue  # `window: 6 hours` per day is C046 (test_compile_windows.py)
             sql = compile_metric(project, name, dialect, options)
             tree = sqlglot.parse_one(sql, read=dialect)
             assert isinstance(tree, exp.Select), (name, dialect)

@@ -35,7 +35,7 @@ from vocab_engines import (  # noqa: F401  (fixtures)
 from vocab_reference import CUSTOMERS, ORDERS
 
 from nsmcode import models
-from nsmcode.compile import QueryOptions, compile_metrics
+from nsmcode.compile import TOTAL, QueryOptions, compile_metrics
 from nsmcode.compile.funnel import FunnelOptions, compile_funnel
 from nsmcode.models import Grain
 from nsmcode.project import Project, load_project
@@ -284,6 +284,58 @@ def test_hours_of_a_date_column_are_refused(tmp_path: Path) -> None:
     assert diagnostic.span is not None and diagnostic.span.line == 5
 
 
+def test_a_window_in_hours_per_day_is_refused_unless_whole_days(tmp_path: Path) -> None:
+    """C046 from validate and compile at the metric's `window`: `6 hours` per day (or in one
+    total) has no meaning there; `48 hours` per day is `2 days`; per hour both are fine."""
+    from click.testing import CliRunner
+
+    from nsmcode.cli import main
+    from nsmcode.compile import CompileError, compile_metric
+
+    (tmp_path / "nsmcode.yaml").write_text("version: 1\nname: t\n")
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "m.yaml").write_text(
+        "version: 1\n"
+        "sources:\n"
+        "  - name: s\n"
+        "    table: s\n"
+        "    time_column: t\n"
+        "    columns: [{name: t, type: timestamp}]\n"
+        "metrics:\n"
+        "  - {name: base, source: s, calculation: {type: count}, grain: hour}\n"
+        "  - name: six_hours\n"
+        "    calculation: {type: cumulative, metric: base, window: 6 hours}\n"
+        "    grain: day\n"
+        "  - name: two_days\n"
+        "    calculation: {type: cumulative, metric: base, window: 48 hours}\n"
+        "    grain: day\n"
+        "  - name: hourly\n"
+        "    calculation: {type: cumulative, metric: base, window: 6 hours}\n"
+        "    grain: hour\n"
+    )
+    result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    located = (
+        "metrics/m.yaml:10:59: C046 [error] metric 'six_hours': a rolling window of 6 hours "
+        "cannot be reported per day"
+    )
+    assert located in result.output
+    assert "hint: report it per hour" in result.output
+    assert result.output.count("C046") == 1  # `two_days` and `hourly` are fine
+    project = load_project(tmp_path)
+    for name, grain in (("six_hours", None), ("hourly", Grain.DAY), ("hourly", TOTAL)):
+        with pytest.raises(CompileError) as error:
+            compile_metric(project, name, "duckdb", QueryOptions(grain))
+        (diagnostic,) = error.value.diagnostics
+        assert diagnostic.code == "C046"
+        assert diagnostic.span is not None and (diagnostic.span.line, diagnostic.span.col) == (
+            10 if name == "six_hours" else 16,
+            59,
+        )
+    assert "INTERVAL (-2) DAY" in compile_metric(project, "two_days", "duckdb", QueryOptions())
+    assert "- INTERVAL 6 HOUR" in compile_metric(project, "hourly", "duckdb", QueryOptions())
+
+
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_query_by_hour_shows_the_hour(fmt: str) -> None:
     """`nsmcode query --by hour`: 24 periods for a day, each shown with its time of day."""
@@ -327,13 +379,14 @@ def test_boundaries_on_spark(query: tuple[str, str], project: Project, spark_run
     assert not failures, failures
 
 
+@pytest.mark.parametrize("funnel", ["probe_funnel_month", "probe_funnel_hours"])
 @pytest.mark.parametrize("engine", [*ENGINES, "spark"])
 def test_funnel_boundaries_on_engine(
-    engine: str, project: Project, request: pytest.FixtureRequest
+    engine: str, funnel: str, project: Project, request: pytest.FixtureRequest
 ) -> None:
-    """A funnel step `within: 1 month` (the same Duration as conversions)."""
+    """A funnel step `within: 1 month` or `within: 2 hours` (the same Duration as
+    conversions)."""
     run: Runner = request.getfixturevalue(f"{engine}_run")
-    funnel = "probe_funnel_month"
     rows = run(compile_funnel(project, funnel, engine, FunnelOptions(segments=("case_id",))))
     failures = []
     for boundary in (b for b in BOUNDARIES if b.metric == funnel):
@@ -350,6 +403,10 @@ def test_funnel_boundaries_on_engine(
 @pytest.mark.parametrize(
     ("text", "parsed", "most_days"),
     [
+        ("1 hour", (1, "hour"), 1),
+        ("24 hours", (24, "hour"), 1),
+        ("25 hours", (25, "hour"), 2),
+        ("48 hours", (48, "hour"), 2),
         ("1 day", (1, "day"), 1),
         ("2 weeks", (14, "day"), 14),
         ("1 month", (1, "month"), 31),
@@ -407,4 +464,5 @@ def test_bad_unit_is_located(line: str, message: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert f"metrics/m.yaml:13:15: E004 metrics[r].{message}" in result.output
-    assert "hint: write a number and a unit: days, weeks, months or quarters" in result.output
+    hint = "hint: write a number and a unit: hours, days, weeks, months or quarters"
+    assert hint in result.output

@@ -36,6 +36,8 @@ ACCOUNT_METRICS = [
     "slowest_seconds_30d",
     "slowest_seconds_30d_exclusive",
     "fastest_seconds",
+    "slowest_seconds_2h",
+    "slowest_seconds_2h_exclusive",
 ]
 CASES: list[tuple[str, tuple[str, ...], dt.date | None, dt.date | None]] = [
     ("month", (), None, None),
@@ -154,6 +156,32 @@ def test_the_edges_on_every_engine(
     assert Durations("day").table(EDGES, EDGE_DAY, EDGE_DAY) == [row]
 
 
+HOURS_DAY = dt.date(2026, 7, 20)
+HOUR_EDGES = ["slowest_seconds_2h", "slowest_seconds_2h_exclusive"]
+
+
+def test_the_reference_caps_in_hours_as_the_spec_says() -> None:
+    """The accounts signing up on 2026-07-20 23:00:00: a call exactly 2 hours later (the next
+    day, 01:00:00) counts only with `window_end: inclusive`, one second inside always, one
+    second outside never."""
+    day = Durations("day")
+    cap = 2 * 3600
+    assert sorted(day.durations("slowest_seconds_2h")[(HOURS_DAY,)]) == [cap - 1, cap]
+    assert sorted(day.durations("slowest_seconds_2h_exclusive")[(HOURS_DAY,)]) == [cap - 1]
+    assert sorted(day.durations("fastest_seconds")[(HOURS_DAY,)]) == [cap - 1, cap, cap + 1]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres", "clickhouse", "spark"])
+def test_a_cap_in_hours_on_every_engine(
+    engine: str, durations: Project, request: pytest.FixtureRequest
+) -> None:
+    run: Runner = request.getfixturevalue(f"durations_{engine}")
+    options = QueryOptions(grain=Grain.DAY, since=HOURS_DAY, until=HOURS_DAY)
+    (row,) = run(compile_metrics(durations, HOUR_EDGES, engine, options))
+    assert row == (HOURS_DAY, 2 * 3600, 2 * 3600 - 1)
+    assert Durations("day").table(HOUR_EDGES, HOURS_DAY, HOURS_DAY) == [row]
+
+
 def test_the_data_has_ties_and_entities_without_a_conversion() -> None:
     month = Durations("month").durations("median_days_to_production")
     values = [d for ds in month.values() for d in ds]
@@ -163,6 +191,7 @@ def test_the_data_has_ties_and_entities_without_a_conversion() -> None:
 
 
 GOLDEN_CASES: dict[str, tuple[str, QueryOptions]] = {
+    "capped_hours": ("slowest_seconds_2h_exclusive", QueryOptions(grain=Grain.DAY)),
     "median_days": ("median_days_to_production", QueryOptions(grain=Grain.MONTH)),
     "capped_exclusive_segments": (
         "p99_seconds_to_production_exclusive",

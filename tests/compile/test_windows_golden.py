@@ -35,8 +35,19 @@ CASES: dict[str, tuple[str, QueryOptions]] = {
     "hour_rolling_day_segments": ("orders_24h", QueryOptions(segments=("status",))),
     "hour_change": ("orders_hour_change", QueryOptions()),
 }
+PROBES: dict[str, tuple[str, QueryOptions]] = {
+    "conversion_hours": ("probe_conversion_hours", QueryOptions(segments=("case_id",))),
+    "conversion_hours_exclusive": ("probe_conversion_hours_exclusive", QueryOptions()),
+    "rolling_hours": (
+        "probe_rolling_hours",
+        QueryOptions(since=dt.date(2026, 3, 19), until=dt.date(2026, 3, 20)),
+    ),
+    "rolling_48_hours_day": ("probe_rolling_48_hours", QueryOptions()),
+}
+"""Windows in hours, over the time-boundary probes (compile_time.py, project/metrics/time.yaml)."""
 FUNNELS: dict[str, tuple[str, FunnelOptions]] = {
     "funnel_month": ("probe_funnel_month", FunnelOptions(segments=("case_id",))),
+    "funnel_hours": ("probe_funnel_hours", FunnelOptions(segments=("case_id",))),
 }
 UPDATE = os.environ.get("NSMCODE_UPDATE_GOLDEN") == "1"
 
@@ -67,6 +78,13 @@ def test_windows_golden_sql(case: str, dialect: str, vocab: Project) -> None:
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("case", sorted(PROBES))
+def test_windows_golden_probe_sql(case: str, dialect: str, project: Project) -> None:
+    name, options = PROBES[case]
+    _check(case, dialect, compile_metric(project, name, dialect, options) + "\n")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("case", sorted(FUNNELS))
 def test_windows_golden_funnel_sql(case: str, dialect: str, project: Project) -> None:
     name, options = FUNNELS[case]
@@ -77,6 +95,7 @@ def test_windows_golden_funnel_sql(case: str, dialect: str, project: Project) ->
 def test_windows_golden_files_parse_in_their_dialect(dialect: str) -> None:
     files = sorted((GOLDEN / dialect / "windows").glob("*.sql"))
     files = [f for f in files if not f.name.endswith(".actual.sql")]
-    assert [f.stem for f in files] == sorted([*CASES, *FUNNELS]), "golden files and cases differ"
+    cases = sorted([*CASES, *PROBES, *FUNNELS])
+    assert [f.stem for f in files] == cases, "golden files and cases differ"
     for file in files:
         assert sqlglot.parse_one(file.read_text(), read=dialect).find(sqlglot.exp.With), file

@@ -6,7 +6,8 @@ from the conditions of its generated SQL:
   `day <= ds AND day > ds - INTERVAL N month` (clamped month arithmetic);
 - conversion `window: N months`: a conversion on day `c` belongs to the entity's latest base event
   on day `b` with `b <= c AND b > c - INTERVAL N month`;
-- hours: `hour <= ts AND hour > ts - INTERVAL 24 hour`, offsets `ts - INTERVAL 3 hour`.
+- hours: `hour <= ts AND hour > ts - INTERVAL 24 hour` (or `3 hour`), offsets
+  `ts - INTERVAL 3 hour`; a conversion `window: 2 hours`: `b <= c AND b > c - INTERVAL 2 hour`.
 
 nsmcode's month windows differ from MetricFlow's on exactly the days docs/dbt.md ("Windows in
 months") names, by what it says; `month_window_difference` is that rule, written from the docs,
@@ -174,6 +175,10 @@ def test_the_windows_are_written_as_nsmcode_windows(project: Project) -> None:
     rate = calc("visit_to_buy_rate")
     assert (rate["within"], rate["window_end"]) == ("1 month", "exclusive")
     assert calc("pings_trailing_day")["window"] == "1 day"
+    assert calc("pings_trailing_3_hours")["window"] == "3 hours"
+    assert metrics["pings_trailing_3_hours"].grain == "hour"
+    hours = calc("visit_to_buy_within_2_hours")
+    assert (hours["within"], hours["window_end"]) == ("2 hours", "exclusive")
     assert metrics["pings_trailing_day"].grain == "hour"
     assert metrics["pings"].grain == "hour"
     assert calc("pings_hour_to_date")["period_to_date"] == "hour"
@@ -315,12 +320,34 @@ def test_the_hour_grain_hour_windows_and_hour_offsets(
         want = sum(v for k, v in hourly.items() if h - dt.timedelta(hours=24) < k <= h)
         assert trailing[h] == want, h
 
+    # MetricFlow: hour <= ts AND hour > ts - INTERVAL 3 hour: the 3 hours ending with the hour
+    three = _run(con, project, "pings_trailing_3_hours", "hour")
+    assert sorted(three) == hours
+    for h in hours:
+        want = sum(v for k, v in hourly.items() if h - dt.timedelta(hours=3) < k <= h)
+        assert three[h] == want, h
+    assert any(three[h] != trailing[h] != hourly[h] for h in hours[3:])
+
     # MetricFlow: the input read at ts - INTERVAL 3 hour; no value before the data
     change = _run(con, project, "pings_vs_three_hours_ago", "hour")
     for h in hours:
         before = h - dt.timedelta(hours=3)
         expected: int | None = hourly[h] - hourly[before] if before >= HOURS_FROM else None
         assert change[h] == expected, h
+
+
+def test_a_conversion_window_in_hours(con: Any, project: Project, data: Data) -> None:
+    """MetricFlow: a purchase at `c` converts the latest visit `b` with `b <= c AND b > c -
+    INTERVAL 2 hour`; visits and purchases are at midnight, so only a purchase at the visit's
+    own instant does (the day before, or a day later, does not)."""
+    want: dict[dt.date, int] = defaultdict(int)
+    for customer, visited in data.visits:
+        bought = [at for _id, who, at, _amount in data.orders if who == customer]
+        if any(visited <= at < visited + dt.timedelta(hours=2) for at in bought):
+            want[visited.date()] += 1
+    got = _run(con, project, "visit_to_buy_within_2_hours", "day")
+    assert sum(want.values()) > 10
+    assert {d: v for d, v in got.items() if v} == dict(want)
 
 
 def test_a_rolling_distinct_count_counts_each_customer_once(
@@ -362,8 +389,9 @@ CUMULATIVE = """  - name: m
     [
         (CUMULATIVE.format(window="2 years"), {"window": "24 months"}, "day", []),
         (CUMULATIVE.format(window="48 hours"), {"window": "2 days"}, "hour", []),
-        # nsmcode durations have no hours
-        (CUMULATIVE.format(window="3 hours"), None, None, ["D106"]),
+        # the 3 hourly periods ending with the hour, in both tools
+        (CUMULATIVE.format(window="3 hours"), {"window": "3 hours"}, "hour", []),
+        (CUMULATIVE.format(window="10000 hours"), None, None, ["D106"]),
         # MetricFlow's hour window on a daily spine: nsmcode cannot say it
         (CUMULATIVE.format(window="48 hours") + DAILY, None, None, ["D106"]),
         (CUMULATIVE.format(window="2 fortnights"), None, None, ["D106"]),
@@ -394,6 +422,7 @@ CUMULATIVE = """  - name: m
         "years",
         "whole-days",
         "hours",
+        "too-many-hours",
         "hours-daily",
         "unknown",
         "hour-offset-daily",

@@ -1,0 +1,88 @@
+WITH RECURSIVE nsm_rows_probes AS (
+  SELECT
+    DATE(probes.happened_at) AS period,
+    probes.case_id AS g_case_id,
+    probes.happened_at AS nsm_ts,
+    probes.user_id AS c_user_id,
+    CASE WHEN probes.kind = 'base' THEN 1 ELSE 0 END AS f1,
+    CASE WHEN probes.kind = 'action' THEN 1 ELSE 0 END AS f2
+  FROM probes AS probes
+  WHERE
+    (
+      probes.kind = 'base' OR probes.kind = 'action'
+    )
+), nsm_bounds AS (
+  SELECT
+    MIN(d.period) AS period_lo,
+    MAX(d.period) AS period_hi,
+    MIN(d.period) AS period_from
+  FROM (
+    SELECT
+      period
+    FROM nsm_rows_probes
+    WHERE
+      f1 = 1
+  ) AS d
+), nsm_periods(period) AS (
+  SELECT
+    b.period_from AS period
+  FROM nsm_bounds AS b
+  WHERE
+    b.period_from <= b.period_hi
+  UNION ALL
+  SELECT
+    DATE_ADD(pr.period, INTERVAL 1 DAY)
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_bounds AS b
+  WHERE
+    DATE_ADD(pr.period, INTERVAL 1 DAY) <= b.period_hi
+), nsm_agg_probes AS (
+  SELECT
+    period,
+    g_case_id,
+    COUNT(DISTINCT CASE WHEN f1 = 1 THEN c_user_id END) AS v1
+  FROM nsm_rows_probes
+  GROUP BY
+    period,
+    g_case_id
+), nsm_converted1 AS (
+  SELECT
+    b.period,
+    b.g_case_id,
+    COUNT(DISTINCT b.c_user_id) AS value
+  FROM nsm_rows_probes AS b
+  JOIN nsm_rows_probes AS c
+    ON c.c_user_id = b.c_user_id
+  WHERE
+    b.f1 = 1
+    AND c.f2 = 1
+    AND c.nsm_ts >= b.nsm_ts
+    AND c.nsm_ts <= DATE_ADD(b.nsm_ts, INTERVAL 2 HOUR)
+  GROUP BY
+    b.period,
+    b.g_case_id
+), nsm_segments AS (
+  SELECT DISTINCT
+    g_case_id
+  FROM nsm_rows_probes
+  WHERE
+    f1 = 1
+), nsm_spine AS (
+  SELECT
+    pr.period,
+    sv.g_case_id
+  FROM nsm_periods AS pr
+  CROSS JOIN nsm_segments AS sv
+)
+SELECT /*+ SET_VAR(cte_max_recursion_depth = 1000000) */
+  sp.period AS period,
+  sp.g_case_id AS case_id,
+  CAST(COALESCE(l1.value, 0) AS DOUBLE) / NULLIF(CAST(COALESCE(l2.v1, 0) AS DOUBLE), 0) AS value
+FROM nsm_spine AS sp
+LEFT JOIN nsm_converted1 AS l1
+  ON l1.period = sp.period AND l1.g_case_id <=> sp.g_case_id
+LEFT JOIN nsm_agg_probes AS l2
+  ON l2.period = sp.period AND l2.g_case_id <=> sp.g_case_id
+ORDER BY
+  CASE WHEN sp.period IS NULL THEN 1 ELSE 0 END, sp.period,
+  CASE WHEN sp.g_case_id IS NULL THEN 1 ELSE 0 END, sp.g_case_id
