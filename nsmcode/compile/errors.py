@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "C045": "a calculation that steps from period to period (cumulative, period_over_period, "
     "retention, offset inputs) asked for at a custom granularity",
     "C046": "a rolling window in hours that is not whole days, reported per day or coarser",
+    "C047": "a time_to_convert cap (`within`) in months or quarters",
     "C049": "a metric asked for per hour reads a source whose time column is a date",
     "C050": "a metric filter reads a metric that is not a count, count_distinct, sum, average, "
     "min or max of a source's rows",
@@ -83,6 +84,7 @@ HINTS: dict[str, str] = {
     "C044": "give a built-in grain or declare it under `calendar: granularities:`",
     "C045": "query it by a built-in grain",
     "C046": "report it per hour, or give the window in days (or a multiple of 24 hours)",
+    "C047": "give the cap in days or weeks",
     "C049": "report it per day or coarser, or use a timestamp column as `time_column`",
     "C050": "filter by a metric that aggregates rows of a source",
     "C051": "filter by a metric whose rows are kept by SQL conditions only",

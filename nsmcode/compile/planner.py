@@ -364,9 +364,24 @@ class Planner:
             entity_key(self.project, conv.rows.source, matched, span, what),
             calc.percentile,
             models.SECONDS_PER[calc.unit],
-            _cap_seconds(calc.within) if calc.within else None,
+            self._cap_seconds(name, calc.within) if calc.within else None,
             calc.window_end == "inclusive",
         )
+
+    def _cap_seconds(self, name: str, within: str) -> int:
+        """A time-to-convert cap in whole seconds: hours, days and weeks are; a calendar month
+        is not a number of seconds, so `N months` (`N quarters`) is refused rather than read
+        as some number of days."""
+        count, length_unit = models.duration(within)
+        if length_unit == "month":
+            raise fail(
+                "C047",
+                f"metric {name!r}: a time_to_convert cap of {within} is not a number of "
+                "seconds (months differ in length)",
+                self.project.span("metric", name, "calculation", "within"),
+                "give the cap in days or weeks (`within: 30 days`)",
+            )
+        return count * (3600 if length_unit == "hour" else 86400)
 
     def _periodless(self, metric: models.Metric) -> Exception:
         calc = metric.calculation
@@ -589,11 +604,3 @@ def _segment_hint(project: Project, source: str, segment: str) -> str:
         return f"did you mean {close[0]!r}? (segment by a dimension every source reaches)"
     listed = ", ".join(reached) or "none"
     return f"segment by a dimension every source of the metric reaches: {listed}"
-
-
-def _cap_seconds(within: str) -> int:
-    """A time-to-convert cap in seconds: `N hours` exactly, longer ones as their most days."""
-    count, length_unit = models.duration(within)
-    if length_unit == "hour":
-        return count * 3600
-    return models.duration_days(within) * 86400

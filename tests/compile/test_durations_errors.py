@@ -156,6 +156,12 @@ COMPILE_CASES: dict[str, tuple[str, str, str, str]] = {
         "C036",
         "",
     ),
+    "cap_in_months": (
+        timed(FIELDS + "      within: 1 month\n"),
+        "metrics/m.yaml:11:15",
+        "C047",
+        "a time_to_convert cap of 1 month is not a number of seconds",
+    ),
     "accumulated": (
         timed(FIELDS)
         + "  - name: rolling\n    calculation: {type: cumulative, metric: time_to_call, "
