@@ -236,13 +236,22 @@ def query(
 
 
 def _applies(what: str, options: dict[str, Any]) -> None:
-    """Options a kind of query does not take are refused, never silently ignored (a funnel
-    with --where would print unfiltered numbers)."""
+    """Options a kind of query does not take are refused (R016, at the first of them), never
+    silently ignored (a funnel with --where would print unfiltered numbers)."""
+    from nsmcode.diagnostics import Diagnostic, InputError, Span
+
     given = [flag for flag, value in options.items() if value]
     if given:
-        raise click.UsageError(
-            f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to {what}; "
-            f"drop {'it' if len(given) == 1 else 'them'} (see `nsmcode query --help`)"
+        one = len(given) == 1
+        raise InputError(
+            [
+                Diagnostic(
+                    "R016",
+                    f"{', '.join(given)} {'does' if one else 'do'} not apply to {what}",
+                    Span(given[0]),
+                    f"drop {'it' if one else 'them'} (see `nsmcode query --help`)",
+                )
+            ]
         )
 
 

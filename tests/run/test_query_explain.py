@@ -98,4 +98,6 @@ def test_options_a_query_kind_does_not_take_are_refused(
     result = CliRunner().invoke(main, ["query", *args, *PROJECT])
     assert result.exit_code == 2, result.output
     assert refused in result.stderr and result.stdout == ""
+    flag = refused.split()[0].rstrip(",")
+    assert f"{flag}:1:1: R016 " in result.stderr and "hint: drop" in result.stderr
     assert opened == []  # refused before anything connects
