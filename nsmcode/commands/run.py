@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from nsmcode.api import GRAINS
+from nsmcode.api_inputs import GRAINS  # the API's list, without loading the API at --help
 from nsmcode.cli import DATE, output_file_option, project_option, report_errors
 from nsmcode.emit import TABULAR
 
